@@ -1,0 +1,70 @@
+/** The command-line program: every subcommand, global behaviour, and the permission drop. */
+import { Command, type CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import denoJson from "../../deno.json" with { type: "json" };
+import { isCommandName, undeclaredKinds } from "../permissions.ts";
+import { configCommand } from "./config.ts";
+import { permissionsCommand } from "./permissions.ts";
+
+export const VERSION: string = denoJson.version;
+
+/** Subcommands in the order `--help` lists them. Each file builds one; each action lazy-loads its code. */
+const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
+  configCommand,
+  permissionsCommand,
+];
+
+const EXAMPLES = `
+Examples:
+  moodle-load config check config.example.json    validate a config and show the URL mix
+  moodle-load permissions                         what each subcommand is allowed to do`;
+
+/** "db restore" for the restore command under db; "run" for a top-level one. */
+export function fullName(command: CommandUnknownOpts): string {
+  const names: string[] = [];
+  for (let node: CommandUnknownOpts | null = command; node?.parent; node = node.parent) {
+    names.unshift(node.name());
+  }
+  return names.join(" ");
+}
+
+export interface ProgramHooks {
+  /** Runs after the permission drop, instead of the action, when set (permission tests). */
+  probe?: (command: string) => Promise<void>;
+}
+
+export function buildProgram(hooks: ProgramHooks = {}): Command {
+  const program = new Command("moodle-load")
+    .description("Measure a Moodle site honestly: paced load, database resets, server-side capture.")
+    .version(VERSION, "-V, --version")
+    .showSuggestionAfterError(true)
+    .addHelpText("after", EXAMPLES);
+  for (const make of SUBCOMMANDS) program.addCommand(make());
+
+  const configureAll = (command: CommandUnknownOpts) => {
+    command.exitOverride().configureOutput({
+      // Commander prints "error: …" and "(Did you mean …?)" on two lines: make it one.
+      outputError: (text, write) =>
+        write(text.replace(/\n(?=\(Did you mean)/, " ").replace(/\n+$/, "") + "\n"),
+    });
+    command.commands.forEach(configureAll);
+  };
+  configureAll(program);
+
+  program.hook("preAction", async (_root, action) => {
+    const name = fullName(action);
+    if (!isCommandName(name)) throw new Error(`internal: no permission entry for "${name}"`);
+    for (const kind of undeclaredKinds(name)) await Deno.permissions.revoke({ name: kind });
+    if (hooks.probe) {
+      await hooks.probe(name);
+      Deno.exit(0);
+    }
+  });
+  return program;
+}
+
+/** Commander's own exits (help, version, usage errors) as exit codes: usage errors are 2. */
+export function exitCodeOf(error: CommanderError): number {
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+  if (error.code === "commander.help") return 0;
+  return 2;
+}

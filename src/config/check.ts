@@ -1,0 +1,40 @@
+/** `moodle-load config check FILE`: validate and print a resolved summary. */
+import { EXIT, UserError } from "../output/errors.ts";
+import { renderTable } from "../output/table.ts";
+import { ConfigError, loadConfig } from "./load.ts";
+import { type ConfigSummary, summarizeConfig } from "./resolve.ts";
+
+export function formatSummary(summary: ConfigSummary): string {
+  const endpoints = renderTable(
+    ["Endpoint", "Path", "Weight", "Share"],
+    summary.endpoints.map((e) => [e.name, e.path, e.weight, `${(e.share * 100).toFixed(1)} %`]),
+    { align: ["left", "left", "right", "right"] },
+  );
+  const parameters = summary.parameters.length
+    ? renderTable(
+      ["Parameter", "Min", "Max", "Values"],
+      summary.parameters.map((p) => [`{${p.name}}`, p.min, p.max, p.values]),
+    )
+    : "  (no parameters)";
+  return [
+    `Base URL:   ${summary.baseUrl}`,
+    `Login page: ${summary.loginUrl}`,
+    `Users:      ${summary.users}`,
+    "",
+    "URL mix:",
+    endpoints,
+    "",
+    "Parameters:",
+    parameters,
+  ].join("\n");
+}
+
+export async function checkConfig(file: string, options: { json?: boolean }): Promise<void> {
+  try {
+    const summary = summarizeConfig(await loadConfig(file));
+    console.log(options.json ? JSON.stringify(summary, null, 2) : `${file}: OK\n\n${formatSummary(summary)}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UserError(error.describe(), EXIT.usage);
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The one source of truth for what each subcommand may do.
+ *
+ * `main.ts` revokes every kind a subcommand does not declare before any of its code runs;
+ * `scripts/compile.ts` grants the union of all declarations to the compiled binary;
+ * `scripts/permission_flags.ts` turns one entry into the `deno run` flags of its task.
+ *
+ * Deno can revoke a whole kind at run time, but not narrow a granted kind to a scope, so scopes
+ * (where they are known up front) are exact under `deno task <command>` and widen to the union in
+ * the compiled binary. See README "Permissions".
+ */
+
+export const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys"] as const;
+export type PermissionKind = typeof PERMISSION_KINDS[number];
+
+/** `"*"` grants the whole kind; a list grants only those scopes. */
+export type Scope = "*" | readonly string[];
+
+export interface Grant {
+  scope: Scope;
+  why: string;
+}
+
+export type CommandPermissions = Partial<Record<PermissionKind, Grant>>;
+
+const ANY = "*" as const;
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+
+export const PERMISSIONS = {
+  "config check": {
+    read: { scope: ANY, why: "the config file named on the command line" },
+  },
+  "permissions": {},
+} as const satisfies Record<string, CommandPermissions>;
+
+export type CommandName = keyof typeof PERMISSIONS;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(PERMISSIONS, name);
+}
+
+export function permissionsOf(command: CommandName): CommandPermissions {
+  return PERMISSIONS[command];
+}
+
+/** The kinds a command does not declare: these are revoked before it runs. */
+export function undeclaredKinds(command: CommandName): PermissionKind[] {
+  const declared = permissionsOf(command);
+  return PERMISSION_KINDS.filter((kind) => !(kind in declared));
+}
+
+/** `--allow-<kind>[=scopes]` flags for a set of grants. */
+export function flagsFor(grants: CommandPermissions): string[] {
+  return PERMISSION_KINDS.flatMap((kind) => {
+    const grant = grants[kind];
+    if (!grant) return [];
+    return grant.scope === ANY ? [`--allow-${kind}`] : [`--allow-${kind}=${grant.scope.join(",")}`];
+  });
+}
+
+/** The union of every command's grants: what the compiled binary is given. */
+export function unionOfAll(): CommandPermissions {
+  const union: CommandPermissions = {};
+  for (const grants of Object.values(PERMISSIONS) as CommandPermissions[]) {
+    for (const kind of PERMISSION_KINDS) {
+      const grant = grants[kind];
+      if (!grant) continue;
+      const previous = union[kind];
+      if (!previous) union[kind] = { scope: grant.scope, why: grant.why };
+      else if (previous.scope !== ANY) {
+        union[kind] = {
+          scope: grant.scope === ANY ? ANY : [...new Set([...previous.scope, ...grant.scope])],
+          why: `${previous.why}; ${grant.why}`,
+        };
+      }
+    }
+  }
+  return union;
+}
+
+export function compileFlags(): string[] {
+  return flagsFor(unionOfAll());
+}
+
+export function runFlags(command: CommandName): string[] {
+  return flagsFor(permissionsOf(command));
+}

@@ -1,0 +1,95 @@
+/**
+ * The glue `run` and `bench` use: a repeatable `--threshold` commander option, and one call that
+ * merges flag and config thresholds, judges the summary, prints the verdict and returns the exit code.
+ *
+ *   command.addOption(thresholdOption());
+ *   …
+ *   const code = applyThresholds(summary, { flags: options.threshold, config: config.thresholds });
+ */
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { UserError } from "../output/errors.ts";
+import type { RunSummary } from "../metrics/summary_types.ts";
+import { evaluateThresholds, thresholdReport, type ThresholdVerdict } from "./evaluate.ts";
+import { parseThreshold, parseThresholds, type Threshold, ThresholdSyntaxError } from "./parse.ts";
+
+export const THRESHOLD_HELP =
+  `pass/fail criterion on the measured phase, repeatable: 'p95<800ms', 'error_rate<1%', ` +
+  `'rpm_observed>95%', 'course_view:p99<2s' (any crossed → exit 99)`;
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseThreshold(value);
+  } catch (error) {
+    if (error instanceof ThresholdSyntaxError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+  return [...(previous ?? []), value];
+}
+
+/** `--threshold <expr>`, repeatable; each value is checked when the command line is parsed. */
+export function thresholdOption() {
+  return new Option("--threshold <expr>", THRESHOLD_HELP).argParser(collect);
+}
+
+export interface ThresholdSources {
+  /** From `--threshold` flags. */
+  flags?: readonly string[];
+  /** From the config's `thresholds` key. */
+  config?: readonly string[];
+}
+
+/** Flags and config together (duplicates once). Throws UserError on a bad expression. */
+export function resolveThresholds(sources: ThresholdSources): Threshold[] {
+  const expressions = [
+    ...new Set([...(sources.config ?? []), ...(sources.flags ?? [])].map((e) => e.trim())),
+  ];
+  try {
+    return parseThresholds(expressions);
+  } catch (error) {
+    if (error instanceof ThresholdSyntaxError) {
+      throw new UserError(`${error.message} — fix the expression`, 2);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Check thresholds against endpoint names known before a run starts (from the config), so a typo
+ * fails at once instead of after the whole run.
+ */
+export function checkThresholdEndpoints(
+  thresholds: readonly Threshold[],
+  endpointNames: readonly string[],
+): void {
+  const unknown = thresholds.filter((t) => t.endpoint !== undefined && !endpointNames.includes(t.endpoint));
+  if (unknown.length) {
+    throw new UserError(
+      `${
+        unknown.map((t) => `threshold "${t.source}"`).join(", ")
+      } names an endpoint the config does not have ` +
+        `(endpoints: ${endpointNames.join(", ")}) — use a urls[].name from the config`,
+      2,
+    );
+  }
+}
+
+/** Judge, print the report (to stderr by default, so stdout JSON stays clean), return the verdict. */
+export function judgeThresholds(
+  summary: RunSummary,
+  sources: ThresholdSources,
+  print: (text: string) => void = (text) => console.error(text),
+): ThresholdVerdict {
+  const verdict = evaluateThresholds(resolveThresholds(sources), summary);
+  const text = thresholdReport(verdict);
+  if (text) print(text);
+  return verdict;
+}
+
+/** As judgeThresholds, returning only the exit code: 0, or 99 when any threshold was crossed. */
+export function applyThresholds(
+  summary: RunSummary,
+  sources: ThresholdSources,
+  print?: (text: string) => void,
+): number {
+  return judgeThresholds(summary, sources, print).exitCode;
+}

@@ -31,6 +31,9 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the config file named on the command line" },
   },
   "permissions": {},
+  "compare": {
+    read: { scope: ANY, why: "the two run directories or summary files named on the command line" },
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type CommandName = keyof typeof PERMISSIONS;

@@ -2,6 +2,7 @@
 import { Command, type CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
+import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
 import { permissionsCommand } from "./permissions.ts";
 
@@ -11,12 +12,14 @@ export const VERSION: string = denoJson.version;
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
+  compareCommand,
 ];
 
 const EXAMPLES = `
 Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
-  moodle-load permissions                         what each subcommand is allowed to do`;
+  moodle-load permissions                         what each subcommand is allowed to do
+  moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

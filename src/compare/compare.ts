@@ -181,9 +181,7 @@ function compareLatency(
   });
   result.change_interval = [interval.low - 1, interval.high - 1];
   result.p_value = interval.p;
-  result.reason = `${Math.round(options.confidence * 100)}% bootstrap interval ${pct(interval.low - 1)}…${
-    pct(interval.high - 1)
-  }`;
+  result.reason = "bootstrap from the histograms";
   const baseSamples = base.intervals?.[metric] ?? [];
   const candidateSamples = candidate.intervals?.[metric] ?? [];
   if (baseSamples.length >= MIN_INTERVALS_FOR_TEST && candidateSamples.length >= MIN_INTERVALS_FOR_TEST) {
@@ -285,6 +283,7 @@ function finalise(pending: Pending[], options: CompareOptions): void {
 }
 
 function fmtP(p: number): string {
+  if (p < 1e-12) return "<1e-12";
   return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 

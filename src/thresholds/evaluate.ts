@@ -53,7 +53,19 @@ function scopeName(threshold: Threshold): string {
 }
 
 function formatActual(threshold: Threshold, actual: number): string {
-  return formatLimit({ ...threshold, value: actual }).replace(/ of target$| of requests$/, "");
+  const round = (v: number, digits: number) => String(Number(v.toFixed(digits)));
+  switch (threshold.unit) {
+    case "ms":
+      return `${round(actual, 1)} ms`;
+    case "fraction":
+    case "of_target":
+    case "of_intended":
+      return `${round(actual * 100, 2)}%`;
+    case "rpm":
+      return `${round(actual, 1)} rpm`;
+    case "count":
+      return String(actual);
+  }
 }
 
 /** Measure what a threshold talks about; a string explains why it cannot be measured. */

@@ -126,10 +126,6 @@ function relative(base: number, candidate: number): number | null {
   return base === 0 ? (candidate === 0 ? 0 : null) : candidate / base - 1;
 }
 
-function pct(value: number): string {
-  return `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}%`;
-}
-
 /** A metric's measurement and raw test, before the family-wide correction decides significance. */
 interface Pending {
   result: MetricComparison;

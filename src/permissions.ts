@@ -34,6 +34,10 @@ export const PERMISSIONS = {
   "compare": {
     read: { scope: ANY, why: "the two run directories or summary files named on the command line" },
   },
+  "report": {
+    read: { scope: ANY, why: "the run directory: summary, capture CSVs, manifest" },
+    write: { scope: ANY, why: "report.html in the run directory (or --out)" },
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type CommandName = keyof typeof PERMISSIONS;

@@ -20,6 +20,7 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
   "permissions": [],
   "compare": ["a", "b"],
+  "report": ["a"],
 };
 
 for (const command of COMMANDS) {

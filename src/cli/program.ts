@@ -5,6 +5,7 @@ import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
 import { permissionsCommand } from "./permissions.ts";
+import { reportCommand } from "./report.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -13,13 +14,15 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
   compareCommand,
+  reportCommand,
 ];
 
 const EXAMPLES = `
 Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
-  moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?`;
+  moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?
+  moodle-load report runs/A                        one HTML file with charts, tables and settings`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

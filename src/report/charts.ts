@@ -1,0 +1,296 @@
+/**
+ * The report's time-series charts as plain data (what the page hands to uPlot): built from the run
+ * summary's intervals and the capture CSVs, all on one time axis (epoch seconds). Pure.
+ */
+import type { RunSummary } from "../metrics/summary_types.ts";
+import { type CaptureSeries, connectionColumns } from "./capture.ts";
+
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+  color: string;
+  dash?: number[];
+  /** Fill under the line (rgba). */
+  fill?: string;
+  width?: number;
+  /** For stacked charts: the value shown in the legend (the series' own, not the stacked sum). */
+  raw?: (number | null)[];
+}
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** One line under the title: what is plotted and how to read it. */
+  note: string;
+  /** Y axis unit label. */
+  unit: string;
+  /** Epoch seconds. */
+  x: number[];
+  series: ChartSeries[];
+  /** Format of values in the legend: "ms", "pct", "bytes", "int", "rate". */
+  format: "ms" | "pct" | "bytes" | "mib" | "int" | "rate";
+  stacked?: boolean;
+}
+
+export interface ChartSet {
+  charts: ChartSpec[];
+  /** The shared x range (epoch seconds). */
+  range: [number, number];
+  /** End of the warm-up (epoch seconds), shaded on every chart. */
+  warmupEnd?: number;
+  /** Start of the load (epoch seconds). */
+  loadStart: number;
+  /** What was not in the run directory, one line each. */
+  missing: string[];
+}
+
+export const PALETTE = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#d97706",
+  "#7c3aed",
+  "#0891b2",
+  "#db2777",
+  "#65a30d",
+  "#475569",
+  "#ea580c",
+];
+
+const ERROR_COLORS: Record<string, string> = {
+  timeout: "#d97706",
+  connect: "#7c3aed",
+  tls: "#0891b2",
+  http_4xx: "#db2777",
+  http_5xx: "#dc2626",
+  session_lost: "#2563eb",
+  unexpected_status: "#65a30d",
+  other: "#475569",
+};
+
+function intervalStartSec(summary: RunSummary): number {
+  const first = summary.intervals[0];
+  return first ? (first.epoch_ms - first.interval_sec * 1000) / 1000 : Date.parse(summary.started_at) / 1000;
+}
+
+function alpha(color: string, a: number): string {
+  const n = parseInt(color.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
+}
+
+/** Keep series values aligned with their own x; uPlot wants one x per chart, so each chart has its own. */
+function loadCharts(summary: RunSummary): ChartSpec[] {
+  const intervals = summary.intervals;
+  if (!intervals.length) return [];
+  const x = intervals.map((i) => i.epoch_ms / 1000);
+  const nullIfEmpty = (total: number, value: number) => (total > 0 ? value : null);
+  const charts: ChartSpec[] = [
+    {
+      id: "rate",
+      title: "Request rate",
+      note: "Target vs observed requests per minute, per progress interval. A gap means the site or the " +
+        "concurrency cap could not keep up.",
+      unit: "req/min",
+      x,
+      format: "rate",
+      series: [
+        {
+          label: "Target",
+          values: intervals.map((i) => i.target_rpm),
+          color: "#64748b",
+          dash: [6, 4],
+          width: 2,
+        },
+        {
+          label: "Observed",
+          values: intervals.map((i) => i.observed_rpm),
+          color: "#2563eb",
+          fill: alpha("#2563eb", 0.12),
+          width: 2,
+        },
+      ],
+    },
+    {
+      id: "latency",
+      title: "Latency",
+      note: "Solid: from the intended start (what a user waits, queueing included). Dashed: service time " +
+        "(from the actual send).",
+      unit: "ms",
+      x,
+      format: "ms",
+      series: [
+        {
+          label: "p50",
+          values: intervals.map((i) => nullIfEmpty(i.total, i.latency_ms_p50)),
+          color: "#16a34a",
+        },
+        {
+          label: "p95",
+          values: intervals.map((i) => nullIfEmpty(i.total, i.latency_ms_p95)),
+          color: "#d97706",
+        },
+        {
+          label: "p99",
+          values: intervals.map((i) => nullIfEmpty(i.total, i.latency_ms_p99)),
+          color: "#dc2626",
+        },
+        {
+          label: "service p50",
+          values: intervals.map((i) => nullIfEmpty(i.total, i.service_ms_p50)),
+          color: "#16a34a",
+          dash: [4, 4],
+          width: 1.5,
+        },
+        {
+          label: "service p95",
+          values: intervals.map((i) => nullIfEmpty(i.total, i.service_ms_p95)),
+          color: "#d97706",
+          dash: [4, 4],
+          width: 1.5,
+        },
+        {
+          label: "service p99",
+          values: intervals.map((i) => nullIfEmpty(i.total, i.service_ms_p99)),
+          color: "#dc2626",
+          dash: [4, 4],
+          width: 1.5,
+        },
+      ],
+    },
+  ];
+
+  const classes = [...new Set(intervals.flatMap((i) => Object.keys(i.errors ?? {})))].sort();
+  const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
+  if (classes.length) {
+    // Stacked: series k shows the sum of classes k..n, drawn largest first so each band is one class.
+    const raw = classes.map((c) => intervals.map((i) => perMinute(i.errors?.[c] ?? 0, i.interval_sec)));
+    const stacked = classes.map((_, k) =>
+      raw[0].map((_, t) => raw.slice(k).reduce((sum, r) => sum + r[t], 0))
+    );
+    charts.push({
+      id: "errors",
+      title: "Errors by class",
+      note: "Failed requests per minute, stacked by class (timeout, connect, http_5xx, session_lost, …).",
+      unit: "errors/min",
+      x,
+      format: "rate",
+      stacked: true,
+      series: classes.map((c, k) => {
+        const color = ERROR_COLORS[c] ?? PALETTE[k % PALETTE.length];
+        return { label: c, values: stacked[k], raw: raw[k], color, fill: alpha(color, 0.85), width: 1 };
+      }),
+    });
+  } else {
+    charts.push({
+      id: "errors",
+      title: "Errors by class",
+      note: "No request failed.",
+      unit: "errors/min",
+      x,
+      format: "rate",
+      series: [{ label: "errors", values: intervals.map(() => 0), color: "#16a34a", width: 2 }],
+    });
+  }
+  return charts;
+}
+
+/** Align several (x, y) series on the union of their x values (null where a series has no sample). */
+export function joinSeries(
+  parts: { x: number[]; y: (number | null)[] }[],
+): { x: number[]; ys: (number | null)[][] } {
+  const xs = [...new Set(parts.flatMap((p) => p.x))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = parts.map((part) => {
+    const values: (number | null)[] = xs.map(() => null);
+    part.x.forEach((x, i) => (values[index.get(x)!] = part.y[i]));
+    return values;
+  });
+  return { x: xs, ys };
+}
+
+function captureChart(
+  id: string,
+  title: string,
+  note: string,
+  unit: string,
+  format: ChartSpec["format"],
+  lines: { label: string; series: CaptureSeries; column: string; scale?: number }[],
+): ChartSpec | undefined {
+  if (!lines.length) return undefined;
+  const { x, ys } = joinSeries(lines.map((l) => ({
+    x: l.series.epochMs.map((ms) => Math.round(ms) / 1000),
+    y: l.series.columns[l.column].map((v) => (v === null ? null : v * (l.scale ?? 1))),
+  })));
+  return {
+    id,
+    title,
+    note,
+    unit,
+    format,
+    x,
+    series: lines.map((l, k) => ({
+      label: l.label,
+      values: ys[k],
+      color: PALETTE[k % PALETTE.length],
+      width: 2,
+    })),
+  };
+}
+
+export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): ChartSet {
+  const charts = loadCharts(summary);
+  const missing: string[] = [];
+  const docker = captures.filter((c) => c.kind === "docker");
+  const pg = captures.filter((c) => c.kind === "pg");
+  if (docker.length) {
+    const cpu = captureChart(
+      "cpu",
+      "Container CPU",
+      "CPU % as `docker stats` shows it (100% = one core). Gaps: the container was not running.",
+      "% CPU",
+      "pct",
+      docker.filter((s) => s.columns.cpu_pct).map((s) => ({ label: s.name, series: s, column: "cpu_pct" })),
+    );
+    const memory = captureChart(
+      "memory",
+      "Container memory",
+      "Memory used (page cache excluded, as `docker stats` shows it).",
+      "bytes",
+      "bytes",
+      docker.filter((s) => s.columns.mem_used_bytes).map((s) => ({
+        label: s.name,
+        series: s,
+        column: "mem_used_bytes",
+      })),
+    );
+    if (cpu) charts.push(cpu);
+    if (memory) charts.push(memory);
+  } else {
+    missing.push("No container capture (docker-stats CSV) in the run directory.");
+  }
+  const connectionLines = pg.flatMap((s) =>
+    connectionColumns(s).map((column) => ({
+      label: pg.length > 1 ? `${s.name} ${column}` : column,
+      series: s,
+      column,
+    }))
+  );
+  const connections = captureChart(
+    "pg",
+    "Postgres connections",
+    "Connections of the Moodle database by state, and sessions waiting on locks.",
+    "connections",
+    "int",
+    connectionLines,
+  );
+  if (connections) charts.push(connections);
+  else missing.push("No Postgres capture (pg-stats CSV) in the run directory.");
+
+  const loadStart = intervalStartSec(summary);
+  const xs = charts.flatMap((c) => [c.x[0], c.x[c.x.length - 1]]).filter((v) => Number.isFinite(v));
+  const range: [number, number] = xs.length
+    ? [Math.min(loadStart, ...xs), Math.max(...xs)]
+    : [loadStart, loadStart + summary.elapsed_sec];
+  const warmupEnd = summary.warmup_sec > 0 ? loadStart + summary.warmup_sec : undefined;
+  return { charts, range, warmupEnd, loadStart, missing };
+}

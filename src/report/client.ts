@@ -1,0 +1,133 @@
+/**
+ * The report page's script (plain ES5-style JS run by the browser after uPlot): draws every chart
+ * from the embedded JSON on one synced, shared time axis, shades the warm-up, marks each chart
+ * `data-drawn` once painted (the Chromium test checks it), and follows the window's width.
+ */
+export const CLIENT_JS = String.raw`
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var HEIGHT = 270;
+  var plots = [];
+
+  function fmt(kind, v) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    if (kind === "ms") return v >= 10000 ? (v / 1000).toFixed(1) + " s" : v >= 100 ? v.toFixed(0) + " ms" : v.toFixed(1) + " ms";
+    if (kind === "pct") return v.toFixed(1) + "%";
+    if (kind === "bytes") {
+      var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0;
+      while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+      return v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1) + " " + units[i];
+    }
+    if (kind === "int") return String(Math.round(v));
+    if (kind === "mib") return v >= 1024 ? (v / 1024).toFixed(2) + " GiB" : v.toFixed(0) + " MiB";
+    return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+  }
+
+  function axisFmt(kind) {
+    return function (u, splits) {
+      return splits.map(function (v) {
+        if (v === null) return "";
+        if (kind === "bytes") return fmt("bytes", v).replace(".00 ", " ");
+        if (kind === "ms") return v >= 10000 ? (v / 1000) + " s" : String(v);
+        if (kind === "pct") return v + "%";
+        if (kind === "mib") return v >= 1024 ? (v / 1024) + " GiB" : v + " MiB";
+        return String(v);
+      });
+    };
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function clock(u, splits) {
+    return splits.map(function (ts) {
+      if (ts === null) return "";
+      var d = new Date(ts * 1000);
+      return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+    });
+  }
+
+  function shadeWarmup(u) {
+    if (data.warmupEnd === undefined || data.warmupEnd === null) return;
+    var x0 = Math.max(u.bbox.left, u.valToPos(data.loadStart, "x", true));
+    var x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(data.warmupEnd, "x", true));
+    if (!(x1 > x0)) return;
+    var ctx = u.ctx, dpr = window.devicePixelRatio || 1;
+    ctx.save();
+    ctx.fillStyle = "rgba(148, 163, 184, 0.16)";
+    ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+    ctx.fillStyle = "#64748b";
+    ctx.font = (11 * dpr) + "px system-ui, sans-serif";
+    ctx.fillText("warm-up", x0 + 6 * dpr, u.bbox.top + 14 * dpr);
+    ctx.restore();
+  }
+
+  function markLoadStart(u) {
+    var x = u.valToPos(data.loadStart, "x", true);
+    if (!(x > u.bbox.left && x < u.bbox.left + u.bbox.width)) return;
+    var ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = "rgba(100, 116, 139, 0.6)";
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  data.charts.forEach(function (chart) {
+    var host = document.getElementById("chart-" + chart.id);
+    if (!host) return;
+    var series = [{ value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" }];
+    chart.series.forEach(function (s) {
+      series.push({
+        label: s.label,
+        stroke: s.color,
+        width: s.width || 2,
+        dash: s.dash || undefined,
+        fill: s.fill || undefined,
+        spanGaps: false,
+        points: { show: false },
+        paths: chart.stacked ? uPlot.paths.bars({ size: [0.85, 60], align: -1 }) : undefined,
+        value: function (u, v, si, i) {
+          var own = s.raw && i !== null && i !== undefined ? s.raw[i] : v;
+          return fmt(chart.format, own);
+        }
+      });
+    });
+    var values = [chart.x].concat(chart.series.map(function (s) { return s.values; }));
+    var options = {
+      width: Math.max(320, host.clientWidth),
+      height: HEIGHT,
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+      cursor: { sync: { key: "run" }, drag: { x: true, y: false } },
+      scales: {
+        x: { time: true, min: data.range[0], max: data.range[1] },
+        y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } }
+      },
+      axes: [
+        { stroke: "#475569", values: clock, space: 70, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } },
+        { stroke: "#475569", label: chart.unit, labelSize: 20, size: 64, values: axisFmt(chart.format),
+          grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } }
+      ],
+      series: series,
+      legend: { live: true },
+      hooks: {
+        drawClear: [shadeWarmup],
+        draw: [markLoadStart, function () { host.setAttribute("data-drawn", "1"); }]
+      }
+    };
+    plots.push({ plot: new uPlot(options, values, host), host: host });
+  });
+
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(function () {
+      plots.forEach(function (p) { p.plot.setSize({ width: Math.max(320, p.host.clientWidth), height: HEIGHT }); });
+    }, 100);
+  });
+  document.documentElement.setAttribute("data-charts", String(plots.length));
+})();
+`;

@@ -92,10 +92,25 @@ export async function readCaptures(dir: string): Promise<{ series: CaptureSeries
   return { series, problems };
 }
 
-/** Postgres connection columns worth plotting (by state, waiting on locks, total). */
+/**
+ * Postgres connection columns worth plotting: pg-stats' `conns_<state>` columns and
+ * `waiting_on_locks` (other shapes: any column named after a connection state). Columns that stay
+ * at zero throughout are left out (fewer lines to read).
+ */
 export function connectionColumns(series: CaptureSeries): string[] {
-  return Object.keys(series.columns).filter((name) =>
-    /(^|_)(active|idle|idle_in_transaction|idle_in_tx|waiting|lock_waits?|waiting_on_locks?|connections?|total_connections|backends)($|_)/i
-      .test(name) && !/(per_s|_sec|bytes|age|ms$|ratio|rate)/i.test(name)
-  );
+  const names = Object.keys(series.columns);
+  const wanted = names.some((n) => n.startsWith("conns_"))
+    ? names.filter((n) => n.startsWith("conns_") || n === "waiting_on_locks")
+    : names.filter((name) =>
+      /(^|_)(active|idle|idle_in_transaction|idle_in_tx|waiting|waiting_on_locks|connections?)($|_)/i.test(
+        name,
+      ) &&
+      !/(per_s|_sec|bytes|age|ms$|_s$|ratio|rate|pct)/i.test(name)
+    );
+  return wanted.filter((name) => series.columns[name].some((v) => v !== null && v !== 0));
+}
+
+/** "conns_idle_in_tx" → "idle in tx". */
+export function connectionLabel(column: string): string {
+  return column.replace(/^conns_/, "").replaceAll("_", " ");
 }

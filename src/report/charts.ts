@@ -3,7 +3,7 @@
  * summary's intervals and the capture CSVs, all on one time axis (epoch seconds). Pure.
  */
 import type { RunSummary } from "../metrics/summary_types.ts";
-import { type CaptureSeries, connectionColumns } from "./capture.ts";
+import { type CaptureSeries, connectionColumns, connectionLabel } from "./capture.ts";
 
 export interface ChartSeries {
   label: string;
@@ -270,7 +270,7 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
   }
   const connectionLines = pg.flatMap((s) =>
     connectionColumns(s).map((column) => ({
-      label: pg.length > 1 ? `${s.name} ${column}` : column,
+      label: pg.length > 1 ? `${s.name} ${connectionLabel(column)}` : connectionLabel(column),
       series: s,
       column,
     }))

@@ -66,8 +66,9 @@ Deno.test("report data: rate, latency, errors from the summary; CPU, memory, con
     assert.deepEqual(pg.series.map((s) => s.label), [
       "active",
       "idle",
-      "idle_in_transaction",
-      "waiting_on_locks",
+      "idle in tx",
+      "other",
+      "waiting on locks",
     ]);
     assert.ok(set.range[0] < set.loadStart, "capture before the load is on the axis");
     const onlyLoad = buildCharts(summary, []);

@@ -165,7 +165,10 @@ function loadCharts(summary: RunSummary): ChartSpec[] {
     // Stacked: series k shows the sum of classes k..n, drawn largest first so each band is one class.
     const raw = classes.map((c) => intervals.map((i) => perMinute(i.errors?.[c] ?? 0, i.interval_sec)));
     const stacked = classes.map((_, k) =>
-      raw[0].map((_, t) => raw.slice(k).reduce((sum, r) => sum + r[t], 0))
+      raw[0].map((_, t) => {
+        const sum = raw.slice(k).reduce((total, r) => total + r[t], 0);
+        return sum > 0 ? sum : null; // no zero-height bars
+      })
     );
     charts.push({
       id: "errors",

@@ -215,9 +215,6 @@ Deno.test("bisect over fake work: good, bad (2× slower than the baseline), skip
     assert.match(skip.reason, /prepare command failed \(exit 3\)/);
     const noLogin = fakeDeps(same);
     noLogin.load = () =>
-      Promise.reject(Object.assign(new (class extends Error {})("no user could log in"), {}));
-    const { UserError } = await import("../src/output/errors.ts");
-    noLogin.load = () =>
       Promise.reject(new UserError("no user could log in (1 tried: wrong_credentials 1)", 3));
     const loginSkip = await runBisect(options, { ...noLogin, commit: () => Promise.resolve("ddd444") });
     assert.equal(loginSkip.exitCode, 125, loginSkip.reason);

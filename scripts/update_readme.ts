@@ -11,7 +11,16 @@ export function withPermissionTable(readme: string): string {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} … ${END} markers`);
-  return `${readme.slice(0, start + START.length)}\n\n```\n${permissionTableText()}\n```\n\n${readme.slice(end)}`;
+  const fence = "```";
+  return [
+    readme.slice(0, start + START.length),
+    "",
+    fence,
+    permissionTableText(),
+    fence,
+    "",
+    readme.slice(end),
+  ].join("\n");
 }
 
 if (import.meta.main) {

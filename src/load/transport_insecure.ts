@@ -9,7 +9,9 @@ import { Buffer } from "node:buffer";
 import { fetchRequest, type HttpRequest, type HttpResponse, type Transport } from "./transport.ts";
 
 export function createInsecureTransport(): Transport {
-  const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+  // `ca: []`: nothing is verified anyway, and it keeps node:tls from reading the system store
+  // (which would need --allow-sys).
+  const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false, ca: [] });
   return {
     kind: "insecure",
     request: (request) =>
@@ -30,27 +32,35 @@ function insecureRequest(agent: https.Agent, request: HttpRequest): Promise<Http
       headers,
       agent,
       rejectUnauthorized: false,
+      ca: [],
     });
-    const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const fail = (error: unknown) => {
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
       signal?.removeEventListener("abort", onAbort);
-      reject(signal?.aborted ? signal.reason : error);
+      action();
     };
+    const onAbort = () => {
+      settle(() => reject(signal!.reason));
+      req.destroy();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const fail = (error: unknown) => settle(() => reject(error));
     req.on("error", fail);
     req.on("response", (res: IncomingMessage) => {
       const chunks: Uint8Array[] = [];
       res.on("data", (chunk: Uint8Array) => chunks.push(chunk));
       res.on("error", fail);
-      res.on("end", () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: toHeaders(res.headers),
-          setCookies: res.headers["set-cookie"] ?? [],
-          body: new Uint8Array(Buffer.concat(chunks)),
-        });
-      });
+      res.on("end", () =>
+        settle(() =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: toHeaders(res.headers),
+            setCookies: res.headers["set-cookie"] ?? [],
+            body: new Uint8Array(Buffer.concat(chunks)),
+          })
+        ));
     });
     req.end(body);
   });

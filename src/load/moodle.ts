@@ -13,7 +13,7 @@ import {
   failureFromStatus,
   type LoginAttemptResult,
 } from "./login_outcome.ts";
-import { perfFromBody } from "./perf_footer.ts";
+import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
 import type { Transport } from "./transport.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "./types.ts";
@@ -50,6 +50,8 @@ export interface MoodleUserOptions {
   landingPath?: string;
   /** Parse Moodle's performance footer on HTML pages (default true). */
   parsePerf?: boolean;
+  /** Shared footer scanner of the site (default: one shared by every user of this module). */
+  perfScanner?: PerfFooterScanner;
   /** Jitter source (default Math.random). */
   random?: () => number;
   /** How to wait between retries (tests pass a recorder). */
@@ -69,6 +71,7 @@ export interface MoodleUser extends VirtualUser {
 }
 
 const SESSKEY = /"sesskey":"([A-Za-z0-9]+)"/;
+const sharedScanner = new PerfFooterScanner();
 const decoder = new TextDecoder();
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -240,7 +243,10 @@ class MoodleUserImpl implements MoodleUser {
       result.errorMessage = `HTTP ${response.status} at ${response.finalUrl}`;
     }
     if (this.#o.parsePerf !== false) {
-      const perf = perfFromBody(response.body, response.headers?.get("content-type"));
+      const perf = (this.#o.perfScanner ?? sharedScanner).scan(
+        response.body,
+        response.headers?.get("content-type"),
+      );
       if (perf) result.perf = perf;
     }
     return result;

@@ -1,0 +1,18 @@
+import { perfFromBody } from "../src/load/perf_footer.ts";
+import { startDemoServer } from "../src/demo/mod.ts";
+const demo = await startDemoServer({ users: [{ username: "a", password: "b" }] });
+const html = await (await fetch(`${demo.url}/login/index.php`)).text();
+await demo.close();
+const bytes = new TextEncoder().encode("<p>x</p>".repeat(16000) + html);
+const none = new TextEncoder().encode("<p>x</p>".repeat(16000) + "<html></html>");
+let sink = 0;
+let d0 = Date.now();
+for (let i = 0; i < 20000; i++) sink += perfFromBody(bytes, "text/html")?.dbReads ?? 0;
+console.log("footer present, 150KB: µs", (Date.now() - d0) * 1000 / 20000, sink);
+d0 = Date.now();
+for (let i = 0; i < 20000; i++) sink += perfFromBody(none, "text/html")?.dbReads ?? 0;
+console.log("footer absent, 150KB: µs", (Date.now() - d0) * 1000 / 20000, sink);
+const dec = new TextDecoder();
+d0 = Date.now();
+for (let i = 0; i < 20000; i++) sink += dec.decode(none).length;
+console.log("decode only 150KB: µs", (Date.now() - d0) * 1000 / 20000, sink);

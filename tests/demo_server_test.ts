@@ -356,3 +356,21 @@ Deno.test("demoRunConfig: a valid config whose every URL and user works against 
     }
   });
 });
+
+Deno.test("already logged in: the login page offers logout instead of a form; token.php needs web services", async () => {
+  await withDemo({ users }, async (demo) => {
+    const raw = new Raw(demo);
+    await raw.login("alice");
+    const page = await raw.send("/login/index.php");
+    assert.equal(page.status, 200);
+    assert.match(page.text, /You are already logged in as Alice/);
+    assert.doesNotMatch(page.text, /id="login"/);
+    const token = await raw.send("/login/token.php", {
+      username: "alice",
+      password: PW,
+      service: "moodle_mobile_app",
+    });
+    assert.equal(token.status, 200);
+    assert.equal(JSON.parse(token.text).errorcode, "enablewsdescription");
+  });
+});

@@ -19,6 +19,8 @@ const COMMANDS = Object.keys(PERMISSIONS) as CommandName[];
 const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
   "permissions": [],
+  "run": ["--config", "config.example.json"],
+  "demo": [],
 };
 
 for (const command of COMMANDS) {

@@ -271,10 +271,8 @@ export class Engine {
     if (this.stopped) return;
     const clock = this.clock;
     let now = clock.now();
-    if (now - this.startMs >= this.endMs) {
-      this.stop(this.startMs + this.endMs);
-      return;
-    }
+    // Past the end, the loop below still sends what was due before it (if a slot is free), then stops.
+    const ended = now - this.startMs >= this.endMs;
     const picker = this.o.picker;
     const users = this.o.users;
     const schedule = this.o.schedule;
@@ -313,7 +311,8 @@ export class Engine {
         picker.next();
       } else this.nextIntendedMs = Infinity;
     }
-    this.arm(now);
+    if (ended) this.stop(this.startMs + this.endMs);
+    else this.arm(now);
   }
 
   /** One wake timer for the next due request, unless sends are blocked (a completion will wake us). */

@@ -1,0 +1,41 @@
+/** What the demo server did, for tests and for the demo command's closing lines. */
+
+export class DemoCounters {
+  /** Every request received (including injected errors). */
+  requests = 0;
+  /** Requests per path below the site (query string dropped), e.g. "/course/view.php". */
+  readonly byPath = new Map<string, number>();
+  /** Successful logins (POSTs that regenerated the session). */
+  logins = 0;
+  /** Failed login POSTs (wrong password, stale token, locked, suspended, unknown user). */
+  loginFailures = 0;
+  /** Logouts with a valid sesskey. */
+  logouts = 0;
+  /** Redirects to the login page because the request had no logged-in session. */
+  notLoggedIn = 0;
+  /** Requests answered with an injected error status. */
+  injectedErrors = 0;
+  /** Requests that were made slow on purpose. */
+  slowResponses = 0;
+  /** Requests that waited for another request of the same session. */
+  sessionWaits = 0;
+
+  countPath(path: string): void {
+    this.byPath.set(path, (this.byPath.get(path) ?? 0) + 1);
+  }
+
+  /** A plain object copy (for JSON and assertions). */
+  snapshot(): Record<string, unknown> {
+    return {
+      requests: this.requests,
+      byPath: Object.fromEntries(this.byPath),
+      logins: this.logins,
+      loginFailures: this.loginFailures,
+      logouts: this.logouts,
+      notLoggedIn: this.notLoggedIn,
+      injectedErrors: this.injectedErrors,
+      slowResponses: this.slowResponses,
+      sessionWaits: this.sessionWaits,
+    };
+  }
+}

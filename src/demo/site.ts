@@ -1,0 +1,547 @@
+/**
+ * The demo Moodle site: one request in, one response out. Implements the login protocol, session
+ * handling and page access rules of ../shared/moodle-protocol.md; `server.ts` puts it on a socket.
+ */
+import { DemoCounters } from "./counters.ts";
+import { deletedSessionCookie, readCookie, sessionCookie, type SessionCookieOptions } from "./cookies.ts";
+import { escapeHtml, loginFormHtml, renderPage } from "./html.ts";
+import type { ResolvedDemoOptions } from "./options.ts";
+import { perfFooterHtml } from "./perf_footer_html.ts";
+import { randomString, seededRandom } from "./random.ts";
+import { type DemoSession, SessionStore } from "./sessions.ts";
+import { type DemoAccount, UserDirectory } from "./users.ts";
+import { workOf } from "./workload.ts";
+
+export const INVALID_LOGIN = "Invalid login, please try again";
+export const COOKIES_NOT_ENABLED = "Cookies must be enabled in your browser";
+export const SESSION_TIMED_OUT = "Your session has timed out. Please log in again.";
+
+/** Everything one request needs while it is handled. */
+interface Exchange {
+  url: URL;
+  /** Path below the site, e.g. "/course/view.php". */
+  path: string;
+  method: string;
+  form?: URLSearchParams;
+  session: DemoSession;
+  /** Set-Cookie values to send. */
+  cookies: string[];
+  startedMs: number;
+  sessionWaitMs: number;
+  extraDbWrites: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class DemoSite {
+  readonly counters = new DemoCounters();
+  readonly sessions: SessionStore;
+  readonly users: UserDirectory;
+  readonly cookieName: string;
+  #wwwroot = "";
+  #cookie!: SessionCookieOptions;
+  readonly #random: () => number;
+  #forcedFailures: number[] = [];
+
+  constructor(readonly options: ResolvedDemoOptions) {
+    this.sessions = new SessionStore(options.sessionTtlSec * 1000);
+    this.users = new UserDirectory(options.users, options.lockoutThreshold);
+    this.cookieName = `MoodleSession${options.cookieSuffix}`;
+    this.#random = seededRandom(options.seed);
+  }
+
+  /** `$CFG->wwwroot`, e.g. "http://127.0.0.1:41234/moodle"; set once the port is known. */
+  setOrigin(origin: string): void {
+    this.#wwwroot = origin + this.options.sitePath;
+    this.#cookie = {
+      name: this.cookieName,
+      path: this.options.sitePath + "/",
+      secure: origin.startsWith("https:") && this.options.cookieSecure,
+    };
+  }
+
+  get wwwroot(): string {
+    return this.#wwwroot;
+  }
+
+  /** The next `count` requests answer `status` (before any session handling). */
+  injectFailures(count: number, status = this.options.errorStatus): void {
+    for (let i = 0; i < count; i++) this.#forcedFailures.push(status);
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const startedMs = performance.now();
+    const url = new URL(request.url);
+    const site = this.options.sitePath;
+    this.counters.requests++;
+    if (site !== "" && url.pathname === site) return this.#redirect(`${this.#wwwroot}/`, []);
+    if (!url.pathname.startsWith(site + "/")) return this.#notFound(url.pathname);
+    const path = url.pathname.slice(site.length);
+    this.counters.countPath(path);
+
+    const injected = this.#injectedStatus();
+    if (injected) {
+      this.counters.injectedErrors++;
+      await request.body?.cancel();
+      return this.#errorPage(injected);
+    }
+
+    // session_start(): an unknown or expired cookie gets a fresh session.
+    const presented = readCookie(request.headers.get("cookie"), this.cookieName);
+    const found = this.sessions.lookup(presented);
+    const cookies: string[] = [];
+    let session = found.session;
+    if (!session) {
+      session = this.sessions.create();
+      session.hasTimedOut = found.expired;
+      cookies.push(sessionCookie(session.id, this.#cookie));
+    }
+    const lock = await this.sessions.lock(session.id);
+    if (lock.waitedMs > 1) this.counters.sessionWaits++;
+    try {
+      this.sessions.touch(session);
+      await this.#work(path);
+      const form = request.method === "POST" ? new URLSearchParams(await request.text()) : undefined;
+      return this.#route({
+        url,
+        path,
+        method: request.method,
+        form,
+        session,
+        cookies,
+        startedMs,
+        sessionWaitMs: lock.waitedMs,
+        extraDbWrites: 0,
+      });
+    } finally {
+      lock.release();
+    }
+  }
+
+  #injectedStatus(): number | undefined {
+    const forced = this.#forcedFailures.shift();
+    if (forced) return forced;
+    if (this.options.errorRate > 0 && this.#random() < this.options.errorRate) {
+      return this.options.errorStatus;
+    }
+    return undefined;
+  }
+
+  async #work(path: string): Promise<void> {
+    let ms = this.options.latencyByPath[path] ?? this.options.latencyMs;
+    if (this.options.slowRate > 0 && this.#random() < this.options.slowRate) {
+      this.counters.slowResponses++;
+      ms += this.options.slowMs;
+    }
+    if (ms > 0) await sleep(ms);
+  }
+
+  #route(x: Exchange): Response {
+    switch (x.path) {
+      case "/login/index.php":
+        return this.#loginPage(x);
+      case "/login/logout.php":
+        return this.#logout(x);
+      case "/login/token.php":
+        return json({
+          error: "Web services must be enabled in Advanced features.",
+          errorcode: "enablewsdescription",
+          stacktrace: null,
+          debuginfo: null,
+          reproductionlink: null,
+        });
+    }
+    // A script that does not exist is the web server's 404, before any Moodle code runs.
+    if (!PAGES.has(x.path)) return this.#errorPage(404, "The page you are trying to reach does not exist.");
+    const account = this.#requireLogin(x);
+    if (account instanceof Response) return account;
+    return this.#content(x, account);
+  }
+
+  // ---- login/index.php -------------------------------------------------------------------------
+
+  #loginPage(x: Exchange): Response {
+    const { session, url } = x;
+    if (x.method === "POST" && x.form && x.form.has("username")) return this.#loginPost(x, x.form);
+
+    const testsession = url.searchParams.get("testsession");
+    if (testsession !== null) {
+      if (session.userId !== 0 && String(session.userId) === testsession) {
+        const target = session.wantsUrl ?? `${this.#wwwroot}/`;
+        session.wantsUrl = undefined;
+        return this.#redirect(target, x.cookies);
+      }
+      return this.#loginForm(x, COOKIES_NOT_ENABLED);
+    }
+    if (session.userId !== 0) {
+      const account = this.users.byId(session.userId);
+      const name = account ? fullName(account) : "";
+      return this.#page(x, {
+        title: "Log in to the site",
+        bodyId: "page-login-index",
+        fillKind: "login",
+        targetBytes: this.options.loginPageBytes,
+        account,
+        main: `<div class="box py-3 generalbox"><p>You are already logged in as ${escapeHtml(name)}, ` +
+          `you need to log out before logging in as different user.</p>` +
+          `<form method="post" action="${this.#wwwroot}/login/logout.php"><input type="hidden" name="sesskey" value="${session.sesskey}">` +
+          `<button type="submit" class="btn btn-primary">Log out</button></form>` +
+          `<form method="get" action="${this.#wwwroot}/"><button type="submit" class="btn btn-secondary">Cancel</button></form></div>`,
+      });
+    }
+    let message = session.loginErrorMessage;
+    session.loginErrorMessage = undefined;
+    if (!message && session.hasTimedOut) message = SESSION_TIMED_OUT;
+    session.hasTimedOut = false;
+    return this.#loginForm(x, message);
+  }
+
+  #loginForm(x: Exchange, error?: string): Response {
+    // get_login_token(): one token per session until a POST validates (and replaces) it.
+    x.session.loginToken ??= randomString(32);
+    return this.#page(x, {
+      title: "Log in to the site",
+      bodyId: "page-login-index",
+      fillKind: "login",
+      targetBytes: this.options.loginPageBytes,
+      main: loginFormHtml(this.#wwwroot, x.session.loginToken, error),
+    });
+  }
+
+  #loginPost(x: Exchange, form: URLSearchParams): Response {
+    const session = x.session;
+    // validate_login_token(): whatever happens, the token is used up.
+    const expected = session.loginToken;
+    session.loginToken = randomString(32);
+    const tokenOk = expected !== undefined && form.get("logintoken") === expected;
+    const username = (form.get("username") ?? "").trim().toLowerCase();
+    const result = tokenOk
+      ? this.users.authenticate(username, form.get("password") ?? "")
+      : { ok: false as const };
+    if (!result.ok) {
+      this.counters.loginFailures++;
+      session.loginErrorMessage = INVALID_LOGIN;
+      // "We must redirect after every password submission."
+      return this.#redirect(`${this.#wwwroot}/login/index.php`, x.cookies);
+    }
+    // complete_user_login(): the session id is regenerated.
+    const fresh = this.sessions.regenerate(session);
+    fresh.userId = result.account.id;
+    fresh.loginToken = undefined;
+    fresh.loginErrorMessage = undefined;
+    fresh.hasTimedOut = false;
+    this.counters.logins++;
+    const cookies = [sessionCookie(fresh.id, this.#cookie)];
+    let urlToGo: string;
+    if (result.account.profileIncomplete) {
+      urlToGo = `${this.#wwwroot}/user/edit.php`;
+    } else if (fresh.wantsUrl && fresh.wantsUrl.startsWith(this.#wwwroot)) {
+      urlToGo = fresh.wantsUrl;
+    } else {
+      urlToGo = `${this.#wwwroot}/`;
+    }
+    fresh.wantsUrl = urlToGo;
+    return this.#redirect(`${this.#wwwroot}/login/index.php?testsession=${result.account.id}`, cookies);
+  }
+
+  // ---- logout ----------------------------------------------------------------------------------
+
+  #logout(x: Exchange): Response {
+    const { session } = x;
+    if (session.userId === 0) return this.#redirect(`${this.#wwwroot}/`, x.cookies);
+    const given = x.url.searchParams.get("sesskey") ?? x.form?.get("sesskey");
+    if (given !== session.sesskey) {
+      return this.#page(x, {
+        title: "Log out",
+        bodyId: "page-login-logout",
+        fillKind: "login",
+        targetBytes: 0,
+        account: this.users.byId(session.userId),
+        main:
+          `<div class="modal-dialog" role="alertdialog"><div class="modal-content"><div class="modal-body">` +
+          `<p>Do you really want to log out?</p></div><div class="modal-footer">` +
+          `<form method="post" action="${this.#wwwroot}/login/logout.php"><input type="hidden" name="sesskey" value="${session.sesskey}">` +
+          `<button type="submit" class="btn btn-primary">Continue</button></form></div></div></div>`,
+      });
+    }
+    this.sessions.destroy(session);
+    this.counters.logouts++;
+    return this.#redirect(`${this.#wwwroot}/`, [deletedSessionCookie(this.#cookie)]);
+  }
+
+  // ---- require_login() -------------------------------------------------------------------------
+
+  #requireLogin(x: Exchange): DemoAccount | Response {
+    const account = x.session.userId ? this.users.byId(x.session.userId) : undefined;
+    if (!account) {
+      this.counters.notLoggedIn++;
+      x.session.wantsUrl = x.url.href;
+      return this.#redirect(`${this.#wwwroot}/login/index.php`, x.cookies);
+    }
+    if (account.forcePasswordChange && x.path !== "/login/change_password.php") {
+      return this.#redirect(`${this.#wwwroot}/login/change_password.php`, x.cookies);
+    }
+    if (account.profileIncomplete && x.path !== "/user/edit.php" && x.path !== "/login/change_password.php") {
+      x.session.wantsUrl = x.url.href;
+      return this.#redirect(`${this.#wwwroot}/user/edit.php`, x.cookies);
+    }
+    if (account.policyNotAccepted && !["/user/policy.php", "/user/edit.php"].includes(x.path)) {
+      x.session.wantsUrl = x.url.href;
+      return this.#redirect(`${this.#wwwroot}/user/policy.php`, x.cookies);
+    }
+    return account;
+  }
+
+  // ---- pages -----------------------------------------------------------------------------------
+
+  #content(x: Exchange, account: DemoAccount): Response {
+    const q = x.url.searchParams;
+    const page = (title: string, bodyId: string, fillKind: string, main: string) =>
+      this.#page(x, { title, bodyId, fillKind, main, account, targetBytes: this.#sizeOf(x.path) });
+    const intParam = (name: string): number | undefined => {
+      const value = q.get(name);
+      return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+    };
+    const courseGate = (courseId: number): Response | undefined =>
+      account.notEnrolled && courseId !== 1
+        ? this.#redirect(`${this.#wwwroot}/enrol/index.php?id=${courseId}`, x.cookies)
+        : undefined;
+
+    switch (x.path) {
+      case "/":
+      case "/index.php":
+        // defaulthomepage = Dashboard
+        return this.#redirect(`${this.#wwwroot}/my/`, x.cookies);
+      case "/my/":
+      case "/my/index.php":
+        return page("Dashboard", "page-my-index", "dashboard", `<div class="block_timeline">Timeline</div>`);
+      case "/my/courses.php":
+        return page(
+          "My courses",
+          "page-my-courses",
+          "dashboard",
+          `<div class="block_myoverview">Course overview</div>`,
+        );
+      case "/course/view.php": {
+        const id = intParam("id");
+        if (id === undefined || id < 1) {
+          return this.#errorPage(404, "Can't find data record in database table course.");
+        }
+        if (id === 1) return this.#redirect(`${this.#wwwroot}/`, x.cookies);
+        return courseGate(id) ??
+          page(
+            `Course ${id}`,
+            "page-course-view-topics",
+            "course",
+            `<ul class="topics" data-course="${id}"></ul>`,
+          );
+      }
+      case "/mod/page/view.php":
+      case "/mod/forum/view.php": {
+        const id = intParam("id") ?? intParam("f");
+        if (id === undefined) return this.#errorPage(404, "Course module is incorrect");
+        const kind = x.path.startsWith("/mod/page") ? "page" : "forum";
+        return courseGate(courseOfModule(id)) ??
+          page(
+            `${kind === "page" ? "Page" : "Forum"} ${id}`,
+            `page-mod-${kind}-view`,
+            kind,
+            `<div role="main"></div>`,
+          );
+      }
+      case "/mod/forum/discuss.php": {
+        const d = intParam("d");
+        if (d === undefined) return this.#errorPage(404, "Discussion ID was incorrect or no longer exists");
+        return courseGate(courseOfModule(d)) ??
+          page(
+            `Discussion ${d}`,
+            "page-mod-forum-discuss",
+            "forum",
+            `<div class="discussion-list" data-d="${d}"></div>`,
+          );
+      }
+      case "/mod/forum/post.php":
+        return this.#forumPost(x, page);
+      case "/enrol/index.php":
+        return page(
+          "Enrolment options",
+          "page-enrol-index",
+          "page",
+          `<div class="box generalbox info">You cannot enrol yourself in this course.</div>`,
+        );
+      case "/login/change_password.php":
+        return page(
+          "Change password",
+          "page-login-change_password",
+          "page",
+          `<div class="alert alert-warning">You must change your password to proceed.</div>`,
+        );
+      case "/user/edit.php":
+        return page("Edit profile", "page-user-edit", "page", `<form id="mform1" class="mform"></form>`);
+      case "/user/policy.php":
+        return page(
+          "Policies",
+          "page-user-policy",
+          "page",
+          `<div class="noticebox">You must agree to this policy to continue using this site.</div>`,
+        );
+      default:
+        return this.#errorPage(404, "The page you are trying to reach does not exist.");
+    }
+  }
+
+  #forumPost(
+    x: Exchange,
+    page: (title: string, bodyId: string, fillKind: string, main: string) => Response,
+  ): Response {
+    if (x.method === "POST" && x.form) {
+      if (x.form.get("sesskey") !== x.session.sesskey) {
+        return this.#errorPage(403, "Your session has most likely timed out. Please log in again.");
+      }
+      const reply = Number(x.form.get("reply") ?? "0") || 1;
+      x.extraDbWrites += 6;
+      return this.#redirect(`${this.#wwwroot}/mod/forum/discuss.php?d=${reply}#p${reply + 1}`, x.cookies);
+    }
+    const reply = x.url.searchParams.get("reply") ?? "1";
+    return page(
+      "Reply",
+      "page-mod-forum-post",
+      "forum",
+      `<form id="mformforum" action="${this.#wwwroot}/mod/forum/post.php" method="post">` +
+        `<input name="reply" type="hidden" value="${
+          escapeHtml(reply)
+        }"><input name="sesskey" type="hidden" value="${x.session.sesskey}">` +
+        `<textarea name="message[text]"></textarea></form>`,
+    );
+  }
+
+  #sizeOf(path: string): number {
+    return this.options.pageBytesByPath[path] ?? this.options.pageBytes;
+  }
+
+  // ---- responses -------------------------------------------------------------------------------
+
+  #page(
+    x: Exchange,
+    p: {
+      title: string;
+      bodyId: string;
+      fillKind: string;
+      main: string;
+      targetBytes: number;
+      account?: DemoAccount;
+    },
+  ): Response {
+    const work = workOf(x.path, p.targetBytes);
+    const html = renderPage({
+      wwwroot: this.#wwwroot,
+      title: p.title,
+      bodyId: p.bodyId,
+      sesskey: x.session.sesskey,
+      userFullName: p.account ? fullName(p.account) : undefined,
+      userId: p.account?.id,
+      main: p.main,
+      fillKind: p.fillKind,
+      targetBytes: p.targetBytes,
+      perfFooter: this.options.perfdebug
+        ? () => {
+          const timeUsedSec = (performance.now() - x.startedMs) / 1000;
+          return perfFooterHtml({
+            timeUsedSec,
+            memoryBytes: work.memoryBytes,
+            memoryPeakBytes: Math.round(work.memoryBytes * 1.15),
+            includedFiles: work.includedFiles,
+            getStringCalls: work.includedFiles + 109,
+            dbReads: work.dbReads,
+            dbWrites: work.dbWrites + x.extraDbWrites,
+            dbTimeSec: Math.min(
+              timeUsedSec,
+              work.dbReads * 0.0002 + (timeUsedSec - x.sessionWaitMs / 1000) * 0.2,
+            ),
+            sessionSizeBytes: 4_400,
+            sessionWaitSec: x.sessionWaitMs / 1000,
+          });
+        }
+        : undefined,
+    });
+    const headers = pageHeaders();
+    for (const cookie of x.cookies) headers.append("set-cookie", cookie);
+    return new Response(html, { status: 200, headers });
+  }
+
+  /** Moodle's redirect(): 303, `Location`, `X-Redirect-By: Moodle`, a tiny continue page. */
+  #redirect(location: string, cookies: string[]): Response {
+    const headers = pageHeaders();
+    headers.set("location", location);
+    headers.set("x-redirect-by", "Moodle");
+    for (const cookie of cookies) headers.append("set-cookie", cookie);
+    const body =
+      `<!DOCTYPE html><html><head><meta http-equiv="refresh" content="0; url=${
+        escapeHtml(location)
+      }" /></head>` +
+      `<body><div>This page should automatically redirect. If nothing is happening please use the continue link below.<br />` +
+      `<a href="${escapeHtml(location)}">Continue</a></div></body></html>`;
+    return new Response(body, { status: 303, headers });
+  }
+
+  #errorPage(status: number, message?: string): Response {
+    const text = message ?? (status >= 500 ? "Error reading from database" : "Error");
+    const body = `<!DOCTYPE html><html><head><title>Error</title></head><body id="page-error">` +
+      `<div class="errorbox alert alert-danger"><p class="errormessage">${
+        escapeHtml(text)
+      }</p></div></body></html>`;
+    return new Response(body, { status, headers: pageHeaders() });
+  }
+
+  #notFound(pathname: string): Response {
+    return new Response(`Not Found: ${pathname}\n`, {
+      status: 404,
+      headers: { "content-type": "text/plain" },
+    });
+  }
+}
+
+/** Scripts of the demo site behind require_login() (the login scripts are handled before). */
+const PAGES = new Set([
+  "/",
+  "/index.php",
+  "/my/",
+  "/my/index.php",
+  "/my/courses.php",
+  "/course/view.php",
+  "/mod/page/view.php",
+  "/mod/forum/view.php",
+  "/mod/forum/discuss.php",
+  "/mod/forum/post.php",
+  "/enrol/index.php",
+  "/login/change_password.php",
+  "/user/edit.php",
+  "/user/policy.php",
+]);
+
+function pageHeaders(): Headers {
+  return new Headers({
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "private, pre-check=0, post-check=0, max-age=0, no-transform",
+    "pragma": "no-cache",
+    "expires": "Mon, 20 Aug 1969 09:23:00 GMT",
+    "content-language": "en",
+    "x-ua-compatible": "IE=edge",
+  });
+}
+
+function json(value: unknown): Response {
+  return new Response(JSON.stringify(value), {
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+function fullName(account: DemoAccount): string {
+  const n = account.username;
+  return `${n.charAt(0).toUpperCase()}${n.slice(1)} Demo`;
+}
+
+/** Course modules and discussions belong to courses 2..51. */
+function courseOfModule(id: number): number {
+  return (id % 50) + 2;
+}

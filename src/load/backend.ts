@@ -3,13 +3,16 @@
  * the Moodle protocol side (MoodleUser, transports, login phase).
  */
 import type { Config } from "../config/schema.ts";
-import { UserError } from "../output/errors.ts";
+import { loginAll } from "./login_phase.ts";
+import { createMoodleUser } from "./moodle.ts";
+import { createTransport } from "./transport.ts";
 import type { LoginOutcome, VirtualUser } from "./types.ts";
 
 export interface UserOptions {
   insecure: boolean;
   caCertPem?: string;
   loginTimeoutMs: number;
+  requestTimeoutMs: number;
   maxRetries: number;
 }
 
@@ -30,38 +33,30 @@ export interface UserBackend {
 }
 
 /** Run `login()` on every user, at most `concurrency` at a time; stops starting new ones on abort. */
-export async function loginWithConcurrency(
+export function loginWithConcurrency(
   users: VirtualUser[],
   options: LoginPhaseOptions,
 ): Promise<LoginOutcome[]> {
-  const outcomes: LoginOutcome[] = new Array(users.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < users.length && !options.signal?.aborted) {
-      const index = next++;
-      const started = performance.now();
-      try {
-        outcomes[index] = await users[index].login();
-      } catch (error) {
-        outcomes[index] = {
-          ok: false,
-          username: users[index].username,
-          reason: "network",
-          detail: (error as Error).message,
-          attempts: 1,
-          durationMs: performance.now() - started,
-        };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, users.length)) }, worker));
-  return outcomes.filter((o) => o !== undefined);
+  return loginAll(users, { concurrency: options.concurrency, signal: options.signal });
 }
 
-/** The Moodle backend (replaced by the protocol side's MoodleUser once merged). */
+/** Real Moodle users: one cookie jar each, over the transport the TLS flags choose. */
 export const moodleBackend: UserBackend = {
-  createUsers() {
-    return Promise.reject(new UserError("Moodle virtual users are not available in this build"));
+  async createUsers(config, options) {
+    const transport = await createTransport({ insecure: options.insecure, caCertPem: options.caCertPem });
+    const users = config.users.map((user) =>
+      createMoodleUser({
+        baseUrl: config.base_url,
+        loginPath: config.login_path,
+        username: user.username,
+        password: user.password,
+        transport,
+        loginTimeoutMs: options.loginTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        maxRetries: options.maxRetries,
+      })
+    );
+    return { users, close: () => transport.close() };
   },
   loginAll: loginWithConcurrency,
 };

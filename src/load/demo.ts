@@ -1,5 +1,12 @@
-/** `moodle-load demo` (wired to the demo server once the protocol side is merged). */
-import { UserError } from "../output/errors.ts";
+/**
+ * `moodle-load demo`: start the built-in Moodle-like site on 127.0.0.1 (free port), write a matching
+ * config into a temporary directory, and run a short paced load against it with the same tables and
+ * files as `run`. The config is printed so the same run can be repeated with `moodle-load run`.
+ */
+import { DEFAULT_DEMO_PASSWORD, defaultDemoUsers, startDemoServer } from "../demo/mod.ts";
+import type { ConfigInput } from "../config/schema.ts";
+import { moodleBackend } from "./backend.ts";
+import { runLoad } from "./run.ts";
 
 export interface DemoRunOptions {
   duration: number;
@@ -10,6 +17,60 @@ export interface DemoRunOptions {
   json: boolean;
 }
 
-export function runDemo(_options: DemoRunOptions, _version: string): Promise<void> {
-  return Promise.reject(new UserError("the demo site is not available in this build"));
+export const DEMO_USERS = 10;
+
+/** The demo site's config: the seed tool's format, a Moodle-like mix, the site under /moodle. */
+export function demoConfig(siteUrl: string, users = DEMO_USERS): ConfigInput {
+  return {
+    base_url: siteUrl,
+    login_path: "/login/index.php",
+    users: defaultDemoUsers(users).map((u) => ({ username: u.username, password: DEFAULT_DEMO_PASSWORD })),
+    parameters: { courseid: { min: 2, max: 13 }, cmid: { min: 20, max: 140 }, d: { min: 20, max: 140 } },
+    urls: [
+      { path: "/my/", name: "dashboard", weight: 2 },
+      { path: "/course/view.php?id={courseid}", name: "course_view", weight: 4 },
+      { path: "/mod/page/view.php?id={cmid}", name: "page_view", weight: 2 },
+      { path: "/mod/forum/view.php?id={cmid}", name: "forum_view", weight: 1 },
+      { path: "/mod/forum/discuss.php?d={d}", name: "forum_discuss", weight: 1 },
+    ],
+  };
+}
+
+export async function runDemo(options: DemoRunOptions, version: string): Promise<void> {
+  const demo = await startDemoServer({
+    sitePath: "/moodle",
+    users: defaultDemoUsers(DEMO_USERS),
+    pageBytes: 120_000,
+    latencyMs: 15,
+    latencyByPath: { "/course/view.php": 40, "/mod/forum/discuss.php": 60 },
+    slowRate: 0.01,
+    slowMs: 400,
+    errorRate: 0.002,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_demo_" });
+  try {
+    const config = `${dir}/config.json`;
+    await Deno.writeTextFile(config, JSON.stringify(demoConfig(demo.url), null, 2) + "\n");
+    await runLoad({
+      config,
+      rpm: options.rpm,
+      duration: options.duration,
+      concurrency: DEMO_USERS,
+      statsDir: options.statsDir,
+      insecure: false,
+      loginTimeout: 20,
+      requestTimeout: 30,
+      progress: options.progress,
+      warmup: 0,
+      loginConcurrency: 4,
+      maxRetries: 3,
+      quiet: options.quiet,
+      json: options.json,
+      banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +
+        `15–60 ms each, 1 % slow, 0.2 % HTTP 503); config written to ${config}`,
+    }, { backend: moodleBackend, version });
+  } finally {
+    await demo.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
 }

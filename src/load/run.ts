@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../output/errors.ts";
 import { LiveBlock } from "../output/live.ts";
-import { renderTable } from "../output/table.ts";
+import { renderLoginTable } from "./login_phase.ts";
 import { buildRunSummary, type FullRunSummary, intervalSummary } from "../metrics/summary.ts";
 import type { IntervalSummary } from "../metrics/summary_types.ts";
 import {
@@ -72,30 +72,6 @@ async function readConfig(file: string): Promise<Config> {
   }
 }
 
-function loginTable(outcomes: readonly LoginOutcome[]): string {
-  const ok = outcomes.filter((o) => o.ok).length;
-  const lines = [`Logged in ${ok}/${outcomes.length}`];
-  const failed = outcomes.filter((o) => !o.ok);
-  if (failed.length) {
-    const byReason = new Map<string, LoginOutcome[]>();
-    for (const o of failed) {
-      const reason = o.reason ?? "unexpected_page";
-      byReason.set(reason, [...(byReason.get(reason) ?? []), o]);
-    }
-    lines.push(renderTable(
-      ["Login failure", "Users", "Usernames", "Detail"],
-      [...byReason].map(([reason, list]) => [
-        reason,
-        list.length,
-        list.slice(0, 5).map((o) => o.username).join(", ") + (list.length > 5 ? ", …" : ""),
-        list[0].detail ?? "",
-      ]),
-      { align: ["left", "right", "left", "left"] },
-    ));
-  }
-  return lines.join("\n");
-}
-
 function noUsersMessage(outcomes: readonly LoginOutcome[]): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) {
@@ -140,6 +116,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     insecure: options.insecure,
     caCertPem,
     loginTimeoutMs: options.loginTimeout * 1000,
+    requestTimeoutMs: options.requestTimeout * 1000,
     maxRetries: options.maxRetries,
   });
   try {
@@ -163,7 +140,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     if (controller.signal.aborted) {
       throw new UserError("interrupted during the login phase — nothing measured", EXIT.interrupted);
     }
-    say(loginTable(outcomes));
+    say(renderLoginTable(outcomes));
     const loggedIn: VirtualUser[] = pool.users.filter((_, index) => outcomes[index]?.ok);
     if (loggedIn.length === 0) throw new UserError(noUsersMessage(outcomes), EXIT_NO_USERS);
     if (loggedIn.length < options.concurrency && loggedIn.length < config.users.length) {

@@ -5,6 +5,8 @@ import { closedPort, withDemo } from "./helpers/demo.ts";
 import { DEFAULT_DEMO_PASSWORD, defaultDemoUsers } from "../src/demo/mod.ts";
 import { demoConfig } from "../src/load/demo.ts";
 import { decodeHistogram } from "../src/metrics/histogram.ts";
+import { runFlags } from "../src/permissions.ts";
+import { makeSelfSignedCert } from "./helpers/tls.ts";
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "moodle_load_cli_" });
@@ -240,4 +242,43 @@ Deno.test("demo: starts the built-in site and runs a short load with the same fi
   const summary = JSON.parse(files["summary.json"]);
   assert.equal(summary.total + summary.not_sent, 40);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("run over HTTPS with a self-signed certificate: refused by default, --insecure and --ca-cert work (run's own permissions)", async () => {
+  const cert = await makeSelfSignedCert();
+  try {
+    await withDemo({ users: defaultDemoUsers(2), tls: cert, pageBytes: 5_000 }, async (demo) => {
+      const dir = await tempDir();
+      const config = await writeConfig(dir, demoConfig(demo.url, 2));
+      const args = [
+        "run",
+        "--config",
+        config,
+        "--rpm",
+        "600",
+        "--duration",
+        "1",
+        "--stats-dir",
+        dir,
+        "--quiet",
+      ];
+      const flags = runFlags("run");
+      const plain = await runCli([...args, "--max-retries", "0"], { flags });
+      assert.equal(plain.code, 3, plain.stderr);
+      assert.match(
+        oneLine(plain.stderr),
+        /no user could log in .*TLS.*--ca-cert FILE, or skip verification with --insecure/,
+      );
+      for (const extra of [["--insecure"], ["--ca-cert", cert.certFile]]) {
+        const result = await runCli([...args, ...extra, "--json"], { flags });
+        assert.equal(result.code, 0, `${extra[0]}: ${result.stderr}`);
+        const summary = JSON.parse(result.stdout);
+        assert.equal(summary.login.logged_in, 2, extra[0]);
+        assert.equal(summary.success, 10, extra[0]);
+      }
+      await Deno.remove(dir, { recursive: true });
+    });
+  } finally {
+    await Deno.remove(cert.dir, { recursive: true });
+  }
 });

@@ -78,9 +78,16 @@ function noUsersMessage(outcomes: readonly LoginOutcome[]): string {
     counts.set(o.reason ?? "unexpected_page", (counts.get(o.reason ?? "unexpected_page") ?? 0) + 1);
   }
   const reasons = [...counts].map(([reason, n]) => `${reason} ${n}`).join(", ");
-  const detail = outcomes.find((o) => o.detail)?.detail;
-  return `no user could log in (${outcomes.length} tried: ${reasons}${detail ? `; ${detail}` : ""}) — ` +
-    "check base_url, the site's reachability and the users' passwords";
+  const full = outcomes.find((o) => o.detail)?.detail;
+  const detail = full && full.length > 200 ? `${full.slice(0, 199)}…` : full;
+  const hint = /TLS|certificate/i.test(full ?? "")
+    ? "trust the site's CA with --ca-cert FILE, or skip verification with --insecure"
+    : counts.has("wrong_credentials") && counts.size === 1
+    ? "check the users' passwords in the config"
+    : "check base_url, the site's reachability and the users' passwords";
+  return `no user could log in (${outcomes.length} tried: ${reasons}${
+    detail ? `; ${detail}` : ""
+  }) — ${hint}`;
 }
 
 export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullRunSummary | undefined> {

@@ -53,6 +53,15 @@ const port = Number(new TextDecoder().decode(value).trim());
 reader.releaseLock();
 const url = `http://127.0.0.1:${port}/`;
 
+/** The machine's 1-minute load average: figures taken on a busy machine are not comparable. */
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+  } catch {
+    return "?";
+  }
+}
+
 const f = (n: number, digits = 1) => Number.isFinite(n) ? n.toFixed(digits) : "-";
 const pad = (cells: (string | number)[], widths: number[]) =>
   cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
@@ -61,7 +70,7 @@ try {
   console.log(
     `machine: ${cores} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}; ` +
       `target ${url} (2 KB page)${taskset && cores > 1 ? "; generator on core 0, target on core 1" : ""}; ` +
-      `${seconds} s per rate; ${new Date().toISOString()}`,
+      `${seconds} s per rate; ${new Date().toISOString()}; load average ${loadAverage()}`,
   );
   const ceiling = await runJson([
     `${here}bench_load_worker.ts`,

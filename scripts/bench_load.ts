@@ -8,13 +8,14 @@
  *
  * Users = concurrency = 64, as the closed loop's 64 connections.
  * Flags / env: `--quick` (or BENCH_QUICK=1) = 3 s per rate; BENCH_SECONDS=N; BENCH_RATES=1000,5000;
- * BENCH_SOAK=600 adds a 10k rps run of that many seconds printing RSS every 30 s.
+ * BENCH_SOAK=600 adds a soak run (BENCH_SOAK_RPS, default 10000) of that many seconds, RSS every 30 s.
  */
 const here = new URL(".", import.meta.url).pathname;
 const quick = Deno.args.includes("--quick") || Deno.env.get("BENCH_QUICK") === "1";
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? (quick ? 3 : 15));
 const rates = (Deno.env.get("BENCH_RATES") ?? "1000,5000,10000,20000,30000").split(",").map(Number);
 const soak = Number(Deno.env.get("BENCH_SOAK") ?? 0);
+const soakRps = Number(Deno.env.get("BENCH_SOAK_RPS") ?? 10000);
 
 function which(tool: string): string | undefined {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -160,7 +161,7 @@ try {
       "--url",
       url,
       "--rps",
-      "10000",
+      String(soakRps),
       "--seconds",
       String(soak),
       "--rss-every",
@@ -169,7 +170,9 @@ try {
     const series = r.rss_series_mb as number[];
     const steady = series.slice(1);
     const spread = steady.length ? (Math.max(...steady) / Math.min(...steady) - 1) * 100 : NaN;
-    console.log(`soak 10k rps × ${soak} s: RSS every 30 s (MB): ${series.map((v) => f(v, 0)).join(" ")}`);
+    console.log(
+      `soak ${soakRps} rps × ${soak} s: RSS every 30 s (MB): ${series.map((v) => f(v, 0)).join(" ")}`,
+    );
     console.log(`  RSS spread after the first interval: ${f(spread)} %; not_sent ${r.not_sent}`);
   }
 } finally {

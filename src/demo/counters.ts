@@ -21,7 +21,9 @@ export class DemoCounters {
   sessionWaits = 0;
 
   countPath(path: string): void {
-    this.byPath.set(path, (this.byPath.get(path) ?? 0) + 1);
+    // Bounded: a scan of random paths must not grow memory without end.
+    const key = this.byPath.has(path) || this.byPath.size < 1000 ? path : "(other)";
+    this.byPath.set(key, (this.byPath.get(key) ?? 0) + 1);
   }
 
   /** A plain object copy (for JSON and assertions). */

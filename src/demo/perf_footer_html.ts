@@ -50,10 +50,9 @@ function loadAverage(): string {
   const now = Date.now();
   if (now - cachedLoad.at > 1000) {
     let text = "0.00";
-    try {
+    // Only when already granted: never prompt for a figure that is decoration here.
+    if (Deno.permissions.querySync({ name: "sys", kind: "loadavg" }).state === "granted") {
       text = Deno.loadavg()[0].toFixed(2);
-    } catch {
-      // no sys permission: keep the placeholder
     }
     cachedLoad = { at: now, text };
   }

@@ -4,6 +4,7 @@
  * in the middle of the login chain). Counts body bytes over all hops and classifies failures.
  */
 import { CookieJar } from "tough-cookie";
+import { timeoutSignal } from "./deadline.ts";
 import { classifyError } from "./errors.ts";
 import type { HttpResponse, Transport } from "./transport.ts";
 import type { ErrorClass } from "./types.ts";
@@ -56,8 +57,12 @@ export interface SessionResponse {
 const EMPTY = new Uint8Array(0);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Cookie headers cached per URL path, valid until the jar changes or a cookie expires. */
+const COOKIE_CACHE_LIMIT = 64;
+
 export class HttpSession {
   #jar = new CookieJar();
+  readonly #cookieCache = new Map<string, { header: string; until: number }>();
 
   constructor(readonly transport: Transport, readonly userAgent = USER_AGENT) {}
 
@@ -68,6 +73,33 @@ export class HttpSession {
   /** Forget every cookie (a new browser profile). */
   reset(): void {
     this.#jar = new CookieJar();
+    this.#cookieCache.clear();
+  }
+
+  /** The `Cookie` header for `url` (tough-cookie's matching, cached per path). */
+  cookieHeader(url: string): string {
+    let end = url.indexOf("?");
+    if (end < 0) end = url.indexOf("#");
+    const key = end < 0 ? url : url.slice(0, end);
+    const now = Date.now();
+    const hit = this.#cookieCache.get(key);
+    if (hit && now < hit.until) return hit.header;
+    const cookies = this.#jar.getCookiesSync(url);
+    let until = Infinity;
+    for (const cookie of cookies) {
+      const expiry = cookie.expiryTime();
+      if (expiry !== undefined && expiry < until) until = expiry;
+    }
+    const header = cookies.map((cookie) => cookie.cookieString()).join("; ");
+    if (this.#cookieCache.size >= COOKIE_CACHE_LIMIT) this.#cookieCache.clear();
+    this.#cookieCache.set(key, { header, until });
+    return header;
+  }
+
+  /** Store a `Set-Cookie` received from `url`. */
+  storeCookie(setCookie: string, url: string): void {
+    this.#jar.setCookieSync(setCookie, url, { ignoreError: true });
+    this.#cookieCache.clear();
   }
 
   /** Value of the first cookie whose name matches, as it would be sent to `url`. */
@@ -78,7 +110,7 @@ export class HttpSession {
   /** GET (or POST with `form`) `url`, following redirects by hand. Never throws. */
   async request(url: string, options: SessionRequestOptions = {}): Promise<SessionResponse> {
     const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-    const timeout = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+    const timeout = options.timeoutMs ? timeoutSignal(options.timeoutMs) : undefined;
     const signal = timeout && options.signal
       ? AbortSignal.any([timeout, options.signal])
       : timeout ?? options.signal;
@@ -91,14 +123,12 @@ export class HttpSession {
     try {
       for (let hop = 0;; hop++) {
         const headers: Record<string, string> = { "user-agent": this.userAgent, ...options.headers };
-        const cookie = this.#jar.getCookieStringSync(current);
+        const cookie = this.cookieHeader(current);
         if (cookie) headers.cookie = cookie;
         if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
         last = await this.transport.request({ method, url: current, headers, body, signal });
         bytes += last.body.byteLength;
-        for (const setCookie of last.setCookies) {
-          this.#jar.setCookieSync(setCookie, current, { ignoreError: true });
-        }
+        for (const setCookie of last.setCookies) this.storeCookie(setCookie, current);
         const record: Hop = { method, url: current, status: last.status };
         hops.push(record);
         const location = REDIRECTS.has(last.status) ? last.headers.get("location") : null;

@@ -62,6 +62,8 @@ export interface IntervalReport {
   epochMs: number;
   intervalSec: number;
   warmup: boolean;
+  /** After scheduling stopped: answers that came in while in-flight requests drained. */
+  drain: boolean;
   /** Fraction of the whole run (warm-up + measured) elapsed. */
   fraction: number;
   stats: Stats;
@@ -488,6 +490,7 @@ export class Engine {
       epochMs: this.clock.epochMs() - (this.clock.now() - endMs),
       intervalSec,
       warmup,
+      drain: this.stopped && startMs >= this.stopMs,
       fraction: Math.min(1, toSec / schedule.durationSec),
       stats: this.interval,
       targetRpm: schedule.meanRate(fromSec, Math.min(toSec, schedule.durationSec)) * 60,

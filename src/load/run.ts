@@ -165,7 +165,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
       intervals.push(row);
       progressCsv.append(row);
       requestLog?.flush();
-      if (!options.quiet) {
+      if (!options.quiet && !report.drain) {
         live.update(
           progressBlock(report, row, { durationSec: plan.durationSec, warmupSec: plan.warmupSec }, tty),
         );

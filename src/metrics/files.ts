@@ -65,6 +65,7 @@ export const PROGRESS_HEADER = [
   "t_sec",
   "interval_sec",
   "warmup",
+  "drain",
   "target_rpm",
   "observed_rpm",
   ...COUNT_KEYS,
@@ -76,13 +77,14 @@ export const PROGRESS_HEADER = [
   "status_codes",
 ];
 
-export function progressRow(row: IntervalSummary): CsvValue[] {
+export function progressRow(row: IntervalSummary & { drain?: boolean }): CsvValue[] {
   return [
     row.epoch_ms,
     new Date(row.epoch_ms).toISOString(),
     row.t_sec,
     row.interval_sec,
     row.warmup,
+    row.drain ?? false,
     row.target_rpm,
     row.observed_rpm,
     ...countValues(row),
@@ -103,7 +105,7 @@ export class ProgressCsv {
     return new ProgressCsv(await CsvAppender.create(path, PROGRESS_HEADER));
   }
 
-  append(row: IntervalSummary): void {
+  append(row: IntervalSummary & { drain?: boolean }): void {
     this.chain = this.chain.then(() => this.appender.write(progressRow(row)));
   }
 

@@ -55,7 +55,8 @@ export function summarizeLogins(outcomes: readonly LoginOutcome[], relogins: num
   };
 }
 
-export function intervalSummary(report: IntervalReport): IntervalSummary {
+/** An interval row; the drain row (answers after scheduling stopped) carries `drain: true`. */
+export function intervalSummary(report: IntervalReport): IntervalSummary & { drain?: boolean } {
   const stats = report.stats;
   return {
     t_sec: round3(report.tSec),
@@ -69,6 +70,7 @@ export function intervalSummary(report: IntervalReport): IntervalSummary {
     not_sent: report.backlog,
     ...stats.counts(),
     ...stats.percentiles(),
+    ...(report.drain ? { drain: true } : {}),
   };
 }
 

@@ -126,6 +126,7 @@ try {
       f(r.service_ms_p99, 2),
     ], widths));
   }
+  console.log(`load average after the paced runs: ${loadAverage()}`);
   console.log(
     "(achieved = sent / elapsed; error % = 1 − sent/intended; late = actual send − intended start;",
   );

@@ -114,6 +114,71 @@ Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; c
     for (const key of ["elapsed_sec", "total", "success", "failures", "req_per_min_observed"]) {
       assert.equal(typeof json[key], "number", key);
     }
+    // Every key of the RunSummary contract (summary_types.ts) is there.
+    for (
+      const key of [
+        "tool",
+        "version",
+        "schema_version",
+        "started_at",
+        "ended_at",
+        "base_url",
+        "seed",
+        "elapsed_sec",
+        "duration_sec",
+        "warmup_sec",
+        "concurrency",
+        "target_rpm",
+        "req_per_min_observed",
+        "error_rate",
+        "late",
+        "not_sent",
+        "scheduler_lateness_ms",
+        "interrupted",
+        "login",
+        "endpoints",
+        "intervals",
+        "histograms",
+        "total",
+        "success",
+        "failures",
+        "bytes",
+        "status_codes",
+        "errors",
+        "latency_ms_p50",
+        "latency_ms_p90",
+        "latency_ms_p95",
+        "latency_ms_p99",
+        "latency_ms_max",
+        "latency_ms_mean",
+        "service_ms_p50",
+        "service_ms_p95",
+        "service_ms_p99",
+      ]
+    ) assert.ok(key in json, key);
+    for (const key of ["attempted", "logged_in", "relogins", "by_reason", "failed"]) {
+      assert.ok(key in json.login);
+    }
+    for (
+      const key of [
+        "name",
+        "path",
+        "req_per_min_observed",
+        "histogram",
+        "service_histogram",
+        "latency_ms_p99",
+      ]
+    ) {
+      assert.ok(key in json.endpoints[0], key);
+    }
+    for (
+      const key of ["t_sec", "epoch_ms", "interval_sec", "warmup", "target_rpm", "observed_rpm", "in_flight"]
+    ) {
+      assert.ok(key in json.intervals[0], key);
+    }
+    assert.equal(json.tool, "moodle-load");
+    assert.equal(json.target_rpm, 1800);
+    assert.equal(json.elapsed_sec, 2);
     assert.equal(json.seed, 7);
     assert.equal(json.total, 60);
     assert.equal(json.not_sent, 0);

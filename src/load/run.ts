@@ -112,6 +112,8 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     }
   })();
 
+  await outputFile(options.statsDir, "--stats-dir", () => Deno.mkdir(options.statsDir, { recursive: true }));
+
   const controller = new AbortController();
   // First Ctrl-C: stop scheduling, drain, write the files. A second one: leave at once.
   const onSigint = () => {
@@ -154,10 +156,15 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
       say(`note: only ${loggedIn.length} users logged in: at most ${loggedIn.length} requests in flight`);
     }
 
-    await Deno.mkdir(options.statsDir, { recursive: true });
     const files = runFileNames(options.statsDir, fileTimestamp(), options.requestLog);
-    const progressCsv = await ProgressCsv.create(files.progress);
-    const requestLog = files.requestLog ? await RequestLog.create(files.requestLog) : undefined;
+    const progressCsv = await outputFile(
+      files.progress,
+      "--stats-dir",
+      () => ProgressCsv.create(files.progress),
+    );
+    const requestLog = files.requestLog
+      ? await outputFile(files.requestLog, "--request-log", () => RequestLog.create(files.requestLog!))
+      : undefined;
     const live = new LiveBlock(tty, outStream as typeof Deno.stdout);
     const intervals: IntervalSummary[] = [];
     const onInterval = (report: IntervalReport) => {
@@ -261,5 +268,14 @@ async function readCaCert(file: string): Promise<string> {
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`--ca-cert ${file}: cannot read it (${(error as Error).message})`, EXIT.usage);
+  }
+}
+
+/** Create an output file or directory; a failure is the user's to fix (path, permissions). */
+async function outputFile<T>(path: string, flag: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    throw new UserError(`${flag}: cannot write ${path} (${(error as Error).message})`);
   }
 }

@@ -189,11 +189,14 @@ export class Engine {
   private readonly overall = new Stats(true);
   private readonly endpoints: Stats[];
   private readonly warmup = new Stats();
+  /** The running progress interval, measured requests and warm-up requests apart. */
   private readonly interval = new Stats();
+  private readonly warmupInterval = new Stats();
   private readonly lateness = newHistogram();
   private sent = 0;
   private late = 0;
   private intervalLate = 0;
+  private intervalWarmupLate = 0;
   private relogins = 0;
   private reloginFailures = 0;
 
@@ -303,7 +306,7 @@ export class Engine {
           this.late++;
           this.intervalLate++;
         }
-      }
+      } else if (latenessMs > this.lateBoundMs) this.intervalWarmupLate++;
       this.inFlight++;
       if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
       users[user].get(slot.url, this.getOptions[slot.endpoint]).then(slot.onResult, slot.onError);
@@ -403,9 +406,8 @@ export class Engine {
         result.perf,
       );
     } else this.warmup.record(latencyUs, serviceUs, result.status, bytes, errorIndex, undefined);
-    if (slot.measured === this.measuredStarted) {
-      this.interval.record(latencyUs, serviceUs, result.status, bytes, errorIndex, undefined);
-    }
+    (slot.measured ? this.interval : this.warmupInterval)
+      .record(latencyUs, serviceUs, result.status, bytes, errorIndex, undefined);
     const entry = this.logEntry;
     if (entry) {
       entry.i = slot.index;
@@ -456,30 +458,25 @@ export class Engine {
 
   // ---- progress ----
 
-  private nextTickMs(): number {
-    const progressMs = this.o.progressSec * 1000;
-    const since = this.intervalStartMs - this.startMs;
-    let next = since + progressMs;
-    if (!this.measuredStarted && next > this.warmupMs) next = this.warmupMs;
-    return this.startMs + next;
-  }
-
+  /** Intervals restart at the end of the warm-up, so measured intervals align with the measured start. */
   private armTick(): void {
-    if (this.finished) return;
-    const at = this.stopped ? Infinity : this.nextTickMs();
-    if (!Number.isFinite(at)) return;
+    if (this.finished || this.stopped) return;
+    let at = this.intervalStartMs + this.o.progressSec * 1000;
+    const endsWarmup = !this.measuredStarted && at >= this.startMs + this.warmupMs;
+    if (endsWarmup) at = this.startMs + this.warmupMs;
     this.tickTimer = this.clock.setTimer(() => {
       this.tickTimer = undefined;
-      this.emitInterval(at);
+      this.emitInterval(at, endsWarmup);
       this.armTick();
     }, Math.max(0, at - this.clock.now()));
   }
 
-  private emitInterval(endMs: number): void {
+  private emitInterval(endMs: number, endsWarmup = false): void {
     const startMs = this.intervalStartMs;
     const intervalSec = (endMs - startMs) / 1000;
     if (intervalSec <= 0) return;
     const warmup = !this.measuredStarted;
+    const stats = warmup ? this.warmupInterval : this.interval;
     const schedule = this.o.schedule;
     const fromSec = (startMs - this.startMs) / 1000;
     const toSec = (endMs - this.startMs) / 1000;
@@ -492,10 +489,10 @@ export class Engine {
       warmup,
       drain: this.stopped && startMs >= this.stopMs,
       fraction: Math.min(1, toSec / schedule.durationSec),
-      stats: this.interval,
+      stats,
       targetRpm: schedule.meanRate(fromSec, Math.min(toSec, schedule.durationSec)) * 60,
       inFlight: this.inFlight,
-      late: this.intervalLate,
+      late: warmup ? this.intervalWarmupLate : this.intervalLate,
       backlog: this.stopped ? 0 : Math.max(0, due - this.next),
       cumulative: {
         total: this.overall.total,
@@ -506,10 +503,11 @@ export class Engine {
       },
     };
     this.o.onInterval?.(report);
-    this.interval.reset();
-    this.intervalLate = 0;
+    stats.reset();
+    if (warmup) this.intervalWarmupLate = 0;
+    else this.intervalLate = 0;
     this.intervalStartMs = endMs;
-    if (!this.measuredStarted && endMs - this.startMs >= this.warmupMs) this.measuredStarted = true;
+    if (endsWarmup) this.measuredStarted = true;
   }
 
   // ---- stopping ----
@@ -523,6 +521,8 @@ export class Engine {
     if (this.tickTimer !== undefined) this.clock.clearTimer(this.tickTimer);
     this.tickTimer = undefined;
     // Close the interval that was running when scheduling stopped; the drain goes in the last one.
+    const warmupEndMs = this.startMs + this.warmupMs;
+    if (!this.measuredStarted && this.stopMs >= warmupEndMs) this.emitInterval(warmupEndMs, true);
     if (this.stopMs - this.intervalStartMs >= 1) {
       this.emitInterval(this.stopMs);
     }
@@ -540,7 +540,8 @@ export class Engine {
     if (this.graceTimer !== undefined) this.clock.clearTimer(this.graceTimer);
     // Completions during the drain: one last interval, when there were any.
     const now = this.clock.now();
-    if (this.interval.total > 0 && now > this.intervalStartMs) this.emitInterval(now);
+    const pending = this.measuredStarted ? this.interval : this.warmupInterval;
+    if (pending.total > 0 && now > this.intervalStartMs) this.emitInterval(now);
     this.finished = true;
     this.finishMs = now;
     this.resolveDone?.();

@@ -170,11 +170,19 @@ try {
     ]);
     const series = r.rss_series_mb as number[];
     const steady = series.slice(1);
-    const spread = steady.length ? (Math.max(...steady) / Math.min(...steady) - 1) * 100 : NaN;
+    const third = Math.max(1, Math.floor(steady.length / 3));
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const trend = (mean(steady.slice(-third)) / mean(steady.slice(0, third)) - 1) * 100;
+    const range = (Math.max(...steady) - Math.min(...steady)) / mean(steady) * 100;
     console.log(
       `soak ${soakRps} rps × ${soak} s: RSS every 30 s (MB): ${series.map((v) => f(v, 0)).join(" ")}`,
     );
-    console.log(`  RSS spread after the first interval: ${f(spread)} %; not_sent ${r.not_sent}`);
+    console.log(
+      `  RSS last third vs first third: ${trend >= 0 ? "+" : ""}${f(trend)} %; range ${
+        f(range)
+      } % of the mean; ` +
+        `not_sent ${r.not_sent}`,
+    );
   }
 } finally {
   target.kill("SIGTERM");

@@ -73,6 +73,17 @@ try {
       `target ${url} (2 KB page)${taskset && cores > 1 ? "; generator on core 0, target on core 1" : ""}; ` +
       `${seconds} s per rate; ${new Date().toISOString()}; load average ${loadAverage()}`,
   );
+  const alone = await runJson([
+    `${here}bench_load_worker.ts`,
+    "--mode",
+    "engine",
+    "--seconds",
+    String(seconds),
+  ]);
+  console.log(
+    `engine alone (instant in-process users, 50k req/s): ${f(alone.cpu_us_per_request, 2)} µs CPU/request, ` +
+      `not_sent ${alone.not_sent}, lateness p99 ${f(alone.lateness_ms_p99, 2)} ms`,
+  );
   const ceiling = await runJson([
     `${here}bench_load_worker.ts`,
     "--mode",

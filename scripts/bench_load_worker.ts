@@ -17,7 +17,7 @@ function arg(name: string, fallback?: string): string {
   return fallback;
 }
 
-const url = arg("url");
+const url = arg("url", "http://127.0.0.1:9/");
 const seconds = Number(arg("seconds"));
 const mode = arg("mode");
 
@@ -25,7 +25,39 @@ async function warm(): Promise<void> {
   for (let i = 0; i < 200; i++) await (await fetch(url)).arrayBuffer();
 }
 
-if (mode === "closed") {
+if (mode === "engine") {
+  // The engine alone: users answer at once (no socket), so only scheduling and accounting cost CPU.
+  const rps = Number(arg("rps", "50000"));
+  const answer = { status: 200, finalUrl: url, bytes: 2048, sessionLost: false };
+  const users = Array.from({ length: 64 }, (_, u) => {
+    const user = new PlainFetchUser(`u${u}`);
+    user.get = () => Promise.resolve(answer);
+    return user;
+  });
+  const endpoints = compileEndpoints(url, [{ path: "/a?id={id}", weight: 3 }, { path: "/b" }], {
+    id: { min: 1, max: 1000 },
+  });
+  const cpu0 = process.cpuUsage();
+  const result = await runEngine({
+    schedule: constantSchedule(rps * 60, seconds),
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(endpoints, users.length, 1),
+    concurrency: 64,
+    requestTimeoutMs: 10_000,
+    graceMs: 1_000,
+    progressSec: 1,
+  });
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({
+    mode,
+    target_rps: rps,
+    sent: result.sent,
+    not_sent: result.notSent,
+    cpu_us_per_request: (cpu.user + cpu.system) / Math.max(1, result.sent),
+    lateness_ms_p99: percentileMs(result.lateness, 99),
+  }));
+} else if (mode === "closed") {
   const connections = Number(arg("connections", "64"));
   await warm();
   const cpu0 = process.cpuUsage();

@@ -27,7 +27,8 @@ export function recordUs(histogram: Histogram, us: number): void {
 /** Percentile in milliseconds (0 for an empty histogram), 3 decimals. */
 export function percentileMs(histogram: Histogram, percentile: number): number {
   if (histogram.totalCount === 0) return 0;
-  return round3(histogram.getValueAtPercentile(percentile) / 1000);
+  // HDR answers the top of the value's bucket: never report more than the largest value recorded.
+  return round3(Math.min(histogram.getValueAtPercentile(percentile), histogram.maxValue) / 1000);
 }
 
 export function maxMs(histogram: Histogram): number {

@@ -16,6 +16,12 @@ export function permissionRows(): string[][] {
   });
 }
 
+export function permissionTableText(): string {
+  return renderTable(["Subcommand", ...PERMISSION_KINDS], permissionRows(), {
+    align: ["left", ...PERMISSION_KINDS.map(() => "left" as const)],
+  });
+}
+
 export function printPermissions(options: { json?: boolean }): void {
   if (options.json) {
     const table = Object.fromEntries(
@@ -26,9 +32,7 @@ export function printPermissions(options: { json?: boolean }): void {
     console.log(JSON.stringify({ commands: table, compile_flags: compileFlags() }, null, 2));
     return;
   }
-  console.log(renderTable(["Subcommand", ...PERMISSION_KINDS], permissionRows(), {
-    align: ["left", ...PERMISSION_KINDS.map(() => "left" as const)],
-  }));
+  console.log(permissionTableText());
   console.log(
     "\nEvery kind marked '-' is revoked before the subcommand's code runs (Deno.permissions.revoke)." +
       "\nThe binary is compiled with: " + compileFlags().join(" "),

@@ -3,7 +3,8 @@
  * with bare `fetch` and hand-kept cookies, independent of the load tool's own session code.
  */
 import assert from "node:assert/strict";
-import type { DemoServer } from "../src/demo/mod.ts";
+import { demoRunConfig, type DemoServer } from "../src/demo/mod.ts";
+import { validateConfig } from "../src/config/load.ts";
 import { parsePerfFooter } from "../src/load/perf_footer.ts";
 import { withDemo } from "./helpers/demo.ts";
 
@@ -336,5 +337,40 @@ Deno.test("lockout: N wrong passwords lock the account, login_lockout_ignored ex
     assert.equal(await new Raw(demo).login("alice"), "200 error");
     assert.equal(await new Raw(demo).login("bob"), "200 page");
     assert.equal(demo.account("bob")!.failedCount, 0, "a success clears the counter");
+  });
+});
+
+Deno.test("demoRunConfig: a valid config whose every URL and user works against the server", async () => {
+  await withDemo({ sitePath: "/moodle", users, pageBytes: 5_000 }, async (demo) => {
+    const config = validateConfig(
+      demoRunConfig({ url: demo.url, users, rpm: 600, duration: "20s", seed: 3 }),
+    );
+    assert.equal(config.base_url, demo.url);
+    for (const user of config.users) {
+      const raw = new Raw(demo);
+      assert.equal(await raw.login(user.username, user.password), "200 page");
+      for (const url of config.urls) {
+        const path = url.path.replace(/\{(\w+)\}/g, (_, name: string) => String(config.parameters[name].max));
+        assert.equal((await raw.send(path)).status, 200, path);
+      }
+    }
+  });
+});
+
+Deno.test("already logged in: the login page offers logout instead of a form; token.php needs web services", async () => {
+  await withDemo({ users }, async (demo) => {
+    const raw = new Raw(demo);
+    await raw.login("alice");
+    const page = await raw.send("/login/index.php");
+    assert.equal(page.status, 200);
+    assert.match(page.text, /You are already logged in as Alice/);
+    assert.doesNotMatch(page.text, /id="login"/);
+    const token = await raw.send("/login/token.php", {
+      username: "alice",
+      password: PW,
+      service: "moodle_mobile_app",
+    });
+    assert.equal(token.status, 200);
+    assert.equal(JSON.parse(token.text).errorcode, "enablewsdescription");
   });
 });

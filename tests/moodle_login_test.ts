@@ -269,3 +269,19 @@ Deno.test("get(): a request timeout is classified as timeout", async () => {
     },
   );
 });
+
+Deno.test("one request per virtual user: a second call while one is in flight is refused", async () => {
+  await withDemo(
+    { users: [{ username: "u1", password: PW }], latencyByPath: { "/my/": 100 } },
+    async (demo) => {
+      const u1 = user(demo, "u1");
+      assert.equal((await u1.login()).ok, true);
+      const first = u1.get(`${demo.url}/my/`);
+      assert.equal(u1.busy, true);
+      await assert.rejects(u1.get(`${demo.url}/my/`), /in flight/);
+      await assert.rejects(u1.login(), /in flight/);
+      assert.equal((await first).status, 200);
+      assert.equal(u1.busy, false);
+    },
+  );
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { parseDisplaySize, parsePerfFooter, perfFromBody } from "../src/load/perf_footer.ts";
+import {
+  parseDisplaySize,
+  parsePerfFooter,
+  PerfFooterScanner,
+  perfFromBody,
+} from "../src/load/perf_footer.ts";
 import { displaySize } from "../src/demo/mod.ts";
 
 /** Exactly as ../shared/moodle-protocol.md shows it (seen on a 4.3 site), inside its container. */
@@ -85,4 +90,21 @@ Deno.test("perfFromBody reads only HTML bodies", () => {
   assert.equal(perfFromBody(body, null), undefined);
   assert.equal(perfFromBody(new Uint8Array(0), "text/html"), undefined);
   assert.equal(perfFromBody(new TextEncoder().encode(page("")), "text/html"), undefined);
+});
+
+Deno.test("the scanner samples sites that print no footer and resumes when one appears", () => {
+  const scanner = new PerfFooterScanner(3, 4);
+  const html = "text/html";
+  const withFooter = new TextEncoder().encode(page(SNIPPET));
+  const without = new TextEncoder().encode(page(""));
+  assert.equal(scanner.scan(withFooter, html)?.dbReads, 34);
+  for (let i = 0; i < 3; i++) assert.equal(scanner.scan(without, html), undefined);
+  assert.equal(scanner.sampling, true);
+  // While sampling, 3 of every 4 pages are skipped even if they carry a footer…
+  const seen = [1, 2, 3, 4].map(() => scanner.scan(withFooter, html)?.dbReads);
+  assert.deepEqual(seen, [undefined, undefined, undefined, 34]);
+  // …and the first footer found ends sampling.
+  assert.equal(scanner.sampling, false);
+  assert.equal(scanner.scan(withFooter, html)?.dbReads, 34);
+  assert.equal(scanner.scan(withFooter, "application/json"), undefined);
 });

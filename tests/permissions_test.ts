@@ -11,6 +11,7 @@ import {
 } from "../src/permissions.ts";
 import { compileArgs, isRuntimeDownloadFailure, TARGETS } from "../scripts/compile.ts";
 import { subcommandTasks } from "../scripts/permission_flags.ts";
+import { withPermissionTable } from "../scripts/update_readme.ts";
 import { runCli } from "./helpers/cli.ts";
 
 const COMMANDS = Object.keys(PERMISSIONS) as CommandName[];
@@ -80,4 +81,9 @@ Deno.test("compile: a failed runtime download is recognised; offline it exits no
   if (output.success) return; // a connected machine: the binary was built
   assert.equal(stderr.split("\n").length, 1, stderr);
   assert.match(stderr, /cannot download Deno's runtime/);
+});
+
+Deno.test("README's permission table is the one `moodle-load permissions` prints", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.equal(readme, withPermissionTable(readme), "README.md is stale: run `deno task readme`");
 });

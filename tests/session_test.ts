@@ -135,6 +135,12 @@ Deno.test("error classification from what Deno and node:https actually throw", (
     "connect",
   );
   assert.equal(classifyError(new Error("something odd")).errorClass, "other");
+  // Words inside the quoted URL do not count.
+  const refusedAtTlsHost = deno(
+    "fetch failed",
+    "error sending request for url (https://tls.example.org/timeout/): client error (Connect): tcp connect error: Connection refused",
+  );
+  assert.equal(classifyError(refusedAtTlsHost).errorClass, "connect");
   assert.equal(errorText(tls), `fetch failed: ${(tls.cause as Error).message}`);
   assert.deepEqual([200, 302, 404, 418, 500, 503].map(classifyStatus), [
     "unexpected_status",

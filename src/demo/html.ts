@@ -129,29 +129,44 @@ function fillBlock(kind: string, i: number, wwwroot: string): string {
   }
 }
 
-const fillCache = new Map<string, string>();
+/** Per kind and site: the padding generated so far, and where each block ends. */
+const fillCache = new Map<string, { text: string; ends: number[] }>();
 
-/** Realistic markup of about `bytes` bytes (ASCII), cached per kind and size. */
+/**
+ * Realistic markup of at most `bytes` bytes (ASCII), ending on a block boundary. Generated once per
+ * kind and site and then sliced (O(1) in V8), so pages of any size cost no generation per request.
+ */
 export function filler(kind: string, bytes: number, wwwroot: string): string {
   if (bytes <= 0) return "";
-  const key = `${kind}|${bytes}|${wwwroot}`;
-  let text = fillCache.get(key);
-  if (text === undefined) {
-    const parts: string[] = [];
-    let size = 0;
-    for (let i = 0; size < bytes; i++) {
+  const key = `${kind}|${wwwroot}`;
+  let cached = fillCache.get(key);
+  if (!cached || cached.text.length < bytes) {
+    const parts: string[] = cached ? [cached.text] : [];
+    const ends = cached ? cached.ends : [];
+    let size = cached ? cached.text.length : 0;
+    for (let i = ends.length; size < bytes; i++) {
       const block = fillBlock(kind, i, wwwroot);
       parts.push(block);
       size += block.length;
+      ends.push(size);
     }
-    text = parts.join("").slice(0, bytes);
-    // Never cut a tag in half: end at the last complete block.
-    const cut = text.lastIndexOf(">\n");
-    if (cut > 0) text = text.slice(0, cut + 2);
-    if (fillCache.size > 256) fillCache.clear();
-    fillCache.set(key, text);
+    if (fillCache.size > 64) fillCache.clear();
+    cached = { text: parts.join(""), ends };
+    fillCache.set(key, cached);
   }
-  return text;
+  // The last block end that fits.
+  const ends = cached.ends;
+  let lo = 0;
+  let hi = ends.length - 1;
+  let fit = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid] <= bytes) {
+      fit = ends[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return cached.text.slice(0, fit);
 }
 
 const TRAILING_SCRIPT =

@@ -33,11 +33,13 @@ export function errorText(error: unknown): string {
 /** timeout, tls, connect, or other — from the thrown value of a transport. */
 export function classifyError(error: unknown): { errorClass: ErrorClass; message: string } {
   const message = errorText(error);
+  // Deno quotes the URL in its messages: a host named tls.example.org must not look like TLS.
+  const text = message.replace(/https?:\/\/[^\s)]*/gi, "URL");
   const name = error instanceof Error || error instanceof DOMException ? error.name : "";
-  if (name === "TimeoutError" || /\btimed? ?out\b|ETIMEDOUT/i.test(message)) {
+  if (name === "TimeoutError" || /\btimed? ?out\b|ETIMEDOUT/i.test(text)) {
     return { errorClass: "timeout", message };
   }
-  if (TLS.test(message)) return { errorClass: "tls", message };
-  if (CONNECT.test(message)) return { errorClass: "connect", message };
+  if (TLS.test(text)) return { errorClass: "tls", message };
+  if (CONNECT.test(text)) return { errorClass: "connect", message };
   return { errorClass: "other", message };
 }

@@ -13,7 +13,7 @@ import {
   failureFromStatus,
   type LoginAttemptResult,
 } from "./login_outcome.ts";
-import { perfFromBody } from "./perf_footer.ts";
+import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
 import type { Transport } from "./transport.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "./types.ts";
@@ -50,6 +50,8 @@ export interface MoodleUserOptions {
   landingPath?: string;
   /** Parse Moodle's performance footer on HTML pages (default true). */
   parsePerf?: boolean;
+  /** Shared footer scanner of the site (default: one shared by every user of this module). */
+  perfScanner?: PerfFooterScanner;
   /** Jitter source (default Math.random). */
   random?: () => number;
   /** How to wait between retries (tests pass a recorder). */
@@ -61,6 +63,8 @@ export interface MoodleUser extends VirtualUser {
   readonly sesskey: string | undefined;
   readonly loginUrl: string;
   readonly session: HttpSession;
+  /** A login, page or logout request is in flight (calling another one meanwhile throws). */
+  readonly busy: boolean;
   /**
    * Log out with the sesskey (`/login/logout.php?sesskey=…`). True when Moodle ended the session
    * (the chain led back to the login page); false when it only asked for confirmation or failed.
@@ -69,6 +73,7 @@ export interface MoodleUser extends VirtualUser {
 }
 
 const SESSKEY = /"sesskey":"([A-Za-z0-9]+)"/;
+const sharedScanner = new PerfFooterScanner();
 const decoder = new TextDecoder();
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -86,6 +91,7 @@ class MoodleUserImpl implements MoodleUser {
   readonly loginUrl: string;
   readonly session: HttpSession;
   #loggedIn = false;
+  #busy = false;
   #sesskey: string | undefined;
   readonly #loginPathname: string;
   readonly #o: MoodleUserOptions;
@@ -109,7 +115,30 @@ class MoodleUserImpl implements MoodleUser {
   /** The login page itself, wherever the redirect points (host names may differ). */
   #isLoginPage = (url: URL): boolean => url.pathname === this.#loginPathname;
 
-  async login(): Promise<LoginOutcome> {
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  /** One request at a time per user, as Moodle's session lock would impose anyway. */
+  async #exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (this.#busy) {
+      throw new Error(
+        `${this.username}: ${what} while a request is in flight (one request per virtual user)`,
+      );
+    }
+    this.#busy = true;
+    try {
+      return await work();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  login(): Promise<LoginOutcome> {
+    return this.#exclusive("login()", () => this.#login());
+  }
+
+  async #login(): Promise<LoginOutcome> {
     const started = performance.now();
     const maxRetries = this.#o.maxRetries ?? DEFAULT_MAX_RETRIES;
     const sleep = this.#o.sleep ?? defaultSleep;
@@ -206,10 +235,11 @@ class MoodleUserImpl implements MoodleUser {
     return failureFromError(response.errorClass ?? "other", response.errorMessage ?? "request failed");
   }
 
-  async get(
-    url: string,
-    options: { timeoutMs?: number; expect?: readonly number[] } = {},
-  ): Promise<PageResult> {
+  get(url: string, options: { timeoutMs?: number; expect?: readonly number[] } = {}): Promise<PageResult> {
+    return this.#exclusive("get()", () => this.#get(url, options));
+  }
+
+  async #get(url: string, options: { timeoutMs?: number; expect?: readonly number[] }): Promise<PageResult> {
     const response = await this.session.request(url, {
       timeoutMs: options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
@@ -240,13 +270,20 @@ class MoodleUserImpl implements MoodleUser {
       result.errorMessage = `HTTP ${response.status} at ${response.finalUrl}`;
     }
     if (this.#o.parsePerf !== false) {
-      const perf = perfFromBody(response.body, response.headers?.get("content-type"));
+      const perf = (this.#o.perfScanner ?? sharedScanner).scan(
+        response.body,
+        response.headers?.get("content-type"),
+      );
       if (perf) result.perf = perf;
     }
     return result;
   }
 
-  async logout(): Promise<boolean> {
+  logout(): Promise<boolean> {
+    return this.#exclusive("logout()", () => this.#logout());
+  }
+
+  async #logout(): Promise<boolean> {
     const url = siteUrl(
       this.#o.baseUrl,
       `/login/logout.php?sesskey=${encodeURIComponent(this.#sesskey ?? "")}`,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { cliCommand, runCli } from "./helpers/cli.ts";
 import { closedPort, withDemo } from "./helpers/demo.ts";
 import { DEFAULT_DEMO_PASSWORD, defaultDemoUsers } from "../src/demo/mod.ts";
-import { demoConfig } from "../src/load/demo.ts";
+import { demoRunConfig } from "../src/demo/config.ts";
 import { decodeHistogram } from "../src/metrics/histogram.ts";
 import { runFlags } from "../src/permissions.ts";
 import { makeSelfSignedCert } from "./helpers/tls.ts";
@@ -37,7 +37,7 @@ function oneLine(stderr: string): string {
 Deno.test("run against the demo site through the CLI: tables, JSON on stdout, four consistent files", async () => {
   await withDemo({ users: defaultDemoUsers(6), pageBytes: 20_000, latencyMs: 5 }, async (demo) => {
     const dir = await tempDir();
-    const config = await writeConfig(dir, demoConfig(demo.url, 6));
+    const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(6) }));
     const result = await runCli([
       "run",
       "--config",
@@ -58,7 +58,7 @@ Deno.test("run against the demo site through the CLI: tables, JSON on stdout, fo
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Logged in 6\/6/);
     assert.match(result.stdout, /Observed RPM/);
-    assert.match(result.stdout, /course_view/);
+    assert.match(result.stdout, /discussion/);
     const printed = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
     const files = await statsFiles(`${dir}/stats`);
     assert.deepEqual(Object.keys(files).sort(), [
@@ -98,7 +98,7 @@ Deno.test("run against the demo site through the CLI: tables, JSON on stdout, fo
 Deno.test("session loss mid-run: the user logs in again, the run goes on, re-logins counted", async () => {
   await withDemo({ users: defaultDemoUsers(4), pageBytes: 5_000 }, async (demo) => {
     const dir = await tempDir();
-    const config = await writeConfig(dir, demoConfig(demo.url, 4));
+    const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(4) }));
     const child = cliCommand([
       "run",
       "--config",
@@ -136,7 +136,7 @@ Deno.test("session loss mid-run: the user logs in again, the run goes on, re-log
 Deno.test("Ctrl-C: SIGINT to a running `run` writes complete files and exits 130", async () => {
   await withDemo({ users: defaultDemoUsers(4), pageBytes: 5_000 }, async (demo) => {
     const dir = await tempDir();
-    const config = await writeConfig(dir, demoConfig(demo.url, 4));
+    const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(4) }));
     const child = cliCommand([
       "run",
       "--config",
@@ -194,14 +194,17 @@ Deno.test("bad inputs each end with one clear line and a non-zero exit", async (
   ];
 
   // Unreachable host: every login fails with a network error → exit 3.
-  const unreachable = await writeConfig(dir, demoConfig(`http://127.0.0.1:${closedPort()}`, 3));
+  const unreachable = await writeConfig(
+    dir,
+    demoRunConfig({ url: `http://127.0.0.1:${closedPort()}`, users: defaultDemoUsers(3) }),
+  );
   const r1 = await runCli(["run", "--config", unreachable, ...base]);
   assert.equal(r1.code, 3, r1.stderr);
   assert.match(oneLine(r1.stderr), /no user could log in .*network/);
 
   // Wrong password for everyone → exit 3, named reason, never a password.
   await withDemo({ users }, async (demo) => {
-    const config = demoConfig(demo.url, 3);
+    const config = demoRunConfig({ url: demo.url, users: defaultDemoUsers(3) });
     config.users = config.users.map((u) => ({ ...u, password: "wrong-Pass-9" }));
     const r2 = await runCli(["run", "--config", await writeConfig(dir, config), ...base]);
     assert.equal(r2.code, 3, r2.stderr);
@@ -262,7 +265,7 @@ Deno.test("run over HTTPS with a self-signed certificate: refused by default, --
   try {
     await withDemo({ users: defaultDemoUsers(2), tls: cert, pageBytes: 5_000 }, async (demo) => {
       const dir = await tempDir();
-      const config = await writeConfig(dir, demoConfig(demo.url, 2));
+      const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(2) }));
       const args = [
         "run",
         "--config",

@@ -3,8 +3,8 @@
  * config into a temporary directory, and run a short paced load against it with the same tables and
  * files as `run`. The config is printed so the same run can be repeated with `moodle-load run`.
  */
-import { DEFAULT_DEMO_PASSWORD, defaultDemoUsers, startDemoServer } from "../demo/mod.ts";
-import type { ConfigInput } from "../config/schema.ts";
+import { defaultDemoUsers, startDemoServer } from "../demo/mod.ts";
+import { demoRunConfig } from "../demo/config.ts";
 import { moodleBackend } from "./backend.ts";
 import { runLoad } from "./run.ts";
 
@@ -19,27 +19,11 @@ export interface DemoRunOptions {
 
 export const DEMO_USERS = 10;
 
-/** The demo site's config: the seed tool's format, a Moodle-like mix, the site under /moodle. */
-export function demoConfig(siteUrl: string, users = DEMO_USERS): ConfigInput {
-  return {
-    base_url: siteUrl,
-    login_path: "/login/index.php",
-    users: defaultDemoUsers(users).map((u) => ({ username: u.username, password: DEFAULT_DEMO_PASSWORD })),
-    parameters: { courseid: { min: 2, max: 13 }, cmid: { min: 20, max: 140 }, d: { min: 20, max: 140 } },
-    urls: [
-      { path: "/my/", name: "dashboard", weight: 2 },
-      { path: "/course/view.php?id={courseid}", name: "course_view", weight: 4 },
-      { path: "/mod/page/view.php?id={cmid}", name: "page_view", weight: 2 },
-      { path: "/mod/forum/view.php?id={cmid}", name: "forum_view", weight: 1 },
-      { path: "/mod/forum/discuss.php?d={d}", name: "forum_discuss", weight: 1 },
-    ],
-  };
-}
-
 export async function runDemo(options: DemoRunOptions, version: string): Promise<void> {
+  const users = defaultDemoUsers(DEMO_USERS);
   const demo = await startDemoServer({
+    users,
     sitePath: "/moodle",
-    users: defaultDemoUsers(DEMO_USERS),
     pageBytes: 120_000,
     latencyMs: 15,
     latencyByPath: { "/course/view.php": 40, "/mod/forum/discuss.php": 60 },
@@ -50,7 +34,7 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
   const dir = await Deno.makeTempDir({ prefix: "moodle_load_demo_" });
   try {
     const config = `${dir}/config.json`;
-    await Deno.writeTextFile(config, JSON.stringify(demoConfig(demo.url), null, 2) + "\n");
+    await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2) + "\n");
     await runLoad({
       config,
       rpm: options.rpm,

@@ -22,10 +22,12 @@ export class PlainFetchUser implements VirtualUser {
 
   async get(url: string, options?: { timeoutMs?: number }): Promise<PageResult> {
     try {
-      const response = await fetch(url, {
-        client: this.client,
-        signal: this.timeouts && options?.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined,
-      });
+      // The lean path (no client, no timeout) passes no init object at all.
+      const response = this.timeouts && options?.timeoutMs
+        ? await fetch(url, { client: this.client, signal: AbortSignal.timeout(options.timeoutMs) })
+        : this.client
+        ? await fetch(url, { client: this.client })
+        : await fetch(url);
       const body = await response.arrayBuffer();
       return { status: response.status, finalUrl: response.url, bytes: body.byteLength, sessionLost: false };
     } catch (error) {

@@ -47,11 +47,15 @@ class FakeUser implements VirtualUser {
   logins = 0;
   sessionLostOnCall = -1;
   calls = 0;
+  loginMs = 1;
   constructor(readonly username: string, private clock: FakeClock, private serviceMs: number) {}
   login(): Promise<LoginOutcome> {
     this.logins++;
     return new Promise((resolve) =>
-      this.clock.setTimer(() => resolve({ ok: true, username: this.username, attempts: 1, durationMs: 1 }), 1)
+      this.clock.setTimer(
+        () => resolve({ ok: true, username: this.username, attempts: 1, durationMs: this.loginMs }),
+        this.loginMs,
+      )
     );
   }
   get(url: string): Promise<PageResult> {
@@ -206,6 +210,42 @@ Deno.test("fake clock: warm-up runs at rate but is excluded; session loss re-log
     [false, 800],
     [false, 1000],
   ]);
+});
+
+Deno.test("fake clock: a mass session loss re-logs users in, at most reloginConcurrency at a time", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 6 }, (_, u) => new FakeUser(`u${u}`, clock, 20));
+  let active = 0;
+  let maxActive = 0;
+  for (const user of users) {
+    user.sessionLostOnCall = 1; // every user's second request lands on the login page
+    user.loginMs = 100;
+    const login = user.login.bind(user);
+    user.login = async () => {
+      maxActive = Math.max(maxActive, ++active);
+      const outcome = await login();
+      active--;
+      return outcome;
+    };
+  }
+  const run = runEngine({
+    schedule: constantSchedule(6000, 1),
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 6),
+    concurrency: 6,
+    reloginConcurrency: 2,
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 10,
+    clock,
+  });
+  await clock.runAll();
+  const result = await run;
+  assert.equal(result.relogins, 6);
+  assert.equal(maxActive, 2);
+  assert.equal(result.overall.counts().errors.session_lost, 6);
+  assert.equal(result.overall.total + result.notSent, 100);
 });
 
 Deno.test("fake clock: abort stops scheduling; unsent due requests are not_sent, the rest is not", async () => {

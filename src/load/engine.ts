@@ -85,6 +85,8 @@ export interface EngineOptions {
   picker: TargetPicker;
   concurrency: number;
   requestTimeoutMs: number;
+  /** Re-logins after session loss running at once (default 4). */
+  reloginConcurrency?: number;
   /** How long to wait for in-flight requests after scheduling stops. */
   graceMs: number;
   progressSec: number;
@@ -198,6 +200,8 @@ export class Engine {
   private intervalLate = 0;
   private intervalWarmupLate = 0;
   private relogins = 0;
+  private reloginsActive = 0;
+  private readonly reloginQueue: number[] = [];
   private reloginFailures = 0;
 
   // Progress ticks.
@@ -438,22 +442,35 @@ export class Engine {
     } else if (this.nextIntendedMs <= now) this.dispatch();
   }
 
+  /** Queue a re-login; at most `reloginConcurrency` run at once (a mass expiry is no login storm). */
   private relogin(user: number): void {
-    const vu = this.o.users[user];
-    vu.login().then(
-      (outcome) => outcome.ok,
-      () => false,
-    ).then((ok) => {
-      if (this.finished) return;
-      if (ok) {
-        this.relogins++;
-        this.pushIdle(user);
-        if (!this.stopped) this.dispatch();
-      } else {
-        this.reloginFailures++;
-        this.retired.push(vu.username);
-      }
-    });
+    this.reloginQueue.push(user);
+    this.startRelogins();
+  }
+
+  private startRelogins(): void {
+    const limit = Math.max(1, this.o.reloginConcurrency ?? 4);
+    while (this.reloginsActive < limit && this.reloginQueue.length > 0 && !this.stopped) {
+      const user = this.reloginQueue.shift()!;
+      const vu = this.o.users[user];
+      this.reloginsActive++;
+      vu.login().then(
+        (outcome) => outcome.ok,
+        () => false,
+      ).then((ok) => {
+        this.reloginsActive--;
+        if (this.finished) return;
+        if (ok) {
+          this.relogins++;
+          this.pushIdle(user);
+        } else {
+          this.reloginFailures++;
+          this.retired.push(vu.username);
+        }
+        this.startRelogins();
+        if (ok && !this.stopped) this.dispatch();
+      });
+    }
   }
 
   // ---- progress ----

@@ -188,6 +188,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
         users: loggedIn,
         picker: new TargetPicker(endpoints, loggedIn.length, seed),
         concurrency: options.concurrency,
+        reloginConcurrency: options.loginConcurrency,
         requestTimeoutMs: options.requestTimeout * 1000,
         graceMs: Math.min(options.requestTimeout * 1000, 15_000),
         progressSec: options.progress,

@@ -31,6 +31,16 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the config file named on the command line" },
   },
   "permissions": {},
+  "run": {
+    read: { scope: ANY, why: "the config file and --ca-cert" },
+    write: { scope: ANY, why: "the files under --stats-dir and --request-log" },
+    net: { scope: ANY, why: "the Moodle site named by base_url" },
+  },
+  "demo": {
+    read: { scope: ANY, why: "the temporary config it writes" },
+    write: { scope: ANY, why: "a temporary config and the files under --stats-dir" },
+    net: { scope: ANY, why: "the built-in demo site on 127.0.0.1" },
+  },
   "compare": {
     read: { scope: ANY, why: "the two run directories or summary files named on the command line" },
   },

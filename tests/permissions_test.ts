@@ -20,6 +20,8 @@ const COMMANDS = Object.keys(PERMISSIONS) as CommandName[];
 const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
   "permissions": [],
+  "run": ["--config", "config.example.json"],
+  "demo": [],
   "compare": ["a", "b"],
   "report": ["a"],
 };

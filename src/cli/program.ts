@@ -5,12 +5,16 @@ import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
 import { permissionsCommand } from "./permissions.ts";
+import { runCommand } from "./run.ts";
+import { demoCommand } from "./demo.ts";
 import { reportCommand } from "./report.ts";
 
 export const VERSION: string = denoJson.version;
 
 /** Subcommands in the order `--help` lists them. Each file builds one; each action lazy-loads its code. */
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
+  runCommand,
+  demoCommand,
   configCommand,
   permissionsCommand,
   compareCommand,
@@ -19,6 +23,8 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
 
 const EXAMPLES = `
 Examples:
+  moodle-load demo                                a 20-second load against the built-in demo site
+  moodle-load run --config config.json --rpm 600 --duration 5m   paced load with real logins
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
   moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?

@@ -1,0 +1,125 @@
+/**
+ * One measurement of bench_load.ts in its own process: `--mode paced --rps N --seconds S --url U`
+ * (the real engine with plain-fetch users) or `--mode closed --connections C --seconds S --url U`
+ * (plain fetch in a loop: the ceiling). Prints one JSON line.
+ */
+import process from "node:process";
+import { runEngine } from "../src/load/engine.ts";
+import { constantSchedule } from "../src/load/schedule.ts";
+import { compileEndpoints, TargetPicker } from "../src/load/targets.ts";
+import { PlainFetchUser } from "../src/load/plain_user.ts";
+import { percentileMs } from "../src/metrics/histogram.ts";
+
+function arg(name: string, fallback?: string): string {
+  const index = Deno.args.indexOf(`--${name}`);
+  if (index >= 0) return Deno.args[index + 1];
+  if (fallback === undefined) throw new Error(`--${name} missing`);
+  return fallback;
+}
+
+const url = arg("url", "http://127.0.0.1:9/");
+const seconds = Number(arg("seconds"));
+const mode = arg("mode");
+
+async function warm(): Promise<void> {
+  for (let i = 0; i < 200; i++) await (await fetch(url)).arrayBuffer();
+}
+
+if (mode === "engine") {
+  // The engine alone: users answer at once (no socket), so only scheduling and accounting cost CPU.
+  const rps = Number(arg("rps", "50000"));
+  const answer = { status: 200, finalUrl: url, bytes: 2048, sessionLost: false };
+  const users = Array.from({ length: 64 }, (_, u) => {
+    const user = new PlainFetchUser(`u${u}`);
+    user.get = () => Promise.resolve(answer);
+    return user;
+  });
+  const endpoints = compileEndpoints(url, [{ path: "/a?id={id}", weight: 3 }, { path: "/b" }], {
+    id: { min: 1, max: 1000 },
+  });
+  const cpu0 = process.cpuUsage();
+  const result = await runEngine({
+    schedule: constantSchedule(rps * 60, seconds),
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(endpoints, users.length, 1),
+    concurrency: 64,
+    requestTimeoutMs: 10_000,
+    graceMs: 1_000,
+    progressSec: 1,
+  });
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({
+    mode,
+    target_rps: rps,
+    sent: result.sent,
+    not_sent: result.notSent,
+    cpu_us_per_request: (cpu.user + cpu.system) / Math.max(1, result.sent),
+    lateness_ms_p99: percentileMs(result.lateness, 99),
+  }));
+} else if (mode === "closed") {
+  const connections = Number(arg("connections", "64"));
+  await warm();
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let done = 0;
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < end) {
+      await (await fetch(url)).arrayBuffer();
+      done++;
+    }
+  }));
+  const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({
+    mode,
+    rps: done / elapsed,
+    cpu_us_per_request: (cpu.user + cpu.system) / done,
+    rss_mb: Deno.memoryUsage().rss / 1e6,
+  }));
+} else {
+  const rps = Number(arg("rps"));
+  const users = Number(arg("users", "64"));
+  const concurrency = Number(arg("concurrency", "64"));
+  const rssEvery = Number(arg("rss-every", "0"));
+  await warm();
+  const endpoints = compileEndpoints(url, [{ path: "/" }], {});
+  const pool = Array.from({ length: users }, (_, u) => new PlainFetchUser(`u${u}`, undefined, false));
+  const rss: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const result = await runEngine({
+    schedule: constantSchedule(rps * 60, seconds),
+    warmupSec: 0,
+    users: pool,
+    picker: new TargetPicker(endpoints, users, 1),
+    concurrency,
+    requestTimeoutMs: 10_000,
+    graceMs: 5_000,
+    progressSec: rssEvery > 0 ? rssEvery : seconds + 1,
+    onInterval: () => rss.push(Deno.memoryUsage().rss / 1e6),
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const completed = result.overall.total;
+  const intended = result.sent + result.notSent;
+  console.log(JSON.stringify({
+    mode,
+    target_rps: rps,
+    intended,
+    sent: result.sent,
+    completed,
+    achieved_rps: result.sent / result.elapsedSec,
+    rate_error_pct: (1 - result.sent / intended) * 100,
+    not_sent: result.notSent,
+    not_sent_pct: result.notSent / intended * 100,
+    failures: result.overall.failures,
+    cpu_us_per_request: (cpu.user + cpu.system) / Math.max(1, completed),
+    rss_mb: Deno.memoryUsage().rss / 1e6,
+    rss_series_mb: rss,
+    lateness_ms_p50: percentileMs(result.lateness, 50),
+    lateness_ms_p99: percentileMs(result.lateness, 99),
+    latency_ms_p99: percentileMs(result.overall.latency, 99),
+    service_ms_p99: percentileMs(result.overall.service, 99),
+    max_in_flight: result.maxInFlight,
+  }));
+}

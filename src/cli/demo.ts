@@ -1,0 +1,26 @@
+import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
+
+const positive = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+export function demoCommand(): CommandUnknownOpts {
+  return new Command("demo")
+    .description("start the built-in Moodle-like demo site on 127.0.0.1 and run a short load against it")
+    .option("--duration <s>", "measured seconds", positive("--duration"), 20)
+    .option("--rpm <n>", "target requests per minute", positive("--rpm"), 1200)
+    .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
+    .option("--progress <s>", "seconds between progress updates", positive("--progress"), 5)
+    .option("--quiet", "no progress output", false)
+    .option("--json", "only the JSON summary on stdout", false)
+    .addHelpText("after", "\nExample:\n  moodle-load demo --duration 20")
+    .action(async (options) => {
+      const [{ runDemo }, { VERSION }] = await Promise.all([
+        import("../load/demo.ts"),
+        import("./program.ts"),
+      ]);
+      await runDemo(options, VERSION);
+    });
+}

@@ -1,0 +1,86 @@
+import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
+import { parseDurationSeconds } from "../output/format.ts";
+
+const positive = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+const positiveInt = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const nonNegativeInt = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be an integer ≥ 0`);
+  return n;
+};
+const seconds = (name: string, allowZero = false) => (value: string): number => {
+  let n: number;
+  try {
+    n = parseDurationSeconds(value);
+  } catch {
+    throw new InvalidArgumentError(`${name} must be a duration such as 90, 90s, 2m or 1h`);
+  }
+  if (!(n > 0 || (allowZero && n === 0))) throw new InvalidArgumentError(`${name} must be more than 0`);
+  return n;
+};
+
+export function runCommand(): CommandUnknownOpts {
+  return new Command("run")
+    .description("paced open-model load with real Moodle logins: honest latency, files under --stats-dir")
+    .requiredOption("--config <file>", "config file (JSON; see config.schema.json)")
+    .option("--rpm <n>", "target requests per minute (overrides the config's rpm/stages)", positive("--rpm"))
+    .option(
+      "--duration <s>",
+      "measured run length: seconds or 90s/2m/1h (overrides the config)",
+      seconds("--duration"),
+    )
+    .option("--concurrency <n>", "most requests in flight at once", positiveInt("--concurrency"), 20)
+    .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
+    .option("--insecure", "do not verify the site's TLS certificate", false)
+    .option("--ca-cert <file>", "trust this PEM CA (private PKI) with normal verification")
+    .option("--login-timeout <s>", "time limit of one login attempt (s)", seconds("--login-timeout"), 20)
+    .option("--request-timeout <s>", "time limit of one page request (s)", seconds("--request-timeout"), 30)
+    .option("--progress <s>", "seconds between progress updates", seconds("--progress"), 30)
+    .option(
+      "--warmup <s>",
+      "warm-up at the target rate before measuring (not counted)",
+      seconds("--warmup", true),
+      0,
+    )
+    .option(
+      "--seed <n>",
+      "PRNG seed: same seed, same URLs and users (default: random, printed)",
+      nonNegativeInt("--seed"),
+    )
+    .option("--login-concurrency <n>", "logins at once before the run", positiveInt("--login-concurrency"), 4)
+    .option(
+      "--max-retries <n>",
+      "retries of a login after a network error, 5xx or timeout",
+      nonNegativeInt("--max-retries"),
+      3,
+    )
+    .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
+    .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
+    .option("--quiet", "no progress output", false)
+    .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  moodle-load run --config config.json --rpm 600 --duration 5m
+  moodle-load run --config config.json --rpm 600 --duration 30m --profile peak --warmup 60 --seed 42
+
+Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 130 interrupted (files written).`,
+    )
+    .action(async (options) => {
+      const [{ runLoad }, { moodleBackend }, { VERSION }] = await Promise.all([
+        import("../load/run.ts"),
+        import("../load/backend.ts"),
+        import("./program.ts"),
+      ]);
+      await runLoad(options, { backend: moodleBackend, version: VERSION });
+    });
+}

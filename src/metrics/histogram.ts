@@ -1,0 +1,52 @@
+/**
+ * HDR histograms of durations in MICROSECONDS (npm:hdr-histogram-js): bounded memory, exact merge
+ * across intervals, endpoints, runs and shards. Serialized with `encodeIntoCompressedBase64`.
+ */
+import * as hdr from "hdr-histogram-js";
+
+export type Histogram = hdr.Histogram;
+
+/** One hour: longer values are clamped (a request timeout is far shorter). */
+export const HIGHEST_US = 3_600_000_000;
+
+export function newHistogram(): Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** Record a duration in microseconds (rounded, clamped to [0, HIGHEST_US]). */
+export function recordUs(histogram: Histogram, us: number): void {
+  histogram.recordValue(us <= 0 ? 0 : us >= HIGHEST_US ? HIGHEST_US : Math.round(us));
+}
+
+/** Percentile in milliseconds (0 for an empty histogram), 3 decimals. */
+export function percentileMs(histogram: Histogram, percentile: number): number {
+  if (histogram.totalCount === 0) return 0;
+  // HDR answers the top of the value's bucket: never report more than the largest value recorded.
+  return round3(Math.min(histogram.getValueAtPercentile(percentile), histogram.maxValue) / 1000);
+}
+
+export function maxMs(histogram: Histogram): number {
+  return histogram.totalCount === 0 ? 0 : round3(histogram.maxValue / 1000);
+}
+
+export function meanMs(histogram: Histogram): number {
+  return histogram.totalCount === 0 ? 0 : round3(histogram.mean / 1000);
+}
+
+export function encodeHistogram(histogram: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(histogram);
+}
+
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+}
+
+export function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,356 @@
+import assert from "node:assert/strict";
+import { type Clock, type IntervalReport, runEngine } from "../src/load/engine.ts";
+import { constantSchedule, Schedule, withWarmup } from "../src/load/schedule.ts";
+import { compileEndpoints, TargetPicker } from "../src/load/targets.ts";
+import type { LoginOutcome, PageResult, VirtualUser } from "../src/load/types.ts";
+import { PlainFetchUser } from "../src/load/plain_user.ts";
+import { percentileMs } from "../src/metrics/histogram.ts";
+
+/** A clock whose time only moves when the test says so; timers fire in order. */
+class FakeClock implements Clock {
+  t = 0;
+  private seq = 0;
+  private timers = new Map<number, { at: number; seq: number; fn: () => void }>();
+  now = () => this.t;
+  epochMs = () => 1_700_000_000_000 + this.t;
+  setTimer = (fn: () => void, delayMs: number) => {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + Math.max(0, delayMs), seq: id, fn });
+    return id;
+  };
+  clearTimer = (id: unknown) => void this.timers.delete(id as number);
+
+  /** Run timers until none is left or `limitMs` is reached, letting promises settle between. */
+  async runAll(limitMs = 1e9): Promise<void> {
+    for (let guard = 0; guard < 1e6; guard++) {
+      for (let k = 0; k < 6; k++) await Promise.resolve();
+      let next: [number, { at: number; seq: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) {
+        if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) {
+          next = entry;
+        }
+      }
+      if (!next || next[1].at > limitMs) return;
+      this.timers.delete(next[0]);
+      this.t = Math.max(this.t, next[1].at);
+      next[1].fn();
+    }
+    throw new Error("fake clock: too many timers");
+  }
+}
+
+/** A user whose every request takes `serviceMs` of fake time; records its concurrency. */
+class FakeUser implements VirtualUser {
+  loggedIn = true;
+  inFlight = 0;
+  maxInFlight = 0;
+  logins = 0;
+  sessionLostOnCall = -1;
+  calls = 0;
+  loginMs = 1;
+  constructor(readonly username: string, private clock: FakeClock, private serviceMs: number) {}
+  login(): Promise<LoginOutcome> {
+    this.logins++;
+    return new Promise((resolve) =>
+      this.clock.setTimer(
+        () => resolve({ ok: true, username: this.username, attempts: 1, durationMs: this.loginMs }),
+        this.loginMs,
+      )
+    );
+  }
+  get(url: string): Promise<PageResult> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const call = this.calls++;
+    return new Promise((resolve) =>
+      this.clock.setTimer(() => {
+        this.inFlight--;
+        const lost = call === this.sessionLostOnCall;
+        resolve({
+          status: 200,
+          finalUrl: lost ? "http://x/login/index.php" : url,
+          bytes: 1000,
+          sessionLost: lost,
+        });
+      }, this.serviceMs)
+    );
+  }
+}
+
+/** HDR values carry 3 significant digits: compare within 0.1 %. */
+function near(actual: number, expected: number, message = ""): void {
+  assert.ok(
+    Math.abs(actual - expected) <= Math.max(0.002, expected * 0.001),
+    `${message} ${actual} ≉ ${expected}`,
+  );
+}
+
+const ENDPOINTS = compileEndpoints("http://x", [{ path: "/a" }, { path: "/b?id={id}", weight: 3 }], {
+  id: { min: 1, max: 9 },
+});
+
+Deno.test("fake clock: every request goes out exactly at its intended start; latency = service", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 10 }, (_, u) => new FakeUser(`u${u}`, clock, 5));
+  const intervals: IntervalReport[] = [];
+  const run = runEngine({
+    schedule: constantSchedule(6000, 1), // 100 req/s for 1 s
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 1),
+    concurrency: 10,
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 0.25,
+    clock,
+    onInterval: (r) => intervals.push({ ...r, stats: r.stats.counts() as never }),
+  });
+  await clock.runAll();
+  const result = await run;
+  assert.equal(result.sent, 100);
+  assert.equal(result.overall.total, 100);
+  assert.equal(result.overall.success, 100);
+  assert.equal(result.notSent, 0);
+  assert.equal(result.late, 0);
+  assert.equal(result.lateness.maxValue, 0);
+  near(percentileMs(result.overall.latency, 100), 5);
+  near(percentileMs(result.overall.service, 50), 5);
+  assert.equal(result.elapsedSec, 1);
+  assert.equal(result.targetRpm, 6000);
+  assert.equal(result.endpoints[0].total + result.endpoints[1].total, 100);
+  for (const user of users) assert.ok(user.maxInFlight <= 1, "one request per user at a time");
+  // 4 intervals of 0.25 s (the last answer comes at 995 ms: no drain interval).
+  assert.deepEqual(intervals.map((r) => r.intervalSec), [0.25, 0.25, 0.25, 0.25]);
+  assert.deepEqual(intervals.map((r) => (r.stats as unknown as { total: number }).total), [25, 25, 25, 25]);
+  assert.deepEqual(intervals.map((r) => r.targetRpm), [6000, 6000, 6000, 6000]);
+});
+
+Deno.test("fake clock: a full concurrency cap makes requests wait; latency counts from the intended start", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 4 }, (_, u) => new FakeUser(`u${u}`, clock, 50));
+  const run = runEngine({
+    schedule: constantSchedule(6000, 1), // due every 10 ms
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 2),
+    concurrency: 1, // one at a time, 50 ms each: sends at 0, 50, …, 950
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 10,
+    clock,
+  });
+  await clock.runAll();
+  const result = await run;
+  assert.equal(result.sent, 20);
+  assert.equal(result.notSent, 80);
+  assert.equal(result.late, 19); // all but the first went out more than 10 ms late
+  // Request k is due at 10k ms, sent at 50k ms, answered at 50k + 50: latency 40k + 50.
+  near(percentileMs(result.overall.latency, 100), 40 * 19 + 50);
+  near(percentileMs(result.overall.latency, 0), 50);
+  near(percentileMs(result.overall.service, 100), 50);
+  near(percentileMs(result.lateness, 100), 40 * 19);
+  assert.equal(result.maxInFlight, 1);
+});
+
+Deno.test("fake clock: users bound the run — never two requests on one user", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 2 }, (_, u) => new FakeUser(`u${u}`, clock, 30));
+  const run = runEngine({
+    schedule: constantSchedule(6000, 1),
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 3),
+    concurrency: 50,
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 10,
+    clock,
+  });
+  await clock.runAll();
+  const result = await run;
+  for (const user of users) assert.equal(user.maxInFlight, 1);
+  assert.equal(result.maxInFlight, 2);
+  // Two users, 30 ms each: sends at 0,0(10),30,40,60,70,… → 2 per 30 ms → 67 in 1 s.
+  assert.ok(result.sent >= 64 && result.sent <= 68, String(result.sent));
+  assert.equal(result.sent + result.notSent, 100);
+});
+
+Deno.test("fake clock: warm-up runs at rate but is excluded; session loss re-logs the user in", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 2));
+  users[0].sessionLostOnCall = 12;
+  const intervals: IntervalReport[] = [];
+  const run = runEngine({
+    schedule: new Schedule(withWarmup(0.5, 6000, constantSchedule(6000, 1).segments)),
+    warmupSec: 0.5,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 4),
+    concurrency: 5,
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 0.4,
+    clock,
+    onInterval: (r) => intervals.push({ ...r }),
+  });
+  await clock.runAll();
+  const result = await run;
+  assert.equal(result.warmup.total, 50);
+  assert.equal(result.sent, 100);
+  assert.equal(result.overall.total, 100);
+  assert.equal(result.elapsedSec, 1);
+  assert.equal(result.relogins, 1);
+  assert.equal(users[0].logins, 1);
+  assert.equal(result.overall.counts().errors.session_lost, 1);
+  assert.equal(result.overall.success + result.warmup.success, 149);
+  // Intervals: warm-up 0.4 + 0.1 (cut at the boundary), then 0.4, 0.4, 0.2 (no drain: all answered).
+  assert.deepEqual(intervals.map((r) => [r.warmup, Math.round(r.tSec * 1000)]), [
+    [true, -100],
+    [true, 0],
+    [false, 400],
+    [false, 800],
+    [false, 1000],
+  ]);
+});
+
+Deno.test("fake clock: a mass session loss re-logs users in, at most reloginConcurrency at a time", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 6 }, (_, u) => new FakeUser(`u${u}`, clock, 20));
+  let active = 0;
+  let maxActive = 0;
+  for (const user of users) {
+    user.sessionLostOnCall = 1; // every user's second request lands on the login page
+    user.loginMs = 100;
+    const login = user.login.bind(user);
+    user.login = async () => {
+      maxActive = Math.max(maxActive, ++active);
+      const outcome = await login();
+      active--;
+      return outcome;
+    };
+  }
+  const run = runEngine({
+    schedule: constantSchedule(6000, 1),
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 6),
+    concurrency: 6,
+    reloginConcurrency: 2,
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 10,
+    clock,
+  });
+  await clock.runAll();
+  const result = await run;
+  assert.equal(result.relogins, 6);
+  assert.equal(maxActive, 2);
+  assert.equal(result.overall.counts().errors.session_lost, 6);
+  assert.equal(result.overall.total + result.notSent, 100);
+});
+
+Deno.test("fake clock: abort stops scheduling; unsent due requests are not_sent, the rest is not", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 2));
+  const controller = new AbortController();
+  clock.setTimer(() => controller.abort(), 300);
+  const run = runEngine({
+    schedule: constantSchedule(6000, 10),
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, 5),
+    concurrency: 5,
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 10,
+    clock,
+    signal: controller.signal,
+  });
+  await clock.runAll();
+  const result = await run;
+  assert.equal(result.interrupted, true);
+  assert.equal(result.sent, 30);
+  assert.equal(result.notSent, 0);
+  assert.equal(result.elapsedSec, 0.3);
+  assert.equal(result.overall.total, 30);
+});
+
+// ---- real sockets ----
+
+async function withServer(
+  handler: (request: Request) => Response | Promise<Response>,
+  body: (url: string) => Promise<void>,
+): Promise<void> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
+  try {
+    await body(`http://127.0.0.1:${server.addr.port}`);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test("coordinated omission: 20 ms server, 200 rps, concurrency 2 → honest latency, late and not_sent", async () => {
+  await withServer(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return new Response("ok");
+  }, async (base) => {
+    const endpoints = compileEndpoints(base, [{ path: "/slow" }], {});
+    const users = Array.from({ length: 10 }, (_, u) => new PlainFetchUser(`u${u}`));
+    const result = await runEngine({
+      schedule: constantSchedule(200 * 60, 3),
+      warmupSec: 0,
+      users,
+      picker: new TargetPicker(endpoints, users.length, 9),
+      concurrency: 2,
+      requestTimeoutMs: 5000,
+      graceMs: 5000,
+      progressSec: 60,
+    });
+    const service50 = percentileMs(result.overall.service, 50);
+    const latency50 = percentileMs(result.overall.latency, 50);
+    const latency99 = percentileMs(result.overall.latency, 99);
+    // At most 2 / 20 ms = 100 rps get through: about half of the 600 are never sent.
+    assert.ok(result.sent <= 360, `sent ${result.sent}`);
+    assert.equal(result.maxInFlight, 2);
+    assert.ok(result.notSent >= 240, `not_sent ${result.notSent}`);
+    assert.equal(result.sent + result.notSent, 600);
+    assert.ok(result.late > result.sent * 0.8, `late ${result.late} of ${result.sent}`);
+    assert.ok(service50 >= 19 && service50 < 60, `service p50 ${service50}`);
+    assert.ok(latency50 > 10 * service50, `latency p50 ${latency50} vs service ${service50}`);
+    assert.ok(latency99 > 1000, `latency p99 ${latency99}`);
+    assert.equal(result.overall.total, result.sent);
+  });
+});
+
+Deno.test("real server: a paced run sends the whole schedule and counts bytes, statuses and errors", async () => {
+  let hits = 0;
+  await withServer((request) => {
+    hits++;
+    const url = new URL(request.url);
+    if (url.pathname === "/missing") return new Response("no", { status: 404 });
+    return new Response("x".repeat(1000));
+  }, async (base) => {
+    const endpoints = compileEndpoints(base, [{ path: "/ok?id={id}", weight: 4 }, { path: "/missing" }], {
+      id: { min: 1, max: 3 },
+    });
+    const users = Array.from({ length: 20 }, (_, u) => new PlainFetchUser(`u${u}`));
+    const result = await runEngine({
+      schedule: constantSchedule(300 * 60, 2),
+      warmupSec: 0,
+      users,
+      picker: new TargetPicker(endpoints, users.length, 10),
+      concurrency: 20,
+      requestTimeoutMs: 5000,
+      graceMs: 5000,
+      progressSec: 60,
+    });
+    assert.equal(result.sent, 600);
+    assert.equal(result.notSent, 0);
+    assert.equal(hits, 600);
+    const counts = result.overall.counts();
+    assert.equal(counts.total, 600);
+    assert.equal(counts.status_codes["404"], result.endpoints[1].total);
+    assert.equal(counts.errors.http_4xx, result.endpoints[1].total);
+    assert.equal(counts.success, result.endpoints[0].total);
+    assert.equal(counts.bytes, result.endpoints[0].total * 1000 + result.endpoints[1].total * 2);
+  });
+});

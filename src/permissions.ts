@@ -48,6 +48,19 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the run directory: summary, capture CSVs, manifest" },
     write: { scope: ANY, why: "report.html in the run directory (or --out)" },
   },
+  "bench": {
+    read: { scope: ANY, why: "the config, --ca-cert, the run directory (report)" },
+    write: { scope: ANY, why: "the run directory: load files, capture CSVs, manifest, report" },
+    net: { scope: ANY, why: "the Moodle site named by base_url" },
+    sys: { scope: ["hostname"], why: "the host name in manifest.json" },
+  },
+  "bisect": {
+    read: { scope: ANY, why: "the config, the baseline run, the step's run directory" },
+    write: { scope: ANY, why: "the step's run directory" },
+    net: { scope: ANY, why: "the Moodle site named by base_url" },
+    run: { scope: ANY, why: "--prepare (sh -c) and git rev-parse for the commit id" },
+    sys: { scope: ["hostname"], why: "the host name in manifest.json" },
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type CommandName = keyof typeof PERMISSIONS;

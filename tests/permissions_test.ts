@@ -24,6 +24,8 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "demo": [],
   "compare": ["a", "b"],
   "report": ["a"],
+  "bench": ["--config", "config.example.json"],
+  "bisect": ["--config", "config.example.json"],
 };
 
 for (const command of COMMANDS) {

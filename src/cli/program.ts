@@ -8,6 +8,8 @@ import { permissionsCommand } from "./permissions.ts";
 import { runCommand } from "./run.ts";
 import { demoCommand } from "./demo.ts";
 import { reportCommand } from "./report.ts";
+import { benchCommand } from "./bench.ts";
+import { bisectCommand } from "./bisect.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -17,8 +19,10 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   demoCommand,
   configCommand,
   permissionsCommand,
+  benchCommand,
   compareCommand,
   reportCommand,
+  bisectCommand,
 ];
 
 const EXAMPLES = `
@@ -28,7 +32,9 @@ Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
   moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?
-  moodle-load report runs/A                        one HTML file with charts, tables and settings`;
+  moodle-load report runs/A                        one HTML file with charts, tables and settings
+  moodle-load bench --config c.json --rpm 600 --duration 5m --tag main   one measured run → runs/<ts>_main/
+  git bisect run moodle-load bisect --baseline runs/A --config c.json --prepare ./deploy.sh   find the slow commit`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

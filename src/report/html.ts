@@ -293,8 +293,28 @@ function renderErrors(summary: RunSummary): string {
   }</div></section>`;
 }
 
-function settingValue(value: unknown): string {
+interface StepLike {
+  name?: unknown;
+  status?: unknown;
+  seconds?: unknown;
+  error?: unknown;
+}
+
+function settingValue(key: string, value: unknown): string {
   if (value === null || value === undefined) return "–";
+  if (key === "steps" && Array.isArray(value)) {
+    return value.map((step: StepLike) => {
+      const seconds = typeof step.seconds === "number" ? ` ${step.seconds.toFixed(1)} s` : "";
+      const tone = step.status === "failed" ? "bad-text" : step.status === "skipped" ? "warn-text" : "";
+      return `<span class="${tone}">${escapeHtml(step.name)}: ${escapeHtml(step.status)}${seconds}${
+        step.error ? ` — ${escapeHtml(step.error)}` : ""
+      }</span>`;
+    }).join("<br>");
+  }
+  if (key === "files" && Array.isArray(value)) {
+    return value.map((f) => `<code>${escapeHtml(f)}</code>`).join("<br>");
+  }
+  if (key === "command" && Array.isArray(value)) return `<code>${escapeHtml(value.join(" "))}</code>`;
   if (Array.isArray(value)) {
     return value.every((v) => typeof v !== "object")
       ? escapeHtml(value.join(" "))
@@ -326,14 +346,14 @@ function renderSettings(input: ReportInput): string {
   ];
   const manifest = input.manifest ?? {};
   const manifestRows = Object.entries(manifest).filter(([key]) => key !== "thresholds_result");
-  return `<section class="panel"><h2>Settings</h2><div class="grid2"><div><h3>Run</h3>${
+  return `<section class="panel settings"><h2>Settings</h2><div class="grid2"><div><h3>Run</h3>${
     table(["Setting", "Value"], rows.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]), {
       numeric: [false, false],
     })
   }</div>${
     manifestRows.length
       ? `<div><h3>Manifest</h3>${
-        table(["Key", "Value"], manifestRows.map(([k, v]) => [escapeHtml(k), settingValue(v)]), {
+        table(["Key", "Value"], manifestRows.map(([k, v]) => [escapeHtml(k), settingValue(k, v)]), {
           numeric: [false, false],
         })
       }</div>`
@@ -362,7 +382,7 @@ header h1 { margin:0 0 4px; font-size:22px; font-weight:650; letter-spacing:-0.0
 header .sub { color:#cbd5e1; font-size:13px; }
 header .sub b { color:#fff; font-weight:600; }
 main { max-width:1400px; margin:0 auto; padding:20px 24px 40px; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(160px,1fr)); gap:12px; margin-bottom:18px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(150px,1fr)); gap:12px; margin-bottom:18px; }
 .card { background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:12px 14px; border-top:3px solid #cbd5e1; }
 .card.good { border-top-color:var(--good); } .card.warn { border-top-color:#f59e0b; } .card.bad { border-top-color:var(--bad); }
 .card .label { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
@@ -391,6 +411,7 @@ tbody tr:last-child td { border-bottom:none; }
 .checks { list-style:none; padding:0; margin:0; } .checks li { padding:3px 0; font-family:ui-monospace,monospace; font-size:13px; }
 .checks li.good { color:var(--good); } .checks li.bad { color:var(--bad); }
 .bad-text { color:var(--bad); font-weight:600; } .warn-text { color:var(--warn); }
+.settings td:last-child { white-space:normal; overflow-wrap:anywhere; }
 .missing { color:var(--muted); font-size:12px; margin:10px 0 0; padding-left:18px; }
 code { font-family:ui-monospace,monospace; font-size:12px; white-space:pre-wrap; word-break:break-all; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:10px 0 24px; }

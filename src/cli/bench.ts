@@ -1,0 +1,53 @@
+import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { runCommand } from "./run.ts";
+import { thresholdOption } from "../thresholds/option.ts";
+
+/** `run`'s flags, for commands that run the same load (bench, bisect); bench writes into its run dir. */
+export function addRunOptions(command: CommandUnknownOpts): void {
+  const skip = new Set(["--stats-dir"]);
+  for (const option of runCommand().options) {
+    if (!skip.has(option.long ?? "")) command.addOption(option as Option);
+  }
+}
+
+/** bench's own flags (bisect takes them too). */
+export function addBenchOptions(command: CommandUnknownOpts, defaultOut: string): void {
+  command
+    .addOption(new Option("--out <dir>", "where run directories are created").default(defaultOut))
+    .addOption(new Option("--restore <dump>", "restore the database from this dump first (pg_restore)"))
+    .addOption(new Option("--mode <mode>", "restore mode").choices(["clean", "drop"]).default("clean"))
+    .addOption(new Option("--containers <names...>", "capture these containers' docker stats during the run"))
+    .addOption(new Option("--pg-stats", "capture Postgres activity during the run"))
+    .addOption(thresholdOption());
+}
+
+export function benchCommand(): CommandUnknownOpts {
+  const command = new Command("bench")
+    .description(
+      "one measured run end to end: restore → capture → warm-up → load → run directory with manifest and HTML report",
+    )
+    .option("--tag <tag>", "names the run directory runs/<time>_<tag>", "bench");
+  addBenchOptions(command, "runs");
+  addRunOptions(command);
+  command
+    .addHelpText(
+      "after",
+      `
+Example:
+  moodle-load bench --config site.json --rpm 600 --duration 5m --warmup 60 --restore moodle.dump \\
+    --containers moodle-web moodle-db --pg-stats --tag main --threshold 'p95<800ms'
+
+Exit codes: 0 done, 99 a threshold crossed, 2 bad flags or config, 3 no user could log in,
+130 interrupted; a failed step exits non-zero and names the step (what was measured is kept).`,
+    )
+    .action(async (options) => {
+      const [{ benchCommand }, { realBenchDeps }] = await Promise.all([
+        import("../bench/run.ts"),
+        import("../bench/deps.ts"),
+      ]);
+      // deno-lint-ignore no-explicit-any
+      const o = options as any;
+      await benchCommand(o, await realBenchDeps(o, Deno.args));
+    });
+  return command;
+}

@@ -87,7 +87,7 @@ Deno.test(
       const config = join(dir, "site.json");
       await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: server.url, users })));
 
-      // the repo: c1 good, c2 good, c3 does not build, c4 slow, c5 slow
+      // the repo: c1 good, c2 good, c3 slow (the culprit), c4 slow and does not build, c5 slow
       const repo = join(dir, "moodle");
       await Deno.mkdir(repo);
       await git(repo, "init", "-q");
@@ -96,12 +96,13 @@ Deno.test(
         const [name, latency, broken] of [
           ["c1", GOOD_MS, false],
           ["c2", GOOD_MS, false],
-          ["c3", GOOD_MS, true],
-          ["c4", BAD_MS, false],
+          ["c3", BAD_MS, false],
+          ["c4", BAD_MS, true],
           ["c5", BAD_MS, false],
         ] as const
       ) {
         await Deno.writeTextFile(join(repo, "latency_ms"), String(latency));
+        await Deno.writeTextFile(join(repo, "version.php"), `<?php $release = '${name}';\n`);
         if (broken) await Deno.writeTextFile(join(repo, "broken"), "syntax error\n");
         else await Deno.remove(join(repo, "broken")).catch(() => {});
         await git(repo, "add", "-A");
@@ -138,18 +139,18 @@ Deno.test(
       const good = await at(1);
       assert.equal(good.code, 0, good.stderr + good.stdout);
       assert.match(good.stdout, new RegExp(`bisect: ${commits[1]} good \\(exit 0\\)`));
-      const skip = await at(2);
+      const skip = await at(3);
       assert.equal(skip.code, 125, skip.stderr);
       assert.match(skip.stderr, /skip \(exit 125\) — the prepare command failed/);
-      const bad = await at(3);
+      const bad = await at(2);
       assert.equal(bad.code, 1, bad.stderr + bad.stdout);
-      assert.match(bad.stderr, new RegExp(`bisect: ${commits[3]} bad \\(exit 1\\) — .*p95 changed \\+\\d+`));
+      assert.match(bad.stderr, new RegExp(`bisect: ${commits[2]} bad \\(exit 1\\) — .*p95 changed \\+\\d+`));
       assert.ok(
-        [...Deno.readDirSync(join(runs, "bisect"))].some((e) => e.name.endsWith(`_${commits[3]}`)),
+        [...Deno.readDirSync(join(runs, "bisect"))].some((e) => e.name.endsWith(`_${commits[2]}`)),
         "the step's run directory is named after the commit",
       );
 
-      // the whole thing under git bisect run (c1 good, c5 bad): c3 is skipped, c4 named
+      // the whole thing under git bisect run (c1 good, c5 bad): c3 named
       await git(repo, "checkout", "-q", commits[4]);
       await git(repo, "bisect", "start", commits[4], commits[0]);
       const output = await new Deno.Command("git", {
@@ -161,7 +162,7 @@ Deno.test(
       }).output();
       const log = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
       assert.ok(output.success, log);
-      assert.match(log, new RegExp(`${commits[3]}[0-9a-f]* is the first bad commit`), log);
+      assert.match(log, new RegExp(`${commits[2]}[0-9a-f]* is the first bad commit`), log);
       await git(repo, "bisect", "reset");
 
       // a site that is down: skip, not bad

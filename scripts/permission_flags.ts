@@ -10,7 +10,7 @@ export function subcommandTasks(): Record<string, string> {
   return Object.fromEntries(
     (Object.keys(PERMISSIONS) as CommandName[]).map((command) => [
       command.replaceAll(" ", "-"),
-      ["deno", "run", ...runFlags(command), "main.ts", command].join(" "),
+      ["deno", "run", "--no-prompt", ...runFlags(command), "main.ts", command].join(" "),
     ]),
   );
 }

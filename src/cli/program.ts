@@ -3,7 +3,9 @@ import { Command, type CommanderError, type CommandUnknownOpts } from "@commande
 import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { configCommand } from "./config.ts";
+import { dbCommand } from "./db.ts";
 import { permissionsCommand } from "./permissions.ts";
+import { usersCommand } from "./users.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -11,12 +13,17 @@ export const VERSION: string = denoJson.version;
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
+  usersCommand,
+  dbCommand,
 ];
 
 const EXAMPLES = `
 Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
-  moodle-load permissions                         what each subcommand is allowed to do`;
+  moodle-load permissions                         what each subcommand is allowed to do
+  moodle-load users --count 100 --password P --config site.json   set test users' passwords
+  moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
+  moodle-load db restore --dump base.dump         put the database back to the dump`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

@@ -22,7 +22,7 @@ import { DbSchema } from "../config/schema.ts";
 export type DbConfig = z.output<typeof DbSchema>;
 
 /** What commander gives us for the options `addConnectionOptions` adds. */
-export interface ConnectionOptionValues {
+export type ConnectionOptionValues = {
   dbUrl?: string;
   dbHost?: string;
   dbPort?: string;
@@ -30,7 +30,7 @@ export interface ConnectionOptionValues {
   dbUser?: string;
   dbPass?: string;
   dbPrefix?: string;
-}
+};
 
 export interface ConnectionSettings {
   /** Host name, IP address, or a unix-socket directory (starts with "/"). */

@@ -127,16 +127,17 @@ async function configValue(client: pg.Client, tables: Tables, name: string): Pro
 }
 
 async function selectUsers(client: pg.Client, tables: Tables, selection: Selection): Promise<UserRow[]> {
-  const columns = "id::text AS id, username, firstname, lastname, email, mnethostid::text AS mnethostid";
+  // Ordered by the numeric id (the text alias "id" would sort "10" before "2").
+  const columns = "u.id::text AS id, username, firstname, lastname, email, mnethostid::text AS mnethostid";
   if (selection.usernames) {
     const result = await client.query(
-      `SELECT ${columns} FROM ${tables.user} WHERE deleted = 0 AND username = ANY($1::text[]) ORDER BY id`,
+      `SELECT ${columns} FROM ${tables.user} u WHERE deleted = 0 AND username = ANY($1::text[]) ORDER BY u.id`,
       [selection.usernames],
     );
     return result.rows;
   }
   const result = await client.query(
-    `SELECT ${columns} FROM ${tables.user} WHERE deleted = 0 AND username LIKE $1 ORDER BY id LIMIT $2`,
+    `SELECT ${columns} FROM ${tables.user} u WHERE deleted = 0 AND username LIKE $1 ORDER BY u.id LIMIT $2`,
     [selection.pattern, selection.count],
   );
   return result.rows;

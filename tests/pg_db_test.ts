@@ -63,7 +63,7 @@ async function reconnect(db: ThrowawayDatabase): Promise<void> {
   await db.client.connect();
 }
 
-Deno.test("archive: header, TOC list and verbose progress parsing", async () => {
+Deno.test("archive: header, TOC list and verbose progress parsing", () => {
   const header = new Uint8Array([
     ...new TextEncoder().encode("PGDMP"),
     1,

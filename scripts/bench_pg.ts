@@ -4,7 +4,7 @@
  *   - `moodle-load db restore --mode clean --jobs 4` vs bare `pg_restore -j 4 --clean …` of the same
  *     dump, alternating, printed as a ratio (goal ≤ 1.05 for the restore step),
  *   - `moodle-load users --count 10000` wall time.
- * Usage: deno run --allow-all scripts/bench_pg.ts [--rows 3100000] [--rounds 2]
+ * Usage: deno run --allow-all scripts/bench_pg.ts [--rows 3100000] [--rounds 4]
  */
 import pg from "pg";
 import { parseArgs } from "node:util";
@@ -15,7 +15,7 @@ import { decimalBytes } from "../src/output/format.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { rows: { type: "string", default: "3100000" }, rounds: { type: "string", default: "2" } },
+  options: { rows: { type: "string", default: "3100000" }, rounds: { type: "string", default: "4" } },
 });
 const rows = Number(values.rows);
 const rounds = Number(values.rounds);
@@ -49,7 +49,11 @@ async function timed(label: string, command: Deno.Command): Promise<{ ms: number
 }
 
 const cli = (args: string[]) => cliCommand(args, { env: { PGHOST: server.host, PGUSER: server.user } });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const s = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 
 try {

@@ -4,7 +4,13 @@ import pg from "pg";
 import { hasMagic, majorOf, parseArchiveHeader, parseTocList, RestoreProgress } from "../src/pg/archive.ts";
 import { conninfoDbname, parseJobs, parseMode } from "../src/pg/restore.ts";
 import { runCli } from "./helpers/cli.ts";
-import { postgresAvailability, type ThrowawayDatabase, withThrowawayDatabase } from "./helpers/postgres.ts";
+import {
+  dropThrowawayDatabase,
+  localServer,
+  postgresAvailability,
+  type ThrowawayDatabase,
+  withThrowawayDatabase,
+} from "./helpers/postgres.ts";
 import { requireService } from "./helpers/services.ts";
 import { createMoodleSchema } from "./helpers/moodle_db.ts";
 
@@ -339,4 +345,50 @@ Deno.test({
         await Deno.remove(dir, { recursive: true });
       }
     }),
+});
+
+Deno.test({
+  name: "db restore --mode drop keeps the database's encoding, locale provider and ICU locale",
+  ...pgReady,
+  fn: async () => {
+    const server = localServer();
+    const name = `moodle_load_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const admin = new pg.Client({ ...server, database: "postgres" });
+    await admin.connect();
+    const shape =
+      `SELECT pg_encoding_to_char(encoding) AS e, datcollate AS c, to_jsonb(d) ->> 'datlocprovider' AS p,
+                          to_jsonb(d) ->> 'daticulocale' AS i FROM pg_database d WHERE datname = $1`;
+    try {
+      const icu = await admin.query(
+        `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+      ).then(() => true, () => false);
+      if (!icu) await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
+      const before = (await admin.query(shape, [name])).rows[0];
+      const db: ThrowawayDatabase = {
+        ...server,
+        name,
+        url: `postgres://${server.user}@${server.host}:${server.port}/${name}`,
+        client: new pg.Client({ ...server, database: name }),
+      };
+      await db.client.connect();
+      const dir = await Deno.makeTempDir({ prefix: "moodle-load-db-" });
+      try {
+        await seed(db);
+        const original = await fingerprint(db);
+        const dump = `${dir}/base.dump`;
+        assert.equal((await runCli(["db", "snapshot", "--db-url", db.url, "--out", dump])).code, 0);
+        const drop = await runCli(["db", "restore", "--db-url", db.url, "--dump", dump, "--mode", "drop"]);
+        assert.equal(drop.code, 0, drop.stderr);
+        assert.deepEqual((await admin.query(shape, [name])).rows[0], before);
+        await reconnect(db);
+        assert.deepEqual(await fingerprint(db), original);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+        await dropThrowawayDatabase(db);
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await admin.end();
+    }
+  },
 });

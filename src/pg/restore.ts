@@ -144,7 +144,12 @@ interface DatabaseShape {
   collate: string;
   ctype: string;
   owner: string;
+  /** "c" libc, "i" ICU (PostgreSQL 15+), "b" builtin (17+). */
+  provider: string | null;
+  icu: string | null;
 }
+
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /** Step 3 (drop): DROP and CREATE through the maintenance database, keeping encoding, locale, owner. */
 async function dropAndCreate(settings: ConnectionSettings, maintenance: string): Promise<{ ended: number }> {
@@ -157,8 +162,10 @@ async function dropAndCreate(settings: ConnectionSettings, maintenance: string):
     )).rows[0];
     const row = (await admin.query(
       `SELECT pg_encoding_to_char(encoding) AS encoding, datcollate AS collate, datctype AS ctype,
-              pg_get_userbyid(datdba) AS owner, pg_has_role(datdba, 'MEMBER') AS member
-         FROM pg_database WHERE datname = $1`,
+              pg_get_userbyid(datdba) AS owner, pg_has_role(datdba, 'MEMBER') AS member,
+              to_jsonb(d) ->> 'datlocprovider' AS provider,
+              coalesce(to_jsonb(d) ->> 'daticulocale', to_jsonb(d) ->> 'datlocale') AS icu
+         FROM pg_database d WHERE datname = $1`,
       [target],
     )).rows[0] as (DatabaseShape & { member: boolean }) | undefined;
     if (!me.rolsuper && !me.rolcreatedb) {
@@ -191,11 +198,11 @@ async function dropAndCreate(settings: ConnectionSettings, maintenance: string):
     const shape = row ?? undefined;
     const parts = ["TEMPLATE template0"];
     if (shape) {
-      parts.push(
-        `ENCODING '${shape.encoding}'`,
-        `LC_COLLATE '${shape.collate}'`,
-        `LC_CTYPE '${shape.ctype}'`,
-      );
+      parts.push(`ENCODING ${literal(shape.encoding)}`);
+      parts.push(`LC_COLLATE ${literal(shape.collate)}`, `LC_CTYPE ${literal(shape.ctype)}`);
+      if (shape.provider === "i" && shape.icu) {
+        parts.push(`LOCALE_PROVIDER icu ICU_LOCALE ${literal(shape.icu)}`);
+      }
       if (shape.owner !== me.me) parts.push(`OWNER ${quoteIdent(shape.owner)}`);
     } else parts.push("ENCODING 'UTF8'");
     try {

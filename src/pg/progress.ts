@@ -7,6 +7,7 @@ export class ToolProgress {
   private lastDraw = 0;
   private lastStep = -1;
   private lastLabel = "";
+  private lastText = "";
   private readonly started = performance.now();
 
   constructor(private readonly tty = stdoutIsTty(), out = Deno.stdout) {
@@ -19,8 +20,11 @@ export class ToolProgress {
     const step = fraction === undefined ? -1 : Math.floor(fraction * 10);
     // Off a TTY, a new line only for a new 10 % step or a new phase (the label without its numbers).
     const phase = label.replace(/[\d.,]+\s?[kMGT]?B?/g, "#");
-    const due = this.tty ? now - this.lastDraw >= 150 : step !== this.lastStep || phase !== this.lastLabel;
-    if (!due && !(force && this.tty)) return;
+    // ... and at most every 10 s while something changed (a long table, a long index).
+    const due = this.tty ? now - this.lastDraw >= 150 : step !== this.lastStep || phase !== this.lastLabel ||
+      (now - this.lastDraw >= 10_000 && label !== this.lastText);
+    if (!due && !(force && (this.tty || label !== this.lastText))) return;
+    this.lastText = label;
     this.lastDraw = now;
     this.lastStep = step;
     this.lastLabel = phase;

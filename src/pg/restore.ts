@@ -216,10 +216,11 @@ async function dropAndCreate(settings: ConnectionSettings, maintenance: string):
   }
 }
 
-function afterDrop(database: string, what: string): UserError {
+function afterDrop(database: string, what: string, exitCode: number = EXIT.failure): UserError {
   return new UserError(
     `${what} — ${database} was DROPPED and is now missing or incomplete: re-run the restore ` +
       `(moodle-load db restore --mode drop …) before using it`,
+    exitCode,
   );
 }
 
@@ -239,7 +240,9 @@ async function runRestore(
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  let interrupted = false;
   const onInterrupt = () => {
+    interrupted = true;
     try {
       child.kill("SIGINT");
     } catch { /* already gone */ }
@@ -272,7 +275,7 @@ async function runRestore(
     draw(true);
     bar.done();
     return {
-      code: status.signal ? 130 : status.code,
+      code: interrupted || status.signal ? 130 : status.code,
       errors: errors.lines.length ? errors.lines : everything.lines,
     };
   } finally {
@@ -341,10 +344,11 @@ export async function restoreDatabase(settings: ConnectionSettings, options: Res
     const what = result.code === 130
       ? "pg_restore was interrupted"
       : `pg_restore failed (exit ${result.code})`;
-    if (options.mode === "drop") throw afterDrop(target, what);
+    const exitCode = result.code === 130 ? EXIT.interrupted : EXIT.failure;
+    if (options.mode === "drop") throw afterDrop(target, what, exitCode);
     throw new UserError(
       `${what} — ${target} may now be partly restored: fix the cause and re-run the restore before using it`,
-      result.code === 130 ? EXIT.interrupted : EXIT.failure,
+      exitCode,
     );
   }
   print(

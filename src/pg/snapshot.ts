@@ -98,7 +98,9 @@ export async function snapshotDatabase(
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  let interrupted = false;
   const onInterrupt = () => {
+    interrupted = true;
     try {
       child.kill("SIGINT");
     } catch { /* already gone */ }
@@ -109,10 +111,12 @@ export async function snapshotDatabase(
   let dumped = 0;
   let current = "";
   let written = 0;
+  let finished = false;
+  // pg_dump names a table when it starts on it: the tables before it are done.
   const draw = (force = false) =>
     bar.update(
-      `dumping ${dumped}/${tables} tables, ${decimalBytes(written)} written`,
-      tables ? dumped / tables : undefined,
+      `dumping table ${dumped}/${tables}, ${decimalBytes(written)} written`,
+      tables ? (finished ? 1 : Math.max(0, dumped - 1) / tables) : undefined,
       current,
       force,
     );
@@ -133,8 +137,9 @@ export async function snapshotDatabase(
       draw();
     });
     const status = await child.status;
-    code = status.signal ? 130 : status.code;
+    code = interrupted || status.signal ? 130 : status.code;
     written = (await Deno.stat(temp).catch(() => undefined))?.size ?? written;
+    finished = status.success;
     draw(true);
     bar.done();
   } finally {

@@ -301,3 +301,32 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name: "users: the connection comes from the config's db section when no flag gives it; the section is kept",
+  ...pgReady,
+  fn: () =>
+    withThrowawayDatabase(async (db) => {
+      await createMoodleSchema(db.client, { users: 3, prefix: "m2_" });
+      const dir = await Deno.makeTempDir({ prefix: "moodle-load-users-" });
+      try {
+        const file = `${dir}/site.json`;
+        const text = `{\n  "db": { "url": ${JSON.stringify(db.url)}, "prefix": "m2_" },\n  "users": []\n}\n`;
+        await Deno.writeTextFile(file, text);
+        const result = await runCli(["users", "--count", "2", "--password", "pw", "--config", file], {
+          env: { PGHOST: "127.0.0.9", PGPORT: "1", PGDATABASE: "not_this_one" },
+        });
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, new RegExp(`@${db.host}:${db.port}/${db.name}:`));
+        const config = JSON.parse(await Deno.readTextFile(file));
+        assert.deepEqual(config.db, { url: db.url, prefix: "m2_" });
+        assert.equal(config.users.length, 2);
+        const hashes = await db.client.query(
+          `SELECT count(*)::int AS n FROM m2_user WHERE password LIKE '$6$%'`,
+        );
+        assert.equal(hashes.rows[0].n, 2);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }),
+});

@@ -53,7 +53,7 @@ const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify
 /** The environment variables resolution looks at (pass `Deno.env.toObject()` or a test object). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-interface Partial {
+interface Layer {
   host?: string;
   port?: number;
   database?: string;
@@ -80,7 +80,7 @@ export function parsePort(value: string | number | undefined, source: string): n
 }
 
 /** `postgres://user:pass@host:port/db?sslmode=…&host=/socket/dir` → its parts (all optional). */
-export function parseDbUrl(url: string, source = "--db-url"): Partial {
+export function parseDbUrl(url: string, source = "--db-url"): Layer {
   const trimmed = url.trim();
   if (!/^postgres(ql)?:\/\//i.test(trimmed)) {
     throw usage(
@@ -104,7 +104,7 @@ export function parseDbUrl(url: string, source = "--db-url"): Partial {
       throw usage(`${source}: bad %-escape in the URL`);
     }
   };
-  const parts: Partial = {};
+  const parts: Layer = {};
   const host = parsed.hostname === "_" ? "" : parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   if (host) parts.host = decode(host);
   if (parsed.port) parts.port = parsePort(parsed.port, source);
@@ -146,7 +146,7 @@ export function resolveConnection(
 ): ConnectionSettings {
   const env = sources.env ?? {};
   const configName = `${sources.configFile ?? "config"} $.db`;
-  const layers: Partial[] = [];
+  const layers: Layer[] = [];
   layers.push({
     host: nonEmpty(options.dbHost),
     port: parsePort(options.dbPort, "--db-port"),
@@ -174,8 +174,7 @@ export function resolveConnection(
     password: env.PGPASSWORD,
     sslmode: nonEmpty(env.PGSSLMODE) && checkSslMode(env.PGSSLMODE!, "PGSSLMODE"),
   });
-  const pick = <K extends keyof Partial>(key: K): Partial[K] =>
-    layers.find((l) => l[key] !== undefined)?.[key];
+  const pick = <K extends keyof Partial>(key: K): Layer[K] => layers.find((l) => l[key] !== undefined)?.[key];
 
   const user = pick("user") ?? nonEmpty(env.USER) ?? nonEmpty(env.LOGNAME) ?? "postgres";
   const prefixSource = options.dbPrefix !== undefined ? "--db-prefix" : `${configName}.prefix`;

@@ -174,7 +174,7 @@ export function resolveConnection(
     password: env.PGPASSWORD,
     sslmode: nonEmpty(env.PGSSLMODE) && checkSslMode(env.PGSSLMODE!, "PGSSLMODE"),
   });
-  const pick = <K extends keyof Partial>(key: K): Layer[K] => layers.find((l) => l[key] !== undefined)?.[key];
+  const pick = <K extends keyof Layer>(key: K): Layer[K] => layers.find((l) => l[key] !== undefined)?.[key];
 
   const user = pick("user") ?? nonEmpty(env.USER) ?? nonEmpty(env.LOGNAME) ?? "postgres";
   const prefixSource = options.dbPrefix !== undefined ? "--db-prefix" : `${configName}.prefix`;

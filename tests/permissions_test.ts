@@ -22,6 +22,9 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "permissions": [],
   "run": ["--config", "config.example.json"],
   "demo": [],
+  "users": ["--count", "1", "--password", "x"],
+  "db snapshot": ["--out", "probe.dump"],
+  "db restore": ["--dump", "probe.dump"],
 };
 
 for (const command of COMMANDS) {

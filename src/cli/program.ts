@@ -3,9 +3,11 @@ import { Command, type CommanderError, type CommandUnknownOpts } from "@commande
 import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { configCommand } from "./config.ts";
+import { dbCommand } from "./db.ts";
 import { permissionsCommand } from "./permissions.ts";
 import { runCommand } from "./run.ts";
 import { demoCommand } from "./demo.ts";
+import { usersCommand } from "./users.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -15,6 +17,8 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   demoCommand,
   configCommand,
   permissionsCommand,
+  usersCommand,
+  dbCommand,
 ];
 
 const EXAMPLES = `
@@ -22,7 +26,10 @@ Examples:
   moodle-load demo                                a 20-second load against the built-in demo site
   moodle-load run --config config.json --rpm 600 --duration 5m   paced load with real logins
   moodle-load config check config.example.json    validate a config and show the URL mix
-  moodle-load permissions                         what each subcommand is allowed to do`;
+  moodle-load permissions                         what each subcommand is allowed to do
+  moodle-load users --count 100 --password P --config site.json   set test users' passwords
+  moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
+  moodle-load db restore --dump base.dump         put the database back to the dump`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

@@ -5,12 +5,15 @@
  */
 import { type CommandName, compileFlags, isCommandName, PERMISSIONS, runFlags } from "../src/permissions.ts";
 
+/** Subcommands whose task name would clash with a project task (`deno task bench` runs the benchmarks). */
+export const TASK_NAMES: Partial<Record<CommandName, string>> = { "bench": "bench-run" };
+
 /** The task name and command line for every subcommand. */
 export function subcommandTasks(): Record<string, string> {
   return Object.fromEntries(
     (Object.keys(PERMISSIONS) as CommandName[]).map((command) => [
-      command.replaceAll(" ", "-"),
-      ["deno", "run", ...runFlags(command), "main.ts", command].join(" "),
+      TASK_NAMES[command] ?? command.replaceAll(" ", "-"),
+      ["deno", "run", "--no-prompt", ...runFlags(command), "main.ts", command].join(" "),
     ]),
   );
 }

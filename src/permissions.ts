@@ -41,6 +41,25 @@ export const PERMISSIONS = {
     write: { scope: ANY, why: "a temporary config and the files under --stats-dir" },
     net: { scope: ANY, why: "the built-in demo site on 127.0.0.1" },
   },
+  "users": {
+    read: { scope: ANY, why: "the config file (db section, users to rewrite)" },
+    write: { scope: ANY, why: "the config file, rewritten atomically with the users" },
+    net: { scope: ANY, why: "the PostgreSQL server" },
+    env: { scope: ANY, why: "PGHOST/PGPORT/PGUSER/PGPASSWORD/…; the pg client reads its environment" },
+  },
+  "db snapshot": {
+    read: { scope: ANY, why: "the output folder, pg_dump/pg_restore paths, the config file" },
+    write: { scope: ANY, why: "the dump file (temp file, then renamed)" },
+    net: { scope: ANY, why: "the PostgreSQL server (size and table count, version check)" },
+    env: { scope: ANY, why: "PG* connection variables, passed on to pg_dump" },
+    run: { scope: ANY, why: "pg_dump and pg_restore --list (any path given by --pg-dump-path)" },
+  },
+  "db restore": {
+    read: { scope: ANY, why: "the dump file, pg_restore's path, the config file" },
+    net: { scope: ANY, why: "the PostgreSQL server (end sessions, drop/create, ANALYZE)" },
+    env: { scope: ANY, why: "PG* connection variables, passed on to pg_restore" },
+    run: { scope: ANY, why: "pg_restore (any path given by --pg-restore-path)" },
+  },
   "compare": {
     read: { scope: ANY, why: "the two run directories or summary files named on the command line" },
   },

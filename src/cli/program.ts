@@ -4,9 +4,11 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
+import { dbCommand } from "./db.ts";
 import { permissionsCommand } from "./permissions.ts";
 import { runCommand } from "./run.ts";
 import { demoCommand } from "./demo.ts";
+import { usersCommand } from "./users.ts";
 import { reportCommand } from "./report.ts";
 import { benchCommand } from "./bench.ts";
 import { bisectCommand } from "./bisect.ts";
@@ -19,6 +21,8 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   demoCommand,
   configCommand,
   permissionsCommand,
+  usersCommand,
+  dbCommand,
   benchCommand,
   compareCommand,
   reportCommand,
@@ -31,6 +35,9 @@ Examples:
   moodle-load run --config config.json --rpm 600 --duration 5m   paced load with real logins
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
+  moodle-load users --count 100 --password P --config site.json   set test users' passwords
+  moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
+  moodle-load db restore --dump base.dump         put the database back to the dump
   moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?
   moodle-load report runs/A                        one HTML file with charts, tables and settings
   moodle-load bench --config c.json --rpm 600 --duration 5m --tag main   one measured run → runs/<ts>_main/

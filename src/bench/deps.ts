@@ -3,13 +3,22 @@
  * directly (no shelling out to ourselves).
  */
 import type { RunOptions } from "../load/run.ts";
+import type { ConnectionOptionValues } from "../pg/connection.ts";
 import type { RunSummary } from "../metrics/summary_types.ts";
-import type { BenchDeps } from "./run.ts";
+import type { BenchDeps, RestoreMode } from "./run.ts";
 
 /** The `run` flags as commander parsed them (bench and bisect take the same ones). */
 export type LoadFlags = Omit<RunOptions, "statsDir" | "banner">;
 
-export async function realBenchDeps(load: LoadFlags, argv: readonly string[]): Promise<BenchDeps> {
+/** Database flags (restore, pg-stats): connection plus pg_restore's. */
+export interface DbFlags extends ConnectionOptionValues {
+  config: string;
+  jobs?: string;
+  pgRestorePath?: string;
+  skipAnalyze?: boolean;
+}
+
+export async function realBenchDeps(flags: LoadFlags & DbFlags, argv: readonly string[]): Promise<BenchDeps> {
   const [{ runLoad }, { moodleBackend }, { VERSION }] = await Promise.all([
     import("../load/run.ts"),
     import("../load/backend.ts"),
@@ -17,7 +26,20 @@ export async function realBenchDeps(load: LoadFlags, argv: readonly string[]): P
   ]);
   return {
     load: async (runDir: string): Promise<RunSummary | undefined> =>
-      await runLoad({ ...load, statsDir: runDir }, { backend: moodleBackend, version: VERSION }),
+      await runLoad({ ...flags, statsDir: runDir }, { backend: moodleBackend, version: VERSION }),
+    restore: async (dump: string, mode: RestoreMode) => {
+      const [{ resolveConnectionFromCli }, { parseJobs, restoreDatabase }] = await Promise.all([
+        import("../pg/connection.ts"),
+        import("../pg/restore.ts"),
+      ]);
+      await restoreDatabase(await resolveConnectionFromCli(flags), {
+        dump,
+        mode,
+        jobs: parseJobs(flags.jobs ?? "4"),
+        pgRestorePath: flags.pgRestorePath,
+        skipAnalyze: flags.skipAnalyze,
+      });
+    },
     argv,
     version: VERSION,
   };

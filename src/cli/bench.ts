@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import { runCommand } from "./run.ts";
 import { thresholdOption } from "../thresholds/option.ts";
+import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
 
 /** `run`'s flags, for commands that run the same load (bench, bisect); bench writes into its run dir. */
 export function addRunOptions(command: CommandUnknownOpts): void {
@@ -18,7 +19,12 @@ export function addBenchOptions(command: CommandUnknownOpts, defaultOut: string)
     .addOption(new Option("--mode <mode>", "restore mode").choices(["clean", "drop"]).default("clean"))
     .addOption(new Option("--containers <names...>", "capture these containers' docker stats during the run"))
     .addOption(new Option("--pg-stats", "capture Postgres activity during the run"))
+    .addOption(new Option("--jobs <n>", "parallel pg_restore jobs").default("4"))
+    .addOption(new Option("--pg-restore-path <path>", "pg_restore to run (default: pg_restore on PATH)"))
+    .addOption(new Option("--skip-analyze", "do not ANALYZE after the restore"))
     .addOption(thresholdOption());
+  addConnectionOptions(command);
+  command.addHelpText("after", CONNECTION_HELP);
 }
 
 export function benchCommand(): CommandUnknownOpts {

@@ -1,0 +1,140 @@
+/**
+ * bench end to end: the demo server as the site, a real Postgres database restored from a dump
+ * first, thresholds that pass, and thresholds that a deliberately slow endpoint crosses (exit 99).
+ */
+import assert from "node:assert/strict";
+import pg from "pg";
+import { join } from "node:path";
+import { defaultDemoUsers, startDemoServer } from "../src/demo/mod.ts";
+import { demoRunConfig } from "../src/demo/config.ts";
+import { runCli } from "./helpers/cli.ts";
+import { postgresAvailability, withThrowawayDatabase } from "./helpers/postgres.ts";
+import { requireService } from "./helpers/services.ts";
+
+const LOAD = ["--rpm", "1800", "--duration", "6", "--progress", "60", "--seed", "3", "--quiet"];
+
+Deno.test(
+  "bench end to end: restore → load → run directory with manifest and report; thresholds exit 99 on a slow endpoint, 0 otherwise",
+  requireService("PostgreSQL", await postgresAvailability()),
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "bench_e2e_" });
+    const users = defaultDemoUsers(5);
+    // the forum view is deliberately slow
+    const server = await startDemoServer({
+      users,
+      pageBytes: 20_000,
+      latencyMs: 5,
+      latencyByPath: { "/mod/forum/view.php": 250 },
+    });
+    try {
+      await withThrowawayDatabase(async (db) => {
+        await db.client.query("CREATE TABLE mdl_course (id bigint PRIMARY KEY, fullname text)");
+        await db.client.query(
+          "INSERT INTO mdl_course SELECT g, 'Course ' || g FROM generate_series(1, 50) g",
+        );
+        const dump = join(dir, "moodle.dump");
+        const snapshot = await runCli(["db", "snapshot", "--db-url", db.url, "--out", dump]);
+        assert.equal(snapshot.code, 0, snapshot.stderr);
+        await db.client.query("DELETE FROM mdl_course WHERE id > 10"); // the run that follows dirties it
+        // the restore ends every other session on the database, this one included
+        db.client.on("error", () => {});
+        await db.client.end();
+
+        const config = join(dir, "site.json");
+        await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: server.url, users })));
+        const runs = join(dir, "runs");
+        const ok = await runCli([
+          "bench",
+          "--config",
+          config,
+          ...LOAD,
+          "--restore",
+          dump,
+          "--db-url",
+          db.url,
+          "--tag",
+          "main",
+          "--out",
+          runs,
+          "--threshold",
+          "dashboard:p95<200ms",
+          "--threshold",
+          "error_rate<1%",
+        ]);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.match(ok.stderr, /all 2 thresholds met/);
+        const check = new pg.Client({ host: db.host, port: db.port, user: db.user, database: db.name });
+        await check.connect();
+        const restored = await check.query("SELECT count(*)::int AS n FROM mdl_course");
+        await check.end();
+        assert.equal(restored.rows[0].n, 50, "the database was restored from the dump before the load");
+
+        const runDir = join(runs, [...Deno.readDirSync(runs)].find((e) => e.name.endsWith("_main"))!.name);
+        const files = [...Deno.readDirSync(runDir)].map((e) => e.name);
+        for (
+          const pattern of [
+            /^load_summary_.*\.json$/,
+            /^load_progress_.*\.csv$/,
+            /^manifest\.json$/,
+            /^report\.html$/,
+          ]
+        ) {
+          assert.ok(files.some((f) => pattern.test(f)), `${pattern} in ${files}`);
+        }
+        const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "manifest.json")));
+        assert.deepEqual(manifest.steps.map((s: { name: string }) => s.name), [
+          "restore",
+          "load",
+          "manifest",
+          "report",
+        ]);
+        assert.ok(manifest.steps.every((s: { status: string }) => s.status === "ok"));
+        assert.equal(manifest.restore.dump, dump);
+        assert.ok(!JSON.stringify(manifest).includes("Demo-pass-1"), "no password in the manifest");
+
+        const slow = await runCli([
+          "bench",
+          "--config",
+          config,
+          ...LOAD,
+          "--tag",
+          "slow",
+          "--out",
+          runs,
+          "--threshold",
+          "forum:p95<200ms",
+        ]);
+        assert.equal(slow.code, 99, slow.stderr);
+        assert.match(slow.stderr, /✗ forum:p95<200ms: CROSSED \(measured 2\d\d\.\d+ ms/);
+        assert.match(slow.stderr.trim().split("\n").at(-1)!, /^moodle-load: thresholds crossed/);
+
+        // a failing step: a dump that does not exist stops the bench before any load
+        const failed = await runCli([
+          "bench",
+          "--config",
+          config,
+          ...LOAD,
+          "--restore",
+          join(dir, "nope.dump"),
+          "--db-url",
+          db.url,
+          "--out",
+          runs,
+          "--tag",
+          "broken",
+        ]);
+        assert.notEqual(failed.code, 0);
+        assert.match(failed.stderr, /bench: step "restore" failed: .*later steps did not run/);
+        const brokenDir = join(
+          runs,
+          [...Deno.readDirSync(runs)].find((e) => e.name.endsWith("_broken"))!.name,
+        );
+        const brokenManifest = JSON.parse(await Deno.readTextFile(join(brokenDir, "manifest.json")));
+        assert.equal(brokenManifest.failed_step, "restore");
+      });
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -3,9 +3,13 @@ import { runCommand } from "./run.ts";
 import { thresholdOption } from "../thresholds/option.ts";
 import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
 
-/** `run`'s flags, for commands that run the same load (bench, bisect); bench writes into its run dir. */
+/**
+ * `run`'s flags, for commands that run the same load (bench, bisect): one definition, so they never
+ * drift. `--stats-dir` is left out (the run directory takes its place), and so is any flag the
+ * command already has (e.g. `--threshold`).
+ */
 export function addRunOptions(command: CommandUnknownOpts): void {
-  const skip = new Set(["--stats-dir"]);
+  const skip = new Set(["--stats-dir", ...command.options.map((o) => o.long ?? "")]);
   for (const option of runCommand().options) {
     if (!skip.has(option.long ?? "")) command.addOption(option as Option);
   }

@@ -80,7 +80,16 @@ export function renderComparison(comparison: Comparison): string {
 
   const perfRows = rows.filter((row) => row.moodle_perf.length);
   if (perfRows.length) {
-    const figures = [...new Set(perfRows.flatMap((row) => row.moodle_perf.map((p) => p.figure)))];
+    // The figures that point at a code path; --json has them all.
+    const shown: PerfComparison["figure"][] = [
+      "time_used_ms_mean",
+      "db_reads_mean",
+      "db_writes_mean",
+      "memory_peak_bytes_mean",
+      "included_files_mean",
+    ];
+    const present = new Set(perfRows.flatMap((row) => row.moodle_perf.map((p) => p.figure)));
+    const figures = shown.filter((f) => present.has(f));
     out.push("", "Moodle performance footer (server-side means; information, not tested):");
     out.push(renderTable(
       ["Endpoint", ...figures.map((f) => PERF_LABEL[f])],

@@ -31,6 +31,15 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the config file named on the command line" },
   },
   "permissions": {},
+  "docker-stats": {
+    env: { scope: ANY, why: "DOCKER_HOST; dockerode's dependencies enumerate the environment" },
+    read: { scope: [DEFAULT_DOCKER_SOCKET], why: "the Docker socket (checked before connecting)" },
+    write: {
+      scope: ANY,
+      why: "CSV files in the user-chosen --outdir (unknown up front), and the socket, which a connect writes",
+    },
+    net: { scope: [`unix:${DEFAULT_DOCKER_SOCKET}`], why: "the Docker Engine API over its unix socket only" },
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type CommandName = keyof typeof PERMISSIONS;

@@ -19,6 +19,7 @@ const COMMANDS = Object.keys(PERMISSIONS) as CommandName[];
 const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
   "permissions": [],
+  "docker-stats": ["--all"],
 };
 
 for (const command of COMMANDS) {

@@ -3,6 +3,7 @@ import { Command, type CommanderError, type CommandUnknownOpts } from "@commande
 import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { configCommand } from "./config.ts";
+import { dockerStatsCommand } from "./docker_stats.ts";
 import { permissionsCommand } from "./permissions.ts";
 
 export const VERSION: string = denoJson.version;
@@ -11,12 +12,14 @@ export const VERSION: string = denoJson.version;
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
+  dockerStatsCommand,
 ];
 
 const EXAMPLES = `
 Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
-  moodle-load permissions                         what each subcommand is allowed to do`;
+  moodle-load permissions                         what each subcommand is allowed to do
+  moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

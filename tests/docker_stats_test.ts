@@ -6,7 +6,7 @@ import { ContainerSeries } from "../src/docker/series.ts";
 import type { StatsJson } from "../src/docker/stats_math.ts";
 import { CSV_HEADER, csvFileName, csvValues, fileStamp } from "../src/docker/stats_output.ts";
 import { socketError } from "../src/docker/capture.ts";
-import { UserError } from "../src/output/errors.ts";
+import type { UserError } from "../src/output/errors.ts";
 import { runFlags } from "../src/permissions.ts";
 import { runCli } from "./helpers/cli.ts";
 

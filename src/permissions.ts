@@ -40,6 +40,12 @@ export const PERMISSIONS = {
     },
     net: { scope: [`unix:${DEFAULT_DOCKER_SOCKET}`], why: "the Docker Engine API over its unix socket only" },
   },
+  "pg-stats": {
+    env: { scope: ANY, why: "PG* connection settings" },
+    read: { scope: ANY, why: "the --config file (db section) and ~/.pgpass" },
+    write: { scope: ANY, why: "the CSV in the user-chosen --outdir" },
+    net: { scope: ANY, why: "the PostgreSQL server named by the connection flags" },
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type CommandName = keyof typeof PERMISSIONS;

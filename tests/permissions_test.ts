@@ -20,6 +20,7 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
   "permissions": [],
   "docker-stats": ["--all"],
+  "pg-stats": [],
 };
 
 for (const command of COMMANDS) {

@@ -4,6 +4,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { configCommand } from "./config.ts";
 import { dockerStatsCommand } from "./docker_stats.ts";
+import { pgStatsCommand } from "./pg_stats.ts";
 import { permissionsCommand } from "./permissions.ts";
 
 export const VERSION: string = denoJson.version;
@@ -13,13 +14,15 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
   dockerStatsCommand,
+  pgStatsCommand,
 ];
 
 const EXAMPLES = `
 Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
-  moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV`;
+  moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV
+  moodle-load pg-stats --db-url postgres://moodle@db/moodle   database activity to CSV`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

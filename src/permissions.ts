@@ -31,6 +31,25 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the config file named on the command line" },
   },
   "permissions": {},
+  "users": {
+    read: { scope: ANY, why: "the config file (db section, users to rewrite)" },
+    write: { scope: ANY, why: "the config file, rewritten atomically with the users" },
+    net: { scope: ANY, why: "the PostgreSQL server" },
+    env: { scope: ANY, why: "PGHOST/PGPORT/PGUSER/PGPASSWORD/…; the pg client reads its environment" },
+  },
+  "db snapshot": {
+    read: { scope: ANY, why: "the output folder, pg_dump/pg_restore paths, the config file" },
+    write: { scope: ANY, why: "the dump file (temp file, then renamed)" },
+    net: { scope: ANY, why: "the PostgreSQL server (size and table count, version check)" },
+    env: { scope: ANY, why: "PG* connection variables, passed on to pg_dump" },
+    run: { scope: ANY, why: "pg_dump and pg_restore --list (any path given by --pg-dump-path)" },
+  },
+  "db restore": {
+    read: { scope: ANY, why: "the dump file, pg_restore's path, the config file" },
+    net: { scope: ANY, why: "the PostgreSQL server (end sessions, drop/create, ANALYZE)" },
+    env: { scope: ANY, why: "PG* connection variables, passed on to pg_restore" },
+    run: { scope: ANY, why: "pg_restore (any path given by --pg-restore-path)" },
+  },
   "docker-stats": {
     env: { scope: ANY, why: "DOCKER_HOST; dockerode's dependencies enumerate the environment" },
     read: { scope: [DEFAULT_DOCKER_SOCKET], why: "the Docker socket (checked before connecting)" },

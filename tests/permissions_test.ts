@@ -19,6 +19,9 @@ const COMMANDS = Object.keys(PERMISSIONS) as CommandName[];
 const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
   "permissions": [],
+  "users": ["--count", "1", "--password", "x"],
+  "db snapshot": ["--out", "probe.dump"],
+  "db restore": ["--dump", "probe.dump"],
   "docker-stats": ["--all"],
   "pg-stats": [],
 };

@@ -3,9 +3,11 @@ import { Command, type CommanderError, type CommandUnknownOpts } from "@commande
 import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { configCommand } from "./config.ts";
+import { dbCommand } from "./db.ts";
 import { dockerStatsCommand } from "./docker_stats.ts";
 import { pgStatsCommand } from "./pg_stats.ts";
 import { permissionsCommand } from "./permissions.ts";
+import { usersCommand } from "./users.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -13,6 +15,8 @@ export const VERSION: string = denoJson.version;
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
+  usersCommand,
+  dbCommand,
   dockerStatsCommand,
   pgStatsCommand,
 ];
@@ -21,6 +25,9 @@ const EXAMPLES = `
 Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
+  moodle-load users --count 100 --password P --config site.json   set test users' passwords
+  moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
+  moodle-load db restore --dump base.dump         put the database back to the dump
   moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV
   moodle-load pg-stats --db-url postgres://moodle@db/moodle   database activity to CSV`;
 

@@ -259,3 +259,45 @@ pgTest("pg-stats as an unprivileged role: other roles' sessions are counted as n
     await admin.end();
   }
 });
+
+pgTest(
+  "pg-stats: a lost connection is one gap row, then rows again; Ctrl-C closes the file, exit 130",
+  async () => {
+    await withThrowawayDatabase(async (db) => {
+      const outdir = await Deno.makeTempDir({ prefix: "mlt-pgstats-" });
+      const child = cliCommand(
+        ["pg-stats", "--db-url", db.url, "--interval", "1", "--outdir", outdir, "--tag", "t"],
+      ).spawn();
+      await new Promise((r) => setTimeout(r, 3500));
+      // Only pg-stats' own session: it is the one running the snapshot query (now_epoch_s).
+      const killed = await db.client.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'moodle-load' AND query LIKE '%now_epoch_s%' AND pid <> pg_backend_pid()`,
+      );
+      assert.equal(killed.rowCount, 1);
+      await new Promise((r) => setTimeout(r, 4500));
+      child.kill("SIGINT");
+      const output = await child.output();
+      assert.equal(output.code, 130);
+      assert.match(
+        new TextDecoder().decode(output.stderr),
+        /^moodle-load: interrupted — flushed and closed \d+ rows in /,
+      );
+      const csv = await readCsv(outdir);
+      const gaps = csv.rows.map((r, i) => (r.conns_active === "" ? i : -1)).filter((i) => i >= 0);
+      assert.equal(gaps.length, 1, JSON.stringify(csv.rows));
+      assert.ok(
+        gaps[0] >= 1 && csv.rows.length - gaps[0] - 1 >= 1,
+        `rows around the gap: ${csv.rows.length}`,
+      );
+      await Deno.remove(outdir, { recursive: true });
+    });
+  },
+);
+
+Deno.test("pg-stats: an unreachable server is one line naming user, host and port", async () => {
+  const run = await runCli(["pg-stats", "--db-url", "postgres://nobody@127.0.0.1:1/none", "--duration", "1"]);
+  assert.equal(run.code, 1);
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assert.match(run.stderr, /^moodle-load: cannot connect to PostgreSQL as nobody@127\.0\.0\.1:1\//);
+});

@@ -34,6 +34,24 @@ async function readCsvs(dir: string): Promise<Map<string, CsvRows>> {
 const column = (csv: CsvRows, name: string) => csv.header.indexOf(name);
 const isGap = (row: string[]) => row.slice(2).every((v) => v === "");
 
+/** Reads a container's cumulative CPU time (ns) straight from its cgroup (v1 cpuacct or v2 cpu.stat). */
+async function cgroupCpuReader(engine: PrivateDocker, name: string): Promise<() => Promise<number>> {
+  const pid = (await engine.must(["inspect", "-f", "{{.State.Pid}}", name])).trim();
+  const lines = (await Deno.readTextFile(`/proc/${pid}/cgroup`)).trim().split("\n");
+  const v1 = lines.map((l) => l.split(":")).find(([, controllers]) =>
+    controllers.split(",").includes("cpuacct")
+  );
+  if (v1) {
+    const file = `/sys/fs/cgroup/cpuacct${v1[2]}/cpuacct.usage`;
+    return async () => Number((await Deno.readTextFile(file)).trim());
+  }
+  const v2 = lines.find((l) => l.startsWith("0::"))!.slice(3);
+  return async () => {
+    const stat = await Deno.readTextFile(`/sys/fs/cgroup${v2}/cpu.stat`);
+    return Number(/usage_usec (\d+)/.exec(stat)![1]) * 1000;
+  };
+}
+
 /** docker stats' "812KiB", "19.3MiB", "1.2GiB" → bytes. */
 function parseDockerSize(text: string): number {
   const match = /^([\d.]+)([KMGT]?i?B)$/.exec(text.trim());
@@ -59,28 +77,46 @@ Deno.test({
   fn: async (t) => {
     const engine = await startPrivateDocker();
     try {
-      await t.step("a --cpus 0.5 busy loop reads ≈ 50 % CPU (±15)", async () => {
-        await engine.must([
-          "run",
-          "-d",
-          "--name",
-          "spin",
-          "--cpus",
-          "0.5",
-          BUSYBOX_IMAGE,
-          "sh",
-          "-c",
-          "while :; do :; done",
-        ]);
-        const run = await capture(engine, ["--containers", "spin", "--duration", "8"]);
-        assert.equal(run.code, 0, run.stderr);
-        const csv = run.csvs.get("spin")!;
-        const cpu = csv.rows.map((r) => Number(r[column(csv, "cpu_pct")]));
-        assert.ok(cpu.length >= 5, `only ${cpu.length} rows`);
-        const mean = cpu.reduce((a, b) => a + b, 0) / cpu.length;
-        assert.ok(Math.abs(mean - 50) <= 15, `mean CPU ${mean.toFixed(1)} % (rows: ${cpu.join(" ")})`);
-        await engine.must(["rm", "-f", "spin"]);
-      });
+      await t.step(
+        "a --cpus 0.5 busy loop reads ≈ 50 % CPU (±15), and what the cgroup says it used",
+        async () => {
+          await engine.must([
+            "run",
+            "-d",
+            "--name",
+            "spin",
+            "--cpus",
+            "0.5",
+            BUSYBOX_IMAGE,
+            "sh",
+            "-c",
+            "while :; do :; done",
+          ]);
+          try {
+            const usage = await cgroupCpuReader(engine, "spin");
+            const before = { ns: await usage(), at: performance.now() };
+            const run = await capture(engine, ["--containers", "spin", "--duration", "8"]);
+            const truth = ((await usage()) - before.ns) / ((performance.now() - before.at) * 1e6) * 100;
+            assert.equal(run.code, 0, run.stderr);
+            const csv = run.csvs.get("spin")!;
+            const cpu = csv.rows.map((r) => Number(r[column(csv, "cpu_pct")]));
+            assert.ok(cpu.length >= 5, `only ${cpu.length} rows`);
+            const mean = cpu.reduce((a, b) => a + b, 0) / cpu.length;
+            const detail = `mean ${mean.toFixed(1)} %, cgroup ${truth.toFixed(1)} % (rows: ${cpu.join(" ")})`;
+            // What the kernel accounted over (almost) the same window: the measurement itself.
+            assert.ok(Math.abs(mean - truth) <= 6, detail);
+            if (truth >= 40) assert.ok(Math.abs(mean - 50) <= 15, detail);
+            else {
+              // The quota is a ceiling: on a starved machine the loop really got less than half a core.
+              console.warn(
+                `!!! the busy container only got ${truth.toFixed(1)} % of a core (machine busy): ${detail}`,
+              );
+            }
+          } finally {
+            await engine.docker(["rm", "-f", "spin"]);
+          }
+        },
+      );
 
       await t.step("memory agrees with `docker stats --no-stream` within 5 %", async () => {
         // Hold ~24 MB in a shell variable, then sleep.
@@ -110,7 +146,6 @@ Deno.test({
         assert.ok(Math.abs(ours - used) / used <= 0.05, `ours ${ours} vs docker stats ${theirs}`);
         assert.equal(Number(last[column(csv, "mem_limit_bytes")]), limit);
         assert.equal(Number(last[column(csv, "pids")]), 2);
-        await engine.must(["rm", "-f", "mem"]);
       });
 
       await t.step(
@@ -165,10 +200,12 @@ Deno.test({
 
       await t.step("an unknown container: one line naming it and listing the running ones", async () => {
         const run = await capture(engine, ["--containers", "steady", "nosuch"]);
+        const running = (await engine.must(["ps", "--format", "{{.Names}}"])).trim().split("\n").sort();
+        assert.ok(running.includes("steady"));
         assert.equal(run.code, 2);
         assert.equal(
           run.stderr.trim(),
-          'moodle-load: no running container "nosuch" — running: bounce, gone, steady',
+          `moodle-load: no running container "nosuch" — running: ${running.join(", ")}`,
         );
         assert.equal(run.csvs.size, 0);
       });

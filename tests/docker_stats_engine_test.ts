@@ -10,7 +10,7 @@ import {
   startPrivateDocker,
 } from "./helpers/docker.ts";
 import { requireService } from "./helpers/services.ts";
-import { cliCommand, runCli } from "./helpers/cli.ts";
+import { cliCommand, MAIN, runCli } from "./helpers/cli.ts";
 
 const availability = await dockerAvailability();
 
@@ -208,6 +208,55 @@ Deno.test({
           `moodle-load: no running container "nosuch" — running: ${running.join(", ")}`,
         );
         assert.equal(run.csvs.size, 0);
+      });
+
+      await t.step("permission denied on the socket: one line naming it and what to do", async () => {
+        // Root bypasses file permissions; drop that capability for the child and give the socket away.
+        const setpriv = await new Deno.Command("setpriv", {
+          args: ["--version"],
+          stdout: "null",
+          stderr: "null",
+        })
+          .output().then((o) => o.success).catch(() => false);
+        if (!setpriv) {
+          console.warn(
+            "!!! setpriv (util-linux) missing: the permission-denied case is covered by unit tests only",
+          );
+          return;
+        }
+        await Deno.chown(engine.socket, 65534, 65534);
+        await Deno.chmod(engine.socket, 0o600);
+        try {
+          const drop = "-dac_override,-dac_read_search";
+          const output = await new Deno.Command("setpriv", {
+            args: [
+              `--bounding-set=${drop}`,
+              `--inh-caps=${drop}`,
+              Deno.execPath(),
+              "run",
+              "--quiet",
+              ...engine.flags,
+              MAIN,
+              "docker-stats",
+              "--docker-host",
+              engine.host,
+              "--all",
+            ],
+            env: { NO_COLOR: "1" },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const stderr = new TextDecoder().decode(output.stderr).trim();
+          assert.equal(output.code, 1, stderr);
+          assert.equal(
+            stderr,
+            `moodle-load: permission denied on the Docker socket ${engine.socket} — add your user to the "docker" ` +
+              "group (sudo usermod -aG docker $USER, then log in again) or run as root",
+          );
+        } finally {
+          await Deno.chown(engine.socket, 0, 0);
+          await Deno.chmod(engine.socket, 0o660);
+        }
       });
 
       await t.step("Ctrl-C: every file flushed and closed, exit 130", async () => {

@@ -151,6 +151,7 @@ class ContainerCapture {
       & { destroy(): void };
     await new Promise<void>((resolve, reject) => {
       let buffered = "";
+      const decoder = new TextDecoder();
       let watchdog: ReturnType<typeof setTimeout> | undefined;
       const finish = (error?: unknown) => {
         clearTimeout(watchdog);
@@ -171,7 +172,7 @@ class ContainerCapture {
       arm();
       stream.on("data", (chunk: Uint8Array | string) => {
         arm();
-        buffered += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+        buffered += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
         let newline: number;
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline).trim();

@@ -58,7 +58,7 @@ try {
     "5",
     "--outdir",
     outdir,
-  ], { flags: engine.flags }).spawn();
+  ], { flags: engine.flags(outdir) }).spawn();
   const started = performance.now();
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
   const warmCpu = cpuSeconds(child.pid);

@@ -25,6 +25,8 @@ export type CommandPermissions = Partial<Record<PermissionKind, Grant>>;
 
 const ANY = "*" as const;
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+/** docker-stats' default --outdir (relative to the working directory). */
+export const DEFAULT_STATS_DIR = "stats";
 
 export const PERMISSIONS = {
   "config check": {
@@ -54,8 +56,9 @@ export const PERMISSIONS = {
     env: { scope: ANY, why: "DOCKER_HOST; dockerode's dependencies enumerate the environment" },
     read: { scope: [DEFAULT_DOCKER_SOCKET], why: "the Docker socket (checked before connecting)" },
     write: {
-      scope: ANY,
-      why: "CSV files in the user-chosen --outdir (unknown up front), and the socket, which a connect writes",
+      scope: [DEFAULT_DOCKER_SOCKET, DEFAULT_STATS_DIR],
+      why:
+        "the socket (a connect writes to it) and the CSVs in ./stats (another --outdir needs a wider grant)",
     },
     net: { scope: [`unix:${DEFAULT_DOCKER_SOCKET}`], why: "the Docker Engine API over its unix socket only" },
   },

@@ -64,7 +64,7 @@ async function capture(engine: PrivateDocker, args: string[]) {
   const outdir = await Deno.makeTempDir({ prefix: "mlt-dstats-" });
   const result = await runCli(
     ["docker-stats", "--docker-host", engine.host, "--outdir", outdir, "--print-interval", "0", ...args],
-    { flags: engine.flags },
+    { flags: engine.flags(outdir) },
   );
   return { ...result, outdir, csvs: await readCsvs(outdir) };
 }
@@ -169,7 +169,7 @@ Deno.test({
             outdir,
             "--print-interval",
             "4",
-          ], { flags: engine.flags }).spawn();
+          ], { flags: engine.flags(outdir) }).spawn();
           await new Promise((r) => setTimeout(r, 4000));
           await engine.must(["stop", "-t", "0", "bounce"]);
           await engine.must(["rm", "-f", "gone"]);
@@ -224,6 +224,7 @@ Deno.test({
           );
           return;
         }
+        const outdir = await Deno.makeTempDir({ prefix: "mlt-dstats-" });
         await Deno.chown(engine.socket, 65534, 65534);
         await Deno.chmod(engine.socket, 0o600);
         try {
@@ -235,11 +236,13 @@ Deno.test({
               Deno.execPath(),
               "run",
               "--quiet",
-              ...engine.flags,
+              ...engine.flags(outdir),
               MAIN,
               "docker-stats",
               "--docker-host",
               engine.host,
+              "--outdir",
+              outdir,
               "--all",
             ],
             env: { NO_COLOR: "1" },
@@ -256,6 +259,7 @@ Deno.test({
         } finally {
           await Deno.chown(engine.socket, 0, 0);
           await Deno.chmod(engine.socket, 0o660);
+          await Deno.remove(outdir, { recursive: true });
         }
       });
 
@@ -274,7 +278,7 @@ Deno.test({
             "--print-interval",
             "0",
           ],
-          { flags: engine.flags },
+          { flags: engine.flags(outdir) },
         ).spawn();
         await new Promise((r) => setTimeout(r, 5000));
         child.kill("SIGINT");

@@ -176,7 +176,14 @@ Deno.test("docker-stats under its task's flags: TCP connections, other files and
   assert.equal(report.outcomes.run, "refused");
   assert.equal(report.outcomes.sys, "refused");
 
-  // And the real command: a socket other than the default is outside the scope, said in one line.
+  // The real command: an --outdir or a socket outside the scope, said in one line before anything happens.
+  const outdir = await runCli(["docker-stats", "--all", "--outdir", "/tmp/elsewhere"], { flags });
+  assert.equal(outdir.code, 1);
+  assert.match(
+    outdir.stderr,
+    /^moodle-load: this process may not write to --outdir \/tmp\/elsewhere \(`deno task/,
+  );
+  assert.equal(outdir.stderr.trim().split("\n").length, 1);
   const other = await runCli(["docker-stats", "--all", "--docker-host", "unix:///tmp/other.sock"], { flags });
   assert.equal(other.code, 1);
   assert.match(other.stderr, /^moodle-load: this process is not allowed to use \/tmp\/other\.sock/);

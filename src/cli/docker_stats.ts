@@ -1,5 +1,6 @@
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
+import { DEFAULT_STATS_DIR } from "../permissions.ts";
 
 const seconds = (value: string) => parseDurationSeconds(value);
 
@@ -17,7 +18,7 @@ export function dockerStatsCommand(): CommandUnknownOpts {
       1,
     )
     .option("--duration <s>", "how long to capture; 0 = until Ctrl-C", seconds, 0)
-    .option("--outdir <dir>", "directory for <container>_<ts>_<tag>.csv", "stats")
+    .option("--outdir <dir>", "directory for <container>_<ts>_<tag>.csv", DEFAULT_STATS_DIR)
     .option("--tag <tag>", "label added to the CSV file names")
     .option("--human", "human units in the live table (MiB for memory, MB for I/O)")
     .option("--print-interval <s>", "seconds between live table updates; 0 = none", seconds, 5)

@@ -80,6 +80,20 @@ async function checkSocket(socket: string): Promise<void> {
   }
 }
 
+/**
+ * `deno task docker-stats` may write only the socket and ./stats (the compiled binary may write anywhere):
+ * say so up front, before anything is created, when --outdir is elsewhere.
+ */
+async function checkOutdir(outdir: string, socket: string): Promise<void> {
+  const { state } = await Deno.permissions.query({ name: "write", path: outdir });
+  if (state === "granted") return;
+  throw new UserError(
+    `this process may not write to --outdir ${outdir} (\`deno task docker-stats\` writes only ./stats) — use the ` +
+      `default --outdir, the compiled binary, or \`deno run --allow-env --allow-read=${socket} ` +
+      `--allow-write=${socket},${outdir} --allow-net=unix:${socket} main.ts docker-stats …\``,
+  );
+}
+
 /** dockerode on one unix socket, immune to a DOCKER_HOST=tcp://… in the environment. */
 function connect(socket: string): Docker {
   // docker-modem re-reads DOCKER_HOST (and DOCKER_CERT_PATH files) in its constructor and lets a
@@ -225,6 +239,7 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
     throw new UserError("name the containers to watch with --containers a b …, or use --all", EXIT.usage);
   }
   const socket = dockerSocketPath(options.dockerHost ?? Deno.env.get("DOCKER_HOST"));
+  await checkOutdir(options.outdir, socket);
   await checkSocket(socket);
   const docker = connect(socket);
   let running: RunningContainer[];

@@ -59,8 +59,8 @@ export interface PrivateDocker {
   docker(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Like docker() but throws with the output when it fails. */
   must(args: string[]): Promise<string>;
-  /** Deno flags that let the CLI use exactly this socket (and write anywhere, for --outdir). */
-  flags: string[];
+  /** Deno flags for docker-stats as its task has them, but for this socket: the socket and `outdir` only. */
+  flags(outdir: string): string[];
   stop(): Promise<void>;
 }
 
@@ -156,7 +156,12 @@ export async function startPrivateDocker(): Promise<PrivateDocker> {
     host,
     docker,
     must,
-    flags: ["--allow-env", `--allow-read=${socket}`, "--allow-write", `--allow-net=unix:${socket}`],
+    flags: (outdir: string) => [
+      "--allow-env",
+      `--allow-read=${socket}`,
+      `--allow-write=${socket},${outdir}`,
+      `--allow-net=unix:${socket}`,
+    ],
     stop,
   };
 }

@@ -188,3 +188,15 @@ Deno.test("docker-stats under its task's flags: TCP connections, other files and
   assert.equal(other.code, 1);
   assert.match(other.stderr, /^moodle-load: this process is not allowed to use \/tmp\/other\.sock/);
 });
+
+Deno.test("docker-stats / pg-stats: a bad duration is a usage error in one line, exit 2", async () => {
+  for (const args of [["docker-stats", "--all", "--interval", "abc"], ["pg-stats", "--duration", "x"]]) {
+    const run = await runCli(args);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+    assert.match(run.stderr, /is invalid\. not a duration/);
+  }
+  const tooShort = await runCli(["docker-stats", "--all", "--interval", "0.5"]);
+  assert.equal(tooShort.code, 2);
+  assert.match(tooShort.stderr, /--interval must be at least 1 second/);
+});

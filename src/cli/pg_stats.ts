@@ -1,8 +1,15 @@
-import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
 import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
 
-const seconds = (value: string) => parseDurationSeconds(value);
+/** "5", "90s", "2m" → seconds; anything else is a usage error (one line, exit 2). */
+function seconds(value: string): number {
+  try {
+    return parseDurationSeconds(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 export function pgStatsCommand(): CommandUnknownOpts {
   const command = new Command("pg-stats")

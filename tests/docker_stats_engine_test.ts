@@ -66,7 +66,9 @@ async function capture(engine: PrivateDocker, args: string[]) {
     ["docker-stats", "--docker-host", engine.host, "--outdir", outdir, "--print-interval", "0", ...args],
     { flags: engine.flags(outdir) },
   );
-  return { ...result, outdir, csvs: await readCsvs(outdir) };
+  const csvs = await readCsvs(outdir);
+  await Deno.remove(outdir, { recursive: true });
+  return { ...result, csvs };
 }
 
 Deno.test({

@@ -25,6 +25,8 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "users": ["--count", "1", "--password", "x"],
   "db snapshot": ["--out", "probe.dump"],
   "db restore": ["--dump", "probe.dump"],
+  "docker-stats": ["--all"],
+  "pg-stats": [],
 };
 
 for (const command of COMMANDS) {

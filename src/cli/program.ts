@@ -4,6 +4,8 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { configCommand } from "./config.ts";
 import { dbCommand } from "./db.ts";
+import { dockerStatsCommand } from "./docker_stats.ts";
+import { pgStatsCommand } from "./pg_stats.ts";
 import { permissionsCommand } from "./permissions.ts";
 import { runCommand } from "./run.ts";
 import { demoCommand } from "./demo.ts";
@@ -19,6 +21,8 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   permissionsCommand,
   usersCommand,
   dbCommand,
+  dockerStatsCommand,
+  pgStatsCommand,
 ];
 
 const EXAMPLES = `
@@ -29,7 +33,9 @@ Examples:
   moodle-load permissions                         what each subcommand is allowed to do
   moodle-load users --count 100 --password P --config site.json   set test users' passwords
   moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
-  moodle-load db restore --dump base.dump         put the database back to the dump`;
+  moodle-load db restore --dump base.dump         put the database back to the dump
+  moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV
+  moodle-load pg-stats --db-url postgres://moodle@db/moodle   database activity to CSV`;
 
 /** "db restore" for the restore command under db; "run" for a top-level one. */
 export function fullName(command: CommandUnknownOpts): string {

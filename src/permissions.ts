@@ -25,6 +25,8 @@ export type CommandPermissions = Partial<Record<PermissionKind, Grant>>;
 
 const ANY = "*" as const;
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+/** docker-stats' default --outdir (relative to the working directory). */
+export const DEFAULT_STATS_DIR = "stats";
 
 export const PERMISSIONS = {
   "config check": {
@@ -59,6 +61,22 @@ export const PERMISSIONS = {
     net: { scope: ANY, why: "the PostgreSQL server (end sessions, drop/create, ANALYZE)" },
     env: { scope: ANY, why: "PG* connection variables, passed on to pg_restore" },
     run: { scope: ANY, why: "pg_restore (any path given by --pg-restore-path)" },
+  },
+  "docker-stats": {
+    env: { scope: ANY, why: "DOCKER_HOST; dockerode's dependencies enumerate the environment" },
+    read: { scope: [DEFAULT_DOCKER_SOCKET], why: "the Docker socket (checked before connecting)" },
+    write: {
+      scope: [DEFAULT_DOCKER_SOCKET, DEFAULT_STATS_DIR],
+      why:
+        "the socket (a connect writes to it) and the CSVs in ./stats (another --outdir needs a wider grant)",
+    },
+    net: { scope: [`unix:${DEFAULT_DOCKER_SOCKET}`], why: "the Docker Engine API over its unix socket only" },
+  },
+  "pg-stats": {
+    env: { scope: ANY, why: "PG* connection settings" },
+    read: { scope: ANY, why: "the --config file (db section) and ~/.pgpass" },
+    write: { scope: ANY, why: "the CSV in the user-chosen --outdir" },
+    net: { scope: ANY, why: "the PostgreSQL server named by the connection flags" },
   },
   "compare": {
     read: { scope: ANY, why: "the two run directories or summary files named on the command line" },

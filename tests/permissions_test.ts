@@ -25,6 +25,8 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "users": ["--count", "1", "--password", "x"],
   "db snapshot": ["--out", "probe.dump"],
   "db restore": ["--dump", "probe.dump"],
+  "docker-stats": ["--all"],
+  "pg-stats": [],
   "compare": ["a", "b"],
   "report": ["a"],
   "bench": ["--config", "config.example.json"],

@@ -5,6 +5,8 @@ import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
 import { dbCommand } from "./db.ts";
+import { dockerStatsCommand } from "./docker_stats.ts";
+import { pgStatsCommand } from "./pg_stats.ts";
 import { permissionsCommand } from "./permissions.ts";
 import { runCommand } from "./run.ts";
 import { demoCommand } from "./demo.ts";
@@ -23,6 +25,8 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   permissionsCommand,
   usersCommand,
   dbCommand,
+  dockerStatsCommand,
+  pgStatsCommand,
   benchCommand,
   compareCommand,
   reportCommand,
@@ -38,6 +42,8 @@ Examples:
   moodle-load users --count 100 --password P --config site.json   set test users' passwords
   moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
   moodle-load db restore --dump base.dump         put the database back to the dump
+  moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV
+  moodle-load pg-stats --db-url postgres://moodle@db/moodle   database activity to CSV
   moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?
   moodle-load report runs/A                        one HTML file with charts, tables and settings
   moodle-load bench --config c.json --rpm 600 --duration 5m --tag main   one measured run → runs/<ts>_main/

@@ -10,6 +10,7 @@ import { demoRunConfig } from "../src/demo/config.ts";
 import { runCli } from "./helpers/cli.ts";
 import { postgresAvailability, withThrowawayDatabase } from "./helpers/postgres.ts";
 import { requireService } from "./helpers/services.ts";
+import { BUSYBOX_IMAGE, dockerAvailability, startPrivateDocker } from "./helpers/docker.ts";
 
 const LOAD = ["--rpm", "1800", "--duration", "6", "--progress", "60", "--seed", "3", "--quiet"];
 
@@ -52,6 +53,9 @@ Deno.test(
           dump,
           "--db-url",
           db.url,
+          "--pg-stats",
+          "--capture-interval",
+          "0.5",
           "--tag",
           "main",
           "--out",
@@ -84,10 +88,18 @@ Deno.test(
         const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "manifest.json")));
         assert.deepEqual(manifest.steps.map((s: { name: string }) => s.name), [
           "restore",
+          "capture start",
           "load",
+          "capture stop",
           "manifest",
           "report",
         ]);
+        const pgCsv = files.find((f) => f.startsWith(`pg_${db.name}_`) && f.endsWith("_main.csv"));
+        assert.ok(pgCsv, `pg-stats CSV in ${files}`);
+        const pgRows = (await Deno.readTextFile(join(runDir, pgCsv))).trim().split("\n");
+        assert.ok(pgRows.length >= 8, `pg-stats sampled through the run: ${pgRows.length - 1} rows`);
+        const html = await Deno.readTextFile(join(runDir, "report.html"));
+        assert.ok(html.includes('id="chart-pg"'), "Postgres connections in the report");
         assert.ok(manifest.steps.every((s: { status: string }) => s.status === "ok"));
         assert.equal(manifest.restore.dump, dump);
         assert.ok(!JSON.stringify(manifest).includes("Demo-pass-1"), "no password in the manifest");
@@ -105,7 +117,7 @@ Deno.test(
           "forum:p95<200ms",
         ]);
         assert.equal(slow.code, 99, slow.stderr);
-        assert.match(slow.stderr, /✗ forum:p95<200ms: CROSSED \(measured 2\d\d\.\d+ ms/);
+        assert.match(slow.stderr, /✗ forum:p95<200ms: CROSSED \(measured \d+(\.\d+)? ms/);
         assert.match(slow.stderr.trim().split("\n").at(-1)!, /^moodle-load: thresholds crossed/);
 
         // a failing step: a dump that does not exist stops the bench before any load
@@ -133,6 +145,52 @@ Deno.test(
         assert.equal(brokenManifest.failed_step, "restore");
       });
     } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "bench with Docker capture: a container's CSV in the run directory, CPU and memory in the report",
+  requireService("Docker Engine (private dockerd)", await dockerAvailability()),
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "bench_docker_" });
+    const users = defaultDemoUsers(3);
+    const server = await startDemoServer({ users, pageBytes: 10_000, latencyMs: 5 });
+    const engine = await startPrivateDocker();
+    try {
+      await engine.must(["run", "-d", "--name", "moodle-web", BUSYBOX_IMAGE, "sleep", "3600"]);
+      const config = join(dir, "site.json");
+      await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: server.url, users })));
+      const runs = join(dir, "runs");
+      const result = await runCli([
+        "bench",
+        "--config",
+        config,
+        ...LOAD,
+        "--containers",
+        "moodle-web",
+        "--docker-host",
+        engine.host,
+        "--tag",
+        "docker",
+        "--out",
+        runs,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const runDir = join(runs, [...Deno.readDirSync(runs)][0].name);
+      const files = [...Deno.readDirSync(runDir)].map((e) => e.name);
+      const csv = files.find((f) => f.startsWith("moodle-web_") && f.endsWith("_docker.csv"));
+      assert.ok(csv, `docker-stats CSV in ${files}`);
+      const rows = (await Deno.readTextFile(join(runDir, csv))).trim().split("\n");
+      assert.ok(rows.length >= 4, `sampled every second through the run: ${rows.length - 1} rows`);
+      const html = await Deno.readTextFile(join(runDir, "report.html"));
+      assert.ok(html.includes('id="chart-cpu"') && html.includes('id="chart-memory"'));
+      const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "manifest.json")));
+      assert.deepEqual(manifest.containers, ["moodle-web"]);
+    } finally {
+      await engine.stop();
       await server.close();
       await Deno.remove(dir, { recursive: true });
     }

@@ -18,7 +18,17 @@ export interface DbFlags extends ConnectionOptionValues {
   skipAnalyze?: boolean;
 }
 
-export async function realBenchDeps(flags: LoadFlags & DbFlags, argv: readonly string[]): Promise<BenchDeps> {
+/** Capture flags: sampling interval (s) and the Docker socket. */
+export interface CaptureFlags {
+  captureInterval?: number;
+  dockerHost?: string;
+}
+
+export async function realBenchDeps(
+  flags: LoadFlags & DbFlags & CaptureFlags,
+  argv: readonly string[],
+): Promise<BenchDeps> {
+  const interval = flags.captureInterval ?? 1;
   const [{ runLoad }, { moodleBackend }, { VERSION }] = await Promise.all([
     import("../load/run.ts"),
     import("../load/backend.ts"),
@@ -39,6 +49,24 @@ export async function realBenchDeps(flags: LoadFlags & DbFlags, argv: readonly s
         pgRestorePath: flags.pgRestorePath,
         skipAnalyze: flags.skipAnalyze,
       });
+    },
+    docker: async (containers: string[], runDir: string, tag: string, signal: AbortSignal) => {
+      const { dockerStats } = await import("../docker/capture.ts");
+      await dockerStats({
+        containers,
+        interval: Math.max(1, Math.round(interval)),
+        duration: 0,
+        outdir: runDir,
+        tag,
+        printInterval: 0,
+        dockerHost: flags.dockerHost,
+        signal,
+        quiet: true,
+      });
+    },
+    pg: async (runDir: string, tag: string, signal: AbortSignal) => {
+      const { pgStats } = await import("../pg/stats_capture.ts");
+      await pgStats({ ...flags, interval, duration: 0, outdir: runDir, tag, signal, quiet: true });
     },
     argv,
     version: VERSION,

@@ -1,4 +1,4 @@
-import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { Command, type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { runCommand } from "./run.ts";
 import { thresholdOption } from "../thresholds/option.ts";
 import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
@@ -23,6 +23,21 @@ export function addBenchOptions(command: CommandUnknownOpts, defaultOut: string)
     .addOption(new Option("--mode <mode>", "restore mode").choices(["clean", "drop"]).default("clean"))
     .addOption(new Option("--containers <names...>", "capture these containers' docker stats during the run"))
     .addOption(new Option("--pg-stats", "capture Postgres activity during the run"))
+    .addOption(
+      new Option("--capture-interval <s>", "seconds between capture samples (docker: whole seconds)")
+        .argParser((v) => {
+          const n = Number(v);
+          if (!(n > 0)) throw new InvalidArgumentError("--capture-interval must be more than 0");
+          return n;
+        })
+        .default(1),
+    )
+    .addOption(
+      new Option(
+        "--docker-host <url>",
+        "Docker socket (default: DOCKER_HOST, else unix:///var/run/docker.sock)",
+      ),
+    )
     .addOption(new Option("--jobs <n>", "parallel pg_restore jobs").default("4"))
     .addOption(new Option("--pg-restore-path <path>", "pg_restore to run (default: pg_restore on PATH)"))
     .addOption(new Option("--skip-analyze", "do not ANALYZE after the restore"))

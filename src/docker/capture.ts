@@ -23,6 +23,10 @@ export interface DockerStatsOptions {
   human?: boolean;
   printInterval: number;
   dockerHost?: string;
+  /** Stop when this aborts (bench stops the capture after the load). */
+  signal?: AbortSignal;
+  /** No status lines (bench prints its own); use printInterval 0 for no live table. */
+  quiet?: boolean;
 }
 
 /** No sample for this long (the daemon sends one a second, even for a stopped container) → re-attach. */
@@ -280,6 +284,9 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onSigint);
+  options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  if (options.signal?.aborted) controller.abort();
+  const say = options.quiet ? () => {} : (line: string) => console.log(line);
   const timer = options.duration > 0
     ? setTimeout(() => controller.abort(), options.duration * 1000)
     : undefined;
@@ -296,7 +303,7 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
       options.human ?? false,
     ));
   const printer = options.printInterval > 0 ? setInterval(draw, options.printInterval * 1000) : undefined;
-  console.log(
+  say(
     `docker-stats: ${targets.length} container(s) via ${socket}, every ${options.interval}s` +
       `${options.duration > 0 ? ` for ${options.duration}s` : " until Ctrl-C"} → ${options.outdir}/`,
   );
@@ -317,5 +324,5 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
   const rows = captures.reduce((sum, c) => sum + c.rows, 0);
   const summary = `${rows} rows in ${files.length} CSV file(s): ${files.map((f) => f.path).join(", ")}`;
   if (interrupted) throw new UserError(`interrupted — flushed and closed ${summary}`, EXIT.interrupted);
-  console.log(`docker-stats: ${summary}`);
+  say(`docker-stats: ${summary}`);
 }

@@ -33,6 +33,10 @@ export interface PgStatsOptions extends ConnectionOptionValues {
   duration: number;
   outdir: string;
   tag?: string;
+  /** Stop when this aborts (bench stops the capture after the load). */
+  signal?: AbortSignal;
+  /** No live table or status lines (bench prints its own). */
+  quiet?: boolean;
 }
 
 /** Where the statistics are read from when the role may connect there. */
@@ -131,6 +135,8 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
   const csv = await CsvAppender.create(path, PG_CSV_HEADER);
 
   const controller = new AbortController();
+  options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
+  if (options.signal?.aborted) controller.abort();
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -140,8 +146,9 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
   const timer = options.duration > 0
     ? setTimeout(() => controller.abort(), options.duration * 1000)
     : undefined;
-  const live = new LiveBlock();
-  console.log(
+  const live = options.quiet ? { update: () => {}, commit: () => {} } : new LiveBlock();
+  const say = options.quiet ? () => {} : (line: string) => console.log(line);
+  say(
     `pg-stats: ${target} every ${options.interval}s` +
       (via === database
         ? " (read from the target itself: its tuple counts include pg-stats' own query)"
@@ -193,5 +200,5 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
   if (interrupted) {
     throw new UserError(`interrupted — flushed and closed ${rows} rows in ${path}`, EXIT.interrupted);
   }
-  console.log(`pg-stats: ${rows} rows in ${path}`);
+  say(`pg-stats: ${rows} rows in ${path}`);
 }

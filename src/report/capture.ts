@@ -107,7 +107,9 @@ export function connectionColumns(series: CaptureSeries): string[] {
       ) &&
       !/(per_s|_sec|bytes|age|ms$|_s$|ratio|rate|pct)/i.test(name)
     );
-  return wanted.filter((name) => series.columns[name].some((v) => v !== null && v !== 0));
+  const moving = wanted.filter((name) => series.columns[name].some((v) => v !== null && v !== 0));
+  // An idle database still gets its chart (a flat line says "nobody connected").
+  return moving.length ? moving : wanted.slice(0, 1);
 }
 
 /** "conns_idle_in_tx" → "idle in tx". */

@@ -42,9 +42,10 @@ Deno.test("capture CSVs: docker and pg files recognised by header, gap rows beco
 });
 
 Deno.test("charts share one time axis; capture series are aligned on it", () => {
-  assert.deepEqual(joinSeries([{ x: [1, 3], y: [10, 30] }, { x: [2, 3], y: [20, 31] }]), {
-    x: [1, 2, 3],
-    ys: [[10, null, 30], [null, 20, 31]],
+  assert.deepEqual(joinSeries([{ x: [1, 3], y: [10, 30] }, { x: [2, 3, 4], y: [20, null, 40] }]), {
+    x: [1, 2, 3, 4],
+    ys: [[10, null, 30, null], [null, 20, null, 40]],
+    gaps: [[], [2]],
   });
 });
 

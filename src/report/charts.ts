@@ -15,6 +15,11 @@ export interface ChartSeries {
   width?: number;
   /** For stacked charts: the value shown in the legend (the series' own, not the stacked sum). */
   raw?: (number | null)[];
+  /**
+   * Indices whose null is a real gap (a capture gap row: the line breaks). Other nulls only mean
+   * "this series has no sample at this x" (series joined on a shared x) and the line spans them.
+   */
+  gaps?: number[];
 }
 
 export interface ChartSpec {
@@ -28,7 +33,7 @@ export interface ChartSpec {
   x: number[];
   series: ChartSeries[];
   /** Format of values in the legend: "ms", "pct", "bytes", "int", "rate". */
-  format: "ms" | "pct" | "bytes" | "mib" | "int" | "rate";
+  format: "ms" | "pct" | "bytes" | "int" | "rate";
   stacked?: boolean;
 }
 
@@ -197,18 +202,28 @@ function loadCharts(summary: RunSummary): ChartSpec[] {
   return charts;
 }
 
-/** Align several (x, y) series on the union of their x values (null where a series has no sample). */
+/**
+ * Align several (x, y) series on the union of their x values: null where a series has no sample,
+ * and `gaps` lists, per series, the indices where it has a sample that is a gap (null y).
+ */
 export function joinSeries(
   parts: { x: number[]; y: (number | null)[] }[],
-): { x: number[]; ys: (number | null)[][] } {
+): { x: number[]; ys: (number | null)[][]; gaps: number[][] } {
   const xs = [...new Set(parts.flatMap((p) => p.x))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
+  const gaps: number[][] = [];
   const ys = parts.map((part) => {
     const values: (number | null)[] = xs.map(() => null);
-    part.x.forEach((x, i) => (values[index.get(x)!] = part.y[i]));
+    const own: number[] = [];
+    part.x.forEach((x, i) => {
+      const at = index.get(x)!;
+      values[at] = part.y[i];
+      if (part.y[i] === null) own.push(at);
+    });
+    gaps.push(own);
     return values;
   });
-  return { x: xs, ys };
+  return { x: xs, ys, gaps };
 }
 
 function captureChart(
@@ -220,7 +235,7 @@ function captureChart(
   lines: { label: string; series: CaptureSeries; column: string; scale?: number }[],
 ): ChartSpec | undefined {
   if (!lines.length) return undefined;
-  const { x, ys } = joinSeries(lines.map((l) => ({
+  const { x, ys, gaps } = joinSeries(lines.map((l) => ({
     x: l.series.epochMs.map((ms) => Math.round(ms) / 1000),
     y: l.series.columns[l.column].map((v) => (v === null ? null : v * (l.scale ?? 1))),
   })));
@@ -234,6 +249,7 @@ function captureChart(
     series: lines.map((l, k) => ({
       label: l.label,
       values: ys[k],
+      gaps: gaps[k],
       color: PALETTE[k % PALETTE.length],
       width: 2,
     })),
@@ -258,7 +274,7 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
       "memory",
       "Container memory",
       "Memory used (page cache excluded, as `docker stats` shows it).",
-      "bytes",
+      "memory",
       "bytes",
       docker.filter((s) => s.columns.mem_used_bytes).map((s) => ({
         label: s.name,

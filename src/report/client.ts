@@ -20,7 +20,6 @@ export const CLIENT_JS = String.raw`
       return v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1) + " " + units[i];
     }
     if (kind === "int") return String(Math.round(v));
-    if (kind === "mib") return v >= 1024 ? (v / 1024).toFixed(2) + " GiB" : v.toFixed(0) + " MiB";
     return v >= 100 ? v.toFixed(0) : v.toFixed(1);
   }
 
@@ -28,14 +27,23 @@ export const CLIENT_JS = String.raw`
     return function (u, splits) {
       return splits.map(function (v) {
         if (v === null) return "";
-        if (kind === "bytes") return fmt("bytes", v).replace(".00 ", " ");
+        if (kind === "bytes") {
+          var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0, n = v;
+          while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+          return parseFloat(n.toFixed(2)) + " " + units[i];
+        }
         if (kind === "ms") return v >= 10000 ? (v / 1000) + " s" : String(v);
         if (kind === "pct") return v + "%";
-        if (kind === "mib") return v >= 1024 ? (v / 1024) + " GiB" : v + " MiB";
         return String(v);
       });
     };
   }
+
+  // Axis steps for bytes: 1, 2, 5, 10 … 500 of B, KiB, MiB, GiB (ticks at 200 MiB, not 209.7 MB).
+  var BYTE_INCRS = [];
+  [1, 1024, 1048576, 1073741824, 1099511627776].forEach(function (unit) {
+    [1, 2, 5, 10, 20, 50, 100, 200, 500].forEach(function (m) { BYTE_INCRS.push(m * unit); });
+  });
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -58,7 +66,7 @@ export const CLIENT_JS = String.raw`
     ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
     ctx.fillStyle = "#64748b";
     ctx.font = (11 * dpr) + "px system-ui, sans-serif";
-    ctx.fillText("warm-up", x0 + 6 * dpr, u.bbox.top + 14 * dpr);
+    ctx.fillText("warm-up", x0 + 8 * dpr, u.bbox.top + 14 * dpr);
     ctx.restore();
   }
 
@@ -96,7 +104,13 @@ export const CLIENT_JS = String.raw`
         }
       });
     });
-    var values = [chart.x].concat(chart.series.map(function (s) { return s.values; }));
+    // null = a gap (the line breaks); a series without a sample at a shared x gets undefined (spanned).
+    var values = [chart.x].concat(chart.series.map(function (s) {
+      if (!s.gaps) return s.values;
+      var gap = {};
+      s.gaps.forEach(function (i) { gap[i] = true; });
+      return s.values.map(function (v, i) { return v === null && !gap[i] ? undefined : v; });
+    }));
     var options = {
       width: Math.max(320, host.clientWidth),
       height: HEIGHT,
@@ -108,7 +122,8 @@ export const CLIENT_JS = String.raw`
       },
       axes: [
         { stroke: "#475569", values: clock, space: 70, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } },
-        { stroke: "#475569", label: chart.unit, labelSize: 20, size: 64, values: axisFmt(chart.format),
+        { stroke: "#475569", label: chart.unit, labelSize: 20, size: 70, values: axisFmt(chart.format),
+          incrs: chart.format === "bytes" ? BYTE_INCRS : undefined,
           grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } }
       ],
       series: series,

@@ -196,3 +196,39 @@ Deno.test(
     }
   },
 );
+
+Deno.test("run --threshold: exit 99 when a deliberately slow endpoint crosses it, 0 otherwise, 2 for a typo", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "run_thresholds_" });
+  const users = defaultDemoUsers(4);
+  const server = await startDemoServer({
+    users,
+    pageBytes: 10_000,
+    latencyMs: 5,
+    latencyByPath: { "/mod/forum/view.php": 250 },
+  });
+  try {
+    const config = join(dir, "site.json");
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({ ...demoRunConfig({ url: server.url, users }), thresholds: ["error_rate<1%"] }),
+    );
+    const run = (...extra: string[]) =>
+      runCli(["run", "--config", config, ...LOAD, "--stats-dir", join(dir, "stats"), ...extra]);
+    const slow = await run("--threshold", "forum:p95<200ms", "--threshold", "p99<60s");
+    assert.equal(slow.code, 99, slow.stderr);
+    assert.match(slow.stderr, /✗ forum:p95<200ms: CROSSED/);
+    assert.match(slow.stderr, /✓ error_rate<1%: ok/, "the config's thresholds are judged too");
+    assert.equal(slow.stderr.trim().split("\n").at(-1), "moodle-load: thresholds crossed: forum:p95<200ms");
+    const fine = await run("--threshold", "dashboard:p95<200ms");
+    assert.equal(fine.code, 0, fine.stderr);
+    assert.match(fine.stderr, /all 2 thresholds met/);
+    const typo = await run("--threshold", "forums:p95<200ms");
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.match(typo.stderr, /names an endpoint the config does not have/);
+    const syntax = await run("--threshold", "p95<<1");
+    assert.equal(syntax.code, 2);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

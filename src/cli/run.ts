@@ -1,4 +1,5 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
+import { thresholdOption } from "../thresholds/option.ts";
 import { parseDurationSeconds } from "../output/format.ts";
 
 const positive = (name: string) => (value: string): number => {
@@ -64,6 +65,7 @@ export function runCommand(): CommandUnknownOpts {
     )
     .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
+    .addOption(thresholdOption())
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(
@@ -73,7 +75,8 @@ Examples:
   moodle-load run --config config.json --rpm 600 --duration 5m
   moodle-load run --config config.json --rpm 600 --duration 30m --profile peak --warmup 60 --seed 42
 
-Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 130 interrupted (files written).`,
+Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 99 a --threshold crossed,
+130 interrupted (files written).`,
     )
     .action(async (options) => {
       const [{ runLoad }, { moodleBackend }, { VERSION }] = await Promise.all([
@@ -81,6 +84,9 @@ Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 130 interrupt
         import("../load/backend.ts"),
         import("./program.ts"),
       ]);
-      await runLoad(options, { backend: moodleBackend, version: VERSION });
+      const { thresholdsAfterRun, thresholdsBeforeRun } = await import("../thresholds/run_hook.ts");
+      const thresholds = await thresholdsBeforeRun(options.config, options.threshold);
+      const summary = await runLoad(options, { backend: moodleBackend, version: VERSION });
+      if (summary) thresholdsAfterRun(summary, thresholds);
     });
 }

@@ -1,0 +1,41 @@
+/**
+ * Thresholds around a command that runs load (`run`): check the expressions and endpoint names
+ * against the config before any request is sent, judge the summary after, exit 99 when crossed.
+ */
+import { loadConfig } from "../config/load.ts";
+import { resolveEndpoints } from "../config/resolve.ts";
+import type { RunSummary } from "../metrics/summary_types.ts";
+import { UserError } from "../output/errors.ts";
+import { THRESHOLD_EXIT } from "./evaluate.ts";
+import {
+  checkThresholdEndpoints,
+  judgeThresholds,
+  resolveThresholds,
+  type ThresholdSources,
+} from "./option.ts";
+
+/** Before the run: flags + the config's `thresholds`, validated. Undefined when there are none. */
+export async function thresholdsBeforeRun(
+  configFile: string,
+  flags: readonly string[] | undefined,
+): Promise<ThresholdSources | undefined> {
+  // A config the run itself will reject is reported by the run, with its own message.
+  const config = await loadConfig(configFile).catch(() => undefined);
+  const sources: ThresholdSources = { flags, config: config?.thresholds };
+  const thresholds = resolveThresholds(sources);
+  if (!thresholds.length) return undefined;
+  if (config) checkThresholdEndpoints(thresholds, resolveEndpoints(config).map((e) => e.name));
+  return sources;
+}
+
+/** After the run: print the verdict; exit 99 (one line) when any threshold was crossed. */
+export function thresholdsAfterRun(summary: RunSummary, sources: ThresholdSources | undefined): void {
+  if (!sources) return;
+  const verdict = judgeThresholds(summary, sources);
+  if (verdict.crossed.length) {
+    throw new UserError(
+      `thresholds crossed: ${verdict.crossed.map((r) => r.threshold.source).join(", ")}`,
+      THRESHOLD_EXIT,
+    );
+  }
+}

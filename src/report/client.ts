@@ -9,6 +9,20 @@ export const CLIENT_JS = String.raw`
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var HEIGHT = 270;
   var plots = [];
+  var syncing = false;
+
+  // Zoom one chart (drag) and every chart follows; double-click resets them all.
+  function syncZoom(u, key) {
+    if (key !== "x") return;
+    // The visible range, for tests and for anyone reading the DOM.
+    u.root.parentNode.setAttribute("data-x-range", u.scales.x.min + "," + u.scales.x.max);
+    if (syncing) return;
+    syncing = true;
+    plots.forEach(function (p) {
+      if (p.plot !== u) p.plot.setScale("x", { min: u.scales.x.min, max: u.scales.x.max });
+    });
+    syncing = false;
+  }
 
   function fmt(kind, v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
@@ -130,6 +144,7 @@ export const CLIENT_JS = String.raw`
       legend: { live: true },
       hooks: {
         drawClear: [shadeWarmup],
+        setScale: [syncZoom],
         draw: [markLoadStart, function () { host.setAttribute("data-drawn", "1"); }]
       }
     };

@@ -145,6 +145,7 @@ Deno.test(
         const table = await page.locator("#endpoints").innerText();
         for (const endpoint of summary.endpoints) assert.ok(table.includes(endpoint.name), endpoint.name);
         assert.match(await page.locator("body").innerText(), /All 3 thresholds met|thresholds crossed/);
+        await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
         // zooming one chart (drag across it) zooms every chart to the same range
         const latency = await page.locator("#chart-latency .u-over").boundingBox();
         const y = latency!.y + latency!.height / 2;
@@ -160,7 +161,6 @@ Deno.test(
         assert.ok(ranges.every((r) => r === ranges[0]), `all charts share the zoomed range: ${ranges}`);
         const full = html.match(/"range":\[([\d.]+),([\d.]+)\]/)!.slice(1, 3).map(Number);
         assert.ok(min > full[0] && max < full[1], `zoomed in: ${min}..${max} inside ${full}`);
-        await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
         const png = await Deno.stat(join(dir, "report.png"));
         assert.ok(png.size > 50_000, `screenshot ${png.size} bytes`);
         const keep = Deno.env.get("REPORT_SCREENSHOT");

@@ -265,6 +265,10 @@ pgTest(
   async () => {
     await withThrowawayDatabase(async (db) => {
       const outdir = await Deno.makeTempDir({ prefix: "mlt-pgstats-" });
+      // Other pg-stats processes on this server (another test run) are not ours to kill.
+      const before = await db.client.query(
+        `SELECT coalesce(array_agg(pid), '{}') AS pids FROM pg_stat_activity WHERE application_name = 'moodle-load'`,
+      );
       const child = cliCommand(
         ["pg-stats", "--db-url", db.url, "--interval", "1", "--outdir", outdir, "--tag", "t"],
       ).spawn();
@@ -272,7 +276,9 @@ pgTest(
       // Only pg-stats' own session: it is the one running the snapshot query (now_epoch_s).
       const killed = await db.client.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE application_name = 'moodle-load' AND query LIKE '%now_epoch_s%' AND pid <> pg_backend_pid()`,
+        WHERE application_name = 'moodle-load' AND query LIKE '%now_epoch_s%' AND pid <> pg_backend_pid()
+          AND NOT pid = ANY($1::int[])`,
+        [before.rows[0].pids],
       );
       assert.equal(killed.rowCount, 1);
       await new Promise((r) => setTimeout(r, 4500));

@@ -7,7 +7,7 @@ import pg from "pg";
 import { join } from "node:path";
 import { defaultDemoUsers, startDemoServer } from "../src/demo/mod.ts";
 import { demoRunConfig } from "../src/demo/config.ts";
-import { runCli } from "./helpers/cli.ts";
+import { cliCommand, runCli } from "./helpers/cli.ts";
 import { postgresAvailability, withThrowawayDatabase } from "./helpers/postgres.ts";
 import { requireService } from "./helpers/services.ts";
 import { BUSYBOX_IMAGE, dockerAvailability, startPrivateDocker } from "./helpers/docker.ts";
@@ -227,6 +227,68 @@ Deno.test("run --threshold: exit 99 when a deliberately slow endpoint crosses it
     assert.match(typo.stderr, /names an endpoint the config does not have/);
     const syntax = await run("--threshold", "p95<<1");
     assert.equal(syntax.code, 2);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bench Ctrl-C: stops the load, keeps and reports what was measured, exits 130", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench_sigint_" });
+  const users = defaultDemoUsers(3);
+  const server = await startDemoServer({ users, pageBytes: 10_000, latencyMs: 5 });
+  try {
+    const config = join(dir, "site.json");
+    await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: server.url, users })));
+    const runs = join(dir, "runs");
+    const child = cliCommand([
+      "bench",
+      "--config",
+      config,
+      "--rpm",
+      "1200",
+      "--duration",
+      "60",
+      "--progress",
+      "1",
+      "--tag",
+      "stopped",
+      "--out",
+      runs,
+    ]).spawn();
+    // wait until the measured phase has begun (the first progress block), then Ctrl-C
+    const reader = child.stdout.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    const deadline = Date.now() + 30_000;
+    while (!/measuring/.test(seen) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    child.kill("SIGINT");
+    const drain = (async () => {
+      for (;;) if ((await reader.read()).done) break;
+    })();
+    const [status, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stderr).text(),
+      drain,
+    ]);
+    assert.equal(status.code, 130, stderr);
+    assert.match(stderr, /bench: step "load" failed: interrupted/);
+    const runDir = join(runs, [...Deno.readDirSync(runs)][0].name);
+    const files = [...Deno.readDirSync(runDir)].map((e) => e.name);
+    assert.ok(files.some((f) => /^load_summary_.*\.json$/.test(f)), `${files}`);
+    assert.ok(files.includes("report.html"), "what was measured is reported");
+    const manifest = JSON.parse(await Deno.readTextFile(join(runDir, "manifest.json")));
+    assert.equal(manifest.failed_step, "load");
+    const summary = JSON.parse(
+      await Deno.readTextFile(join(runDir, files.find((f) => /^load_summary_.*\.json$/.test(f))!)),
+    );
+    assert.equal(summary.interrupted, true);
+    assert.ok(summary.total > 0);
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });

@@ -229,3 +229,20 @@ Deno.test("bisect over fake work: good, bad (2× slower than the baseline), skip
     assert.match(absolute.reason, /p95<100ms: CROSSED/);
   });
 });
+
+Deno.test("bisect helpers: the prepare command's exit and time limit; waiting for the site", async () => {
+  const { runPrepare, waitForSite } = await import("../src/bisect/run.ts");
+  assert.equal(await runPrepare("true", 5), undefined);
+  assert.equal(await runPrepare("exit 4", 5), "exit 4");
+  assert.equal(await runPrepare("sleep 5", 0.3), "timed out after 0.3 s");
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => new Response("ok"));
+  try {
+    const { port } = server.addr as Deno.NetAddr;
+    assert.equal(await waitForSite(`http://127.0.0.1:${port}/`, 2), true);
+  } finally {
+    await server.shutdown();
+  }
+  const started = Date.now();
+  assert.equal(await waitForSite("http://127.0.0.1:9/", 1), false);
+  assert.ok(Date.now() - started < 10_000);
+});

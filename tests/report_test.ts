@@ -163,8 +163,11 @@ Deno.test(
         assert.ok(min > full[0] && max < full[1], `zoomed in: ${min}..${max} inside ${full}`);
         const png = await Deno.stat(join(dir, "report.png"));
         assert.ok(png.size > 50_000, `screenshot ${png.size} bytes`);
-        const keep = Deno.env.get("REPORT_SCREENSHOT");
-        if (keep) await Deno.copyFile(join(dir, "report.png"), keep);
+        // kept for people to look at (REPORT_SCREENSHOT chooses where)
+        const keep = Deno.env.get("REPORT_SCREENSHOT") ??
+          join(Deno.env.get("TMPDIR") ?? "/tmp", "moodle-load-report.png");
+        await Deno.copyFile(join(dir, "report.png"), keep);
+        console.log(`report screenshot: ${keep}`);
         assert.deepEqual(problems, []);
         assert.deepEqual(requests, [], "the page must not touch the network");
       } finally {

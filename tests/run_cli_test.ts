@@ -30,6 +30,9 @@ function runArgs(config: string, rpm: string, duration: string, ...more: string[
   return ["run", "--config", config, "--rpm", rpm, "--duration", duration, ...more];
 }
 
+/** The four files every run writes (as statsFiles names them), sorted. */
+const STATS_FILES = ["endpoints.csv", "progress.csv", "summary.csv", "summary.json"];
+
 async function statsFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of Deno.readDirSync(dir)) {
@@ -70,12 +73,7 @@ Deno.test("run against the demo site through the CLI: tables, JSON on stdout, fo
     assert.match(result.stdout, /discussion/);
     const printed = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
     const files = await statsFiles(`${dir}/stats`);
-    assert.deepEqual(Object.keys(files).sort(), [
-      "endpoints.csv",
-      "progress.csv",
-      "summary.csv",
-      "summary.json",
-    ]);
+    assert.deepEqual(Object.keys(files).sort(), STATS_FILES);
     const summary = JSON.parse(files["summary.json"]);
     assert.equal(printed.total, summary.total);
     assert.equal(summary.seed, 5);
@@ -145,12 +143,7 @@ Deno.test("Ctrl-C: SIGINT to a running `run` writes complete files and exits 130
     assert.equal(output.code, 130, stderr);
     assert.match(oneLine(stderr), /interrupted/);
     const files = await statsFiles(dir);
-    assert.deepEqual(Object.keys(files).sort(), [
-      "endpoints.csv",
-      "progress.csv",
-      "summary.csv",
-      "summary.json",
-    ]);
+    assert.deepEqual(Object.keys(files).sort(), STATS_FILES);
     const summary = JSON.parse(files["summary.json"]);
     assert.equal(summary.interrupted, true);
     assert.ok(summary.total > 0 && summary.elapsed_sec < 60, `${summary.total} in ${summary.elapsed_sec}s`);

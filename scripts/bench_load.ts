@@ -32,7 +32,13 @@ const cores = navigator.hardwareConcurrency;
 const pin = (core: number, args: string[]): [string, string[]] =>
   taskset && cores > 1 ? [taskset, ["-c", String(core), ...args]] : [args[0], args.slice(1)];
 
-async function runJson(args: string[]): Promise<Record<string, number & number[]>> {
+/** Run bench_load_worker.ts in `mode` with `--flag value` for each of `flags` (in order); its last line is JSON. */
+async function runWorker(
+  mode: "engine" | "closed" | "paced",
+  flags: Record<string, string | number>,
+): Promise<Record<string, number & number[]>> {
+  const args = [`${here}bench_load_worker.ts`, "--mode", mode];
+  for (const [flag, value] of Object.entries(flags)) args.push(`--${flag}`, String(value));
   const [cmd, rest] = pin(0, [Deno.execPath(), "run", "--allow-all", ...args]);
   const output = await new Deno.Command(cmd, { args: rest, stdout: "piped", stderr: "inherit" }).output();
   const text = new TextDecoder().decode(output.stdout).trim().split("\n").at(-1) ?? "";
@@ -73,26 +79,12 @@ try {
       `target ${url} (2 KB page)${taskset && cores > 1 ? "; generator on core 0, target on core 1" : ""}; ` +
       `${seconds} s per rate; ${new Date().toISOString()}; load average ${loadAverage()}`,
   );
-  const alone = await runJson([
-    `${here}bench_load_worker.ts`,
-    "--mode",
-    "engine",
-    "--seconds",
-    String(seconds),
-  ]);
+  const alone = await runWorker("engine", { seconds });
   console.log(
     `engine alone (instant in-process users, 50k req/s): ${f(alone.cpu_us_per_request, 2)} µs CPU/request, ` +
       `not_sent ${alone.not_sent}, lateness p99 ${f(alone.lateness_ms_p99, 2)} ms`,
   );
-  const ceiling = await runJson([
-    `${here}bench_load_worker.ts`,
-    "--mode",
-    "closed",
-    "--url",
-    url,
-    "--seconds",
-    String(seconds),
-  ]);
+  const ceiling = await runWorker("closed", { url, seconds });
   console.log(
     `closed-loop plain fetch (64 loops, the ceiling): ${f(ceiling.rps, 0)} req/s, ` +
       `${f(ceiling.cpu_us_per_request)} µs CPU/request, RSS ${f(ceiling.rss_mb)} MB`,
@@ -112,17 +104,7 @@ try {
     "svc p99",
   ], widths));
   for (const rps of rates) {
-    const r = await runJson([
-      `${here}bench_load_worker.ts`,
-      "--mode",
-      "paced",
-      "--url",
-      url,
-      "--rps",
-      String(rps),
-      "--seconds",
-      String(seconds),
-    ]);
+    const r = await runWorker("paced", { url, rps, seconds });
     console.log(pad([
       rps,
       f(r.achieved_rps, 0),
@@ -166,19 +148,7 @@ try {
     );
   }
   if (soak > 0) {
-    const r = await runJson([
-      `${here}bench_load_worker.ts`,
-      "--mode",
-      "paced",
-      "--url",
-      url,
-      "--rps",
-      String(soakRps),
-      "--seconds",
-      String(soak),
-      "--rss-every",
-      "30",
-    ]);
+    const r = await runWorker("paced", { url, rps: soakRps, seconds: soak, "rss-every": "30" });
     const series = r.rss_series_mb as number[];
     const steady = series.slice(1);
     const third = Math.max(1, Math.floor(steady.length / 3));

@@ -7,7 +7,7 @@ import { csvDocument } from "../src/output/csv.ts";
 import { UserError } from "../src/output/errors.ts";
 import type { RunSummary } from "../src/metrics/summary_types.ts";
 import { makeRunSummary, moodleMix } from "./helpers/run_fixture.ts";
-import { DOCKER_HEADER } from "./helpers/run_dir_fixture.ts";
+import { CSV_HEADER as DOCKER_HEADER } from "../src/docker/stats_output.ts";
 
 async function withTemp(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "bench_run_" });

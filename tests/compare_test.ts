@@ -4,7 +4,8 @@ import { compareSummaries } from "../src/compare/compare.ts";
 import { decodeDistribution, quantile } from "../src/compare/distribution.ts";
 import { evaluateFailOn, parseFailOn } from "../src/compare/fail_on.ts";
 import { bootstrapQuantileRatio, holmAdjust, mannWhitneyU, twoProportionTest } from "../src/compare/stats.ts";
-import { beta, seededRandom } from "../src/compare/random.ts";
+import { beta } from "../src/compare/random.ts";
+import { seededRandom } from "../src/util/random.ts";
 import { makeRunSummary, moodleMix, type RunSpec } from "./helpers/run_fixture.ts";
 import { runCli } from "./helpers/cli.ts";
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { type Clock, type IntervalReport, runEngine } from "../src/load/engine.ts";
+import {
+  type Clock,
+  type EngineOptions,
+  type EngineResult,
+  type IntervalReport,
+  runEngine,
+} from "../src/load/engine.ts";
 import { constantSchedule, Schedule, withWarmup } from "../src/load/schedule.ts";
 import { compileEndpoints, TargetPicker } from "../src/load/targets.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../src/load/types.ts";
@@ -89,24 +95,40 @@ const ENDPOINTS = compileEndpoints("http://x", [{ path: "/a" }, { path: "/b?id={
   id: { min: 1, max: 9 },
 });
 
+/**
+ * Runs the engine on the fake clock to its end: no warm-up, 1 s request timeout and grace, one
+ * progress interval per 10 s and ENDPOINTS picked with `seed`, unless `options` says otherwise.
+ */
+async function runOnFakeClock(
+  clock: FakeClock,
+  users: VirtualUser[],
+  seed: number,
+  options: Pick<EngineOptions, "schedule" | "concurrency"> & Partial<EngineOptions>,
+): Promise<EngineResult> {
+  const run = runEngine({
+    warmupSec: 0,
+    users,
+    picker: new TargetPicker(ENDPOINTS, users.length, seed),
+    requestTimeoutMs: 1000,
+    graceMs: 1000,
+    progressSec: 10,
+    clock,
+    ...options,
+  });
+  await clock.runAll();
+  return await run;
+}
+
 Deno.test("fake clock: every request goes out exactly at its intended start; latency = service", async () => {
   const clock = new FakeClock();
   const users = Array.from({ length: 10 }, (_, u) => new FakeUser(`u${u}`, clock, 5));
   const intervals: IntervalReport[] = [];
-  const run = runEngine({
+  const result = await runOnFakeClock(clock, users, 1, {
     schedule: constantSchedule(6000, 1), // 100 req/s for 1 s
-    warmupSec: 0,
-    users,
-    picker: new TargetPicker(ENDPOINTS, users.length, 1),
     concurrency: 10,
-    requestTimeoutMs: 1000,
-    graceMs: 1000,
     progressSec: 0.25,
-    clock,
     onInterval: (r) => intervals.push({ ...r, stats: r.stats.counts() as never }),
   });
-  await clock.runAll();
-  const result = await run;
   assert.equal(result.sent, 100);
   assert.equal(result.overall.total, 100);
   assert.equal(result.overall.success, 100);
@@ -128,19 +150,10 @@ Deno.test("fake clock: every request goes out exactly at its intended start; lat
 Deno.test("fake clock: a full concurrency cap makes requests wait; latency counts from the intended start", async () => {
   const clock = new FakeClock();
   const users = Array.from({ length: 4 }, (_, u) => new FakeUser(`u${u}`, clock, 50));
-  const run = runEngine({
+  const result = await runOnFakeClock(clock, users, 2, {
     schedule: constantSchedule(6000, 1), // due every 10 ms
-    warmupSec: 0,
-    users,
-    picker: new TargetPicker(ENDPOINTS, users.length, 2),
     concurrency: 1, // one at a time, 50 ms each: sends at 0, 50, …, 950
-    requestTimeoutMs: 1000,
-    graceMs: 1000,
-    progressSec: 10,
-    clock,
   });
-  await clock.runAll();
-  const result = await run;
   assert.equal(result.sent, 20);
   assert.equal(result.notSent, 80);
   assert.equal(result.late, 19); // all but the first went out more than 10 ms late
@@ -155,19 +168,10 @@ Deno.test("fake clock: a full concurrency cap makes requests wait; latency count
 Deno.test("fake clock: users bound the run — never two requests on one user", async () => {
   const clock = new FakeClock();
   const users = Array.from({ length: 2 }, (_, u) => new FakeUser(`u${u}`, clock, 30));
-  const run = runEngine({
+  const result = await runOnFakeClock(clock, users, 3, {
     schedule: constantSchedule(6000, 1),
-    warmupSec: 0,
-    users,
-    picker: new TargetPicker(ENDPOINTS, users.length, 3),
     concurrency: 50,
-    requestTimeoutMs: 1000,
-    graceMs: 1000,
-    progressSec: 10,
-    clock,
   });
-  await clock.runAll();
-  const result = await run;
   for (const user of users) assert.equal(user.maxInFlight, 1);
   assert.equal(result.maxInFlight, 2);
   // Two users, 30 ms each: sends at 0,0(10),30,40,60,70,… → 2 per 30 ms → 67 in 1 s.
@@ -180,20 +184,13 @@ Deno.test("fake clock: warm-up runs at rate but is excluded; session loss re-log
   const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 2));
   users[0].sessionLostOnCall = 12;
   const intervals: IntervalReport[] = [];
-  const run = runEngine({
+  const result = await runOnFakeClock(clock, users, 4, {
     schedule: new Schedule(withWarmup(0.5, 6000, constantSchedule(6000, 1).segments)),
     warmupSec: 0.5,
-    users,
-    picker: new TargetPicker(ENDPOINTS, users.length, 4),
     concurrency: 5,
-    requestTimeoutMs: 1000,
-    graceMs: 1000,
     progressSec: 0.4,
-    clock,
     onInterval: (r) => intervals.push({ ...r }),
   });
-  await clock.runAll();
-  const result = await run;
   assert.equal(result.warmup.total, 50);
   assert.equal(result.sent, 100);
   assert.equal(result.overall.total, 100);
@@ -228,20 +225,11 @@ Deno.test("fake clock: a mass session loss re-logs users in, at most reloginConc
       return outcome;
     };
   }
-  const run = runEngine({
+  const result = await runOnFakeClock(clock, users, 6, {
     schedule: constantSchedule(6000, 1),
-    warmupSec: 0,
-    users,
-    picker: new TargetPicker(ENDPOINTS, users.length, 6),
     concurrency: 6,
     reloginConcurrency: 2,
-    requestTimeoutMs: 1000,
-    graceMs: 1000,
-    progressSec: 10,
-    clock,
   });
-  await clock.runAll();
-  const result = await run;
   assert.equal(result.relogins, 6);
   assert.equal(maxActive, 2);
   assert.equal(result.overall.counts().errors.session_lost, 6);
@@ -253,20 +241,11 @@ Deno.test("fake clock: abort stops scheduling; unsent due requests are not_sent,
   const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 2));
   const controller = new AbortController();
   clock.setTimer(() => controller.abort(), 300);
-  const run = runEngine({
+  const result = await runOnFakeClock(clock, users, 5, {
     schedule: constantSchedule(6000, 10),
-    warmupSec: 0,
-    users,
-    picker: new TargetPicker(ENDPOINTS, users.length, 5),
     concurrency: 5,
-    requestTimeoutMs: 1000,
-    graceMs: 1000,
-    progressSec: 10,
-    clock,
     signal: controller.signal,
   });
-  await clock.runAll();
-  const result = await run;
   assert.equal(result.interrupted, true);
   assert.equal(result.sent, 30);
   assert.equal(result.notSent, 0);

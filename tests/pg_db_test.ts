@@ -69,6 +69,21 @@ async function reconnect(db: ThrowawayDatabase): Promise<void> {
   await db.client.connect();
 }
 
+/** A temporary directory with `base.dump`, a snapshot of `db` taken with the CLI; removed afterwards. */
+async function withBaseDump(
+  db: ThrowawayDatabase,
+  body: (dir: string, dump: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "moodle-load-db-" });
+  try {
+    const dump = `${dir}/base.dump`;
+    assert.equal((await runCli(["db", "snapshot", "--db-url", db.url, "--out", dump])).code, 0);
+    await body(dir, dump);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("archive: header, TOC list and verbose progress parsing", () => {
   const header = new Uint8Array([
     ...new TextEncoder().encode("PGDMP"),
@@ -218,10 +233,7 @@ Deno.test({
   fn: () =>
     withThrowawayDatabase(async (db) => {
       await seed(db);
-      const dir = await Deno.makeTempDir({ prefix: "moodle-load-db-" });
-      try {
-        const dump = `${dir}/base.dump`;
-        assert.equal((await runCli(["db", "snapshot", "--db-url", db.url, "--out", dump])).code, 0);
+      await withBaseDump(db, async (dir, dump) => {
         await mutate(db);
         const before = await fingerprint(db);
         const sql = `${dir}/plain.sql`;
@@ -280,9 +292,7 @@ Deno.test({
         ]);
         assert.equal(refused.code, 1);
         assert.match(refused.stderr, /nobody@127\.0\.0\.1:9\/x: connection refused/);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
+      });
     }),
 });
 
@@ -293,10 +303,7 @@ Deno.test({
   fn: () =>
     withThrowawayDatabase(async (db) => {
       await seed(db);
-      const dir = await Deno.makeTempDir({ prefix: "moodle-load-db-" });
-      try {
-        const dump = `${dir}/base.dump`;
-        assert.equal((await runCli(["db", "snapshot", "--db-url", db.url, "--out", dump])).code, 0);
+      await withBaseDump(db, async (dir, dump) => {
         // A pg_restore that answers --version/--list like the real one but fails the restore itself.
         const real = new TextDecoder().decode(
           (await new Deno.Command("sh", { args: ["-c", "command -v pg_restore"], stdout: "piped" }).output())
@@ -341,9 +348,7 @@ Deno.test({
         );
         const fixed = await runCli(["db", "restore", "--db-url", db.url, "--dump", dump, "--mode", "drop"]);
         assert.equal(fixed.code, 0, fixed.stderr);
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
+      });
     }),
 });
 

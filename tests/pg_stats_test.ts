@@ -97,6 +97,22 @@ async function readCsv(dir: string): Promise<Csv> {
 }
 
 /** Make this session's pending statistics visible now (PG ≥ 15 flushes them lazily). */
+/** `pg-stats` sampling every second into `outdir` with tag t, for `duration` s (default: until Ctrl-C). */
+function pgStatsArgs(url: string, outdir: string, duration?: string): string[] {
+  return [
+    "pg-stats",
+    "--db-url",
+    url,
+    "--interval",
+    "1",
+    ...(duration === undefined ? [] : ["--duration", duration]),
+    "--outdir",
+    outdir,
+    "--tag",
+    "t",
+  ];
+}
+
 async function flushStats(client: pg.Client): Promise<void> {
   await client.query("SELECT pg_stat_force_next_flush()").catch(() => {});
   await client.query("SELECT 1");
@@ -112,19 +128,7 @@ pgTest("pg-stats: a session waiting on another's lock is one waiting session", a
     const blocked = waiter.query("UPDATE t SET v = 2 WHERE id = 1");
     try {
       const outdir = await Deno.makeTempDir({ prefix: "mlt-pgstats-" });
-      const run = await runCli([
-        "pg-stats",
-        "--db-url",
-        db.url,
-        "--interval",
-        "1",
-        "--duration",
-        "3.5",
-        "--outdir",
-        outdir,
-        "--tag",
-        "t",
-      ]);
+      const run = await runCli(pgStatsArgs(db.url, outdir, "3.5"));
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /waiting on locks\s+1/);
       const csv = await readCsv(outdir);
@@ -152,19 +156,7 @@ pgTest("pg-stats: commit and tuple rates add up to the work done", async () => {
     await db.client.query("CREATE TABLE w (id int PRIMARY KEY, v int)");
     await flushStats(db.client);
     const outdir = await Deno.makeTempDir({ prefix: "mlt-pgstats-" });
-    const child = cliCommand([
-      "pg-stats",
-      "--db-url",
-      db.url,
-      "--interval",
-      "1",
-      "--duration",
-      "9",
-      "--outdir",
-      outdir,
-      "--tag",
-      "t",
-    ]).spawn();
+    const child = cliCommand(pgStatsArgs(db.url, outdir, "9")).spawn();
     // Start the work once the first row is written, so all of it falls inside the rows' intervals.
     for (let i = 0; i < 100; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -221,19 +213,7 @@ pgTest("pg-stats as an unprivileged role: other roles' sessions are counted as n
       try {
         const outdir = await Deno.makeTempDir({ prefix: "mlt-pgstats-" });
         const url = `postgres://${role}@${db.host}:${db.port}/${db.name}`;
-        const run = await runCli([
-          "pg-stats",
-          "--db-url",
-          url,
-          "--interval",
-          "1",
-          "--duration",
-          "2.5",
-          "--outdir",
-          outdir,
-          "--tag",
-          "t",
-        ], { env: { PGPASSWORD: "" } });
+        const run = await runCli(pgStatsArgs(url, outdir, "2.5"), { env: { PGPASSWORD: "" } });
         assert.equal(run.code, 0, run.stderr);
         assert.match(
           run.stdout,
@@ -270,7 +250,7 @@ pgTest(
         `SELECT coalesce(array_agg(pid), '{}') AS pids FROM pg_stat_activity WHERE application_name = 'moodle-load'`,
       );
       const child = cliCommand(
-        ["pg-stats", "--db-url", db.url, "--interval", "1", "--outdir", outdir, "--tag", "t"],
+        pgStatsArgs(db.url, outdir),
       ).spawn();
       await new Promise((r) => setTimeout(r, 3500));
       // Only pg-stats' own session: it is the one running the snapshot query (now_epoch_s).

@@ -8,7 +8,8 @@ import { uplotFiles } from "../scripts/vendor_uplot.ts";
 import { runCli } from "./helpers/cli.ts";
 import { chromiumAvailability, launchChromium } from "./helpers/browser.ts";
 import { requireService } from "./helpers/services.ts";
-import { DOCKER_HEADER, writeRunDir } from "./helpers/run_dir_fixture.ts";
+import { writeRunDir } from "./helpers/run_dir_fixture.ts";
+import { CSV_HEADER as DOCKER_HEADER } from "../src/docker/stats_output.ts";
 import { csvDocument } from "../src/output/csv.ts";
 
 Deno.test("the inlined uPlot is the pinned npm package's dist (run `deno task vendor-uplot` when stale)", async () => {

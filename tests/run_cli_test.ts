@@ -18,6 +18,21 @@ async function writeConfig(dir: string, config: unknown): Promise<string> {
   return path;
 }
 
+/** A temp dir with a config.json for the demo site at `url` and its first `users` default users. */
+async function demoConfigDir(url: string, users: number): Promise<{ dir: string; config: string }> {
+  const dir = await tempDir();
+  const config = await writeConfig(dir, demoRunConfig({ url, users: defaultDemoUsers(users) }));
+  return { dir, config };
+}
+
+/** `run --config CONFIG --rpm RPM --duration SECONDS` and then `more`. */
+function runArgs(config: string, rpm: string, duration: string, ...more: string[]): string[] {
+  return ["run", "--config", config, "--rpm", rpm, "--duration", duration, ...more];
+}
+
+/** The four files every run writes (as statsFiles names them), sorted. */
+const STATS_FILES = ["endpoints.csv", "progress.csv", "summary.csv", "summary.json"];
+
 async function statsFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of Deno.readDirSync(dir)) {
@@ -36,37 +51,29 @@ function oneLine(stderr: string): string {
 
 Deno.test("run against the demo site through the CLI: tables, JSON on stdout, four consistent files", async () => {
   await withDemo({ users: defaultDemoUsers(6), pageBytes: 20_000, latencyMs: 5 }, async (demo) => {
-    const dir = await tempDir();
-    const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(6) }));
-    const result = await runCli([
-      "run",
-      "--config",
-      config,
-      "--rpm",
-      "1200",
-      "--duration",
-      "3",
-      "--progress",
-      "1",
-      "--stats-dir",
-      `${dir}/stats`,
-      "--seed",
-      "5",
-      "--request-log",
-      `${dir}/requests.jsonl`,
-    ]);
+    const { dir, config } = await demoConfigDir(demo.url, 6);
+    const result = await runCli(
+      runArgs(
+        config,
+        "1200",
+        "3",
+        "--progress",
+        "1",
+        "--stats-dir",
+        `${dir}/stats`,
+        "--seed",
+        "5",
+        "--request-log",
+        `${dir}/requests.jsonl`,
+      ),
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Logged in 6\/6/);
     assert.match(result.stdout, /Observed RPM/);
     assert.match(result.stdout, /discussion/);
     const printed = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
     const files = await statsFiles(`${dir}/stats`);
-    assert.deepEqual(Object.keys(files).sort(), [
-      "endpoints.csv",
-      "progress.csv",
-      "summary.csv",
-      "summary.json",
-    ]);
+    assert.deepEqual(Object.keys(files).sort(), STATS_FILES);
     const summary = JSON.parse(files["summary.json"]);
     assert.equal(printed.total, summary.total);
     assert.equal(summary.seed, 5);
@@ -97,21 +104,8 @@ Deno.test("run against the demo site through the CLI: tables, JSON on stdout, fo
 
 Deno.test("session loss mid-run: the user logs in again, the run goes on, re-logins counted", async () => {
   await withDemo({ users: defaultDemoUsers(4), pageBytes: 5_000 }, async (demo) => {
-    const dir = await tempDir();
-    const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(4) }));
-    const child = cliCommand([
-      "run",
-      "--config",
-      config,
-      "--rpm",
-      "1200",
-      "--duration",
-      "4",
-      "--stats-dir",
-      dir,
-      "--quiet",
-      "--json",
-    ]).spawn();
+    const { dir, config } = await demoConfigDir(demo.url, 4);
+    const child = cliCommand(runArgs(config, "1200", "4", "--stats-dir", dir, "--quiet", "--json")).spawn();
     // Expire every session once the measured phase is under way (logins take well under 2 s).
     const started = Date.now();
     while (demo.sessions.active < 4 && Date.now() - started < 20_000) {
@@ -135,21 +129,8 @@ Deno.test("session loss mid-run: the user logs in again, the run goes on, re-log
 
 Deno.test("Ctrl-C: SIGINT to a running `run` writes complete files and exits 130", async () => {
   await withDemo({ users: defaultDemoUsers(4), pageBytes: 5_000 }, async (demo) => {
-    const dir = await tempDir();
-    const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(4) }));
-    const child = cliCommand([
-      "run",
-      "--config",
-      config,
-      "--rpm",
-      "600",
-      "--duration",
-      "120",
-      "--progress",
-      "1",
-      "--stats-dir",
-      dir,
-    ]).spawn();
+    const { dir, config } = await demoConfigDir(demo.url, 4);
+    const child = cliCommand(runArgs(config, "600", "120", "--progress", "1", "--stats-dir", dir)).spawn();
     const started = Date.now();
     while (Date.now() - started < 30_000) {
       await new Promise((r) => setTimeout(r, 200));
@@ -162,12 +143,7 @@ Deno.test("Ctrl-C: SIGINT to a running `run` writes complete files and exits 130
     assert.equal(output.code, 130, stderr);
     assert.match(oneLine(stderr), /interrupted/);
     const files = await statsFiles(dir);
-    assert.deepEqual(Object.keys(files).sort(), [
-      "endpoints.csv",
-      "progress.csv",
-      "summary.csv",
-      "summary.json",
-    ]);
+    assert.deepEqual(Object.keys(files).sort(), STATS_FILES);
     const summary = JSON.parse(files["summary.json"]);
     assert.equal(summary.interrupted, true);
     assert.ok(summary.total > 0 && summary.elapsed_sec < 60, `${summary.total} in ${summary.elapsed_sec}s`);
@@ -264,20 +240,8 @@ Deno.test("run over HTTPS with a self-signed certificate: refused by default, --
   const cert = await makeSelfSignedCert();
   try {
     await withDemo({ users: defaultDemoUsers(2), tls: cert, pageBytes: 5_000 }, async (demo) => {
-      const dir = await tempDir();
-      const config = await writeConfig(dir, demoRunConfig({ url: demo.url, users: defaultDemoUsers(2) }));
-      const args = [
-        "run",
-        "--config",
-        config,
-        "--rpm",
-        "600",
-        "--duration",
-        "1",
-        "--stats-dir",
-        dir,
-        "--quiet",
-      ];
+      const { dir, config } = await demoConfigDir(demo.url, 2);
+      const args = runArgs(config, "600", "1", "--stats-dir", dir, "--quiet");
       const flags = runFlags("run");
       const plain = await runCli([...args, "--max-retries", "0"], { flags });
       assert.equal(plain.code, 3, plain.stderr);

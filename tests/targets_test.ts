@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { compileEndpoints, Prng, randomSeed, TargetPicker } from "../src/load/targets.ts";
+import { compileEndpoints, randomSeed, TargetPicker } from "../src/load/targets.ts";
+import { Prng } from "../src/util/random.ts";
 
 const ENDPOINTS = compileEndpoints(
   "https://moodle.example.org/moodle/",

@@ -1,16 +1,7 @@
-/** A small seeded PRNG and the few distributions the bootstrap needs (reproducible verdicts). */
-
-/** mulberry32: 32-bit state, fast, good enough for resampling; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * The few distributions the bootstrap needs, drawn from a seeded PRNG (`seededRandom` in
+ * src/util/random.ts) so verdicts are reproducible.
+ */
 
 /** Standard normal (Box–Muller). */
 export function normal(random: () => number): number {

@@ -3,7 +3,8 @@
  * of quantiles drawn straight from HDR histograms, Mann–Whitney U over per-interval samples, and
  * tests for error rates and request rates. Pure functions, seeded randomness.
  */
-import { beta, seededRandom } from "./random.ts";
+import { seededRandom } from "../util/random.ts";
+import { beta } from "./random.ts";
 import { type Distribution, quantile } from "./distribution.ts";
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, |error| < 1.5e-7). */

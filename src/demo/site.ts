@@ -7,7 +7,8 @@ import { deletedSessionCookie, readCookie, sessionCookie, type SessionCookieOpti
 import { escapeHtml, loginFormHtml, renderPage } from "./html.ts";
 import type { ResolvedDemoOptions } from "./options.ts";
 import { perfFooterHtml } from "./perf_footer_html.ts";
-import { randomString, seededRandom } from "./random.ts";
+import { seededRandom } from "../util/random.ts";
+import { randomString } from "./random.ts";
 import { type DemoSession, SessionStore } from "./sessions.ts";
 import { type DemoAccount, UserDirectory } from "./users.ts";
 import { workOf } from "./workload.ts";

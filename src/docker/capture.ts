@@ -7,6 +7,7 @@ import Docker from "dockerode";
 import { CsvAppender } from "../output/csv.ts";
 import { EXIT, UserError } from "../output/errors.ts";
 import { LiveBlock } from "../output/live.ts";
+import { abortableSleep } from "../util/sleep.ts";
 import { dockerSocketPath } from "./host.ts";
 import { resolveContainers, type RunningContainer, runningContainer } from "./resolve.ts";
 import { ContainerSeries, type SeriesEvent } from "./series.ts";
@@ -110,18 +111,6 @@ async function listRunning(docker: Docker): Promise<RunningContainer[]> {
   return (await docker.listContainers()).map(runningContainer);
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-
 /** One container: attach a stats stream, feed its samples to the series, re-attach after losing it. */
 class ContainerCapture {
   readonly series: ContainerSeries;
@@ -214,7 +203,7 @@ class ContainerCapture {
   /** Poll (once per interval) until the container, or one with its name, is running again. */
   private async waitForReturn(): Promise<void> {
     while (!this.signal.aborted) {
-      await sleep(Math.max(1000, this.intervalMs), this.signal);
+      await abortableSleep(Math.max(1000, this.intervalMs), this.signal);
       if (this.signal.aborted) return;
       try {
         const back = (await listRunning(this.docker)).find((c) =>

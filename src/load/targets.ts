@@ -4,55 +4,11 @@
  * (endpoint, then each placeholder left to right, then the user). The same seed gives the same
  * sequence of URLs and users.
  *
- * The PRNG is sfc32 (Chris Doty-Humphrey's Small Fast Chaotic generator, 128-bit state, passes
- * PractRand) seeded through splitmix32 — a dozen lines, no dependency, identical on every platform.
+ * The PRNG is `Prng` (sfc32 seeded through splitmix32) from src/util/random.ts.
  */
 import { joinUrl } from "../config/resolve.ts";
 import { placeholdersOf } from "../config/schema.ts";
-
-export class Prng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number) {
-    // splitmix32 expands the seed (up to 2^53) into four words.
-    let s = (seed >>> 0) ^ Math.floor(seed / 0x1_0000_0000);
-    const next = () => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-      return (z ^ (z >>> 15)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    for (let i = 0; i < 12; i++) this.nextUint32();
-  }
-
-  nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  nextFloat(): number {
-    return this.nextUint32() / 0x1_0000_0000;
-  }
-
-  /** Uniform integer in [min, max] (inclusive). */
-  nextInt(min: number, max: number): number {
-    return min + Math.floor(this.nextFloat() * (max - min + 1));
-  }
-}
+import { Prng } from "../util/random.ts";
 
 /** A seed for runs that did not ask for one: printed and stored so the run can be repeated. */
 export function randomSeed(): number {

@@ -17,7 +17,7 @@ import {
 } from "./archive.ts";
 import { childEnv, type ConnectionSettings, describeTarget, openClient, quoteIdent } from "./connection.ts";
 import { seconds, ToolProgress } from "./progress.ts";
-import { checkTool, forEachLine, indent, runTool, Tail, type ToolInfo } from "./tools.ts";
+import { checkTool, forEachLine, indent, runTool, spawnInterruptible, Tail, type ToolInfo } from "./tools.ts";
 
 export type RestoreMode = "clean" | "drop";
 
@@ -233,21 +233,7 @@ async function runRestore(
   const args = ["--verbose", "--no-owner", "--no-privileges", "-j", String(options.jobs)];
   if (options.mode === "clean") args.push("--clean", "--if-exists");
   args.push("-d", conninfoDbname(settings.database), options.dump);
-  const child = new Deno.Command(archive.tool.path, {
-    args,
-    env: childEnv(settings),
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-    try {
-      child.kill("SIGINT");
-    } catch { /* already gone */ }
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  const tool = spawnInterruptible(archive.tool.path, args, childEnv(settings));
   const progress = new RestoreProgress(archive.entries);
   const bar = new ToolProgress();
   const errors = new Tail(15);
@@ -266,21 +252,21 @@ async function runRestore(
     }
   };
   try {
-    await forEachLine(child.stderr, (line) => {
+    await forEachLine(tool.child.stderr, (line) => {
       everything.push(line);
       if (!progress.line(line)) errors.push(line);
       draw();
     });
-    const status = await child.status;
+    const status = await tool.child.status;
     draw(true);
     bar.done();
     return {
-      code: interrupted || status.signal ? 130 : status.code,
+      code: tool.exitCode(status),
       errors: errors.lines.length ? errors.lines : everything.lines,
     };
   } finally {
     clearInterval(timer);
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    tool.release();
   }
 }
 

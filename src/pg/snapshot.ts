@@ -8,7 +8,7 @@ import { parseTocList } from "./archive.ts";
 import { childEnv, type ConnectionSettings, describeTarget, openClient } from "./connection.ts";
 import { seconds, ToolProgress } from "./progress.ts";
 import { conninfoDbname } from "./restore.ts";
-import { checkTool, forEachLine, indent, runTool, siblingTool, Tail } from "./tools.ts";
+import { checkTool, forEachLine, indent, runTool, siblingTool, spawnInterruptible, Tail } from "./tools.ts";
 
 export interface SnapshotOptions {
   out: string;
@@ -81,31 +81,17 @@ export async function snapshotDatabase(
 
   const temp = `${options.out}.${crypto.randomUUID().slice(0, 8)}.partial`;
   const cleanup = () => Deno.remove(temp).catch(() => {});
-  const child = new Deno.Command(dump.path, {
-    args: [
-      "-F",
-      "c",
-      "--no-owner",
-      "--no-privileges",
-      "--verbose",
-      "-f",
-      temp,
-      "-d",
-      conninfoDbname(settings.database),
-    ],
-    env: childEnv(settings),
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-    try {
-      child.kill("SIGINT");
-    } catch { /* already gone */ }
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  const tool = spawnInterruptible(dump.path, [
+    "-F",
+    "c",
+    "--no-owner",
+    "--no-privileges",
+    "--verbose",
+    "-f",
+    temp,
+    "-d",
+    conninfoDbname(settings.database),
+  ], childEnv(settings));
   const bar = new ToolProgress();
   const errors = new Tail(15);
   let dumped = 0;
@@ -126,7 +112,7 @@ export async function snapshotDatabase(
   }, 500);
   let code: number;
   try {
-    await forEachLine(child.stderr, (line) => {
+    await forEachLine(tool.child.stderr, (line) => {
       const table = /^pg_dump: dumping contents of table "?(.*?)"?$/.exec(line);
       if (table) {
         dumped++;
@@ -136,15 +122,15 @@ export async function snapshotDatabase(
       }
       draw();
     });
-    const status = await child.status;
-    code = interrupted || status.signal ? 130 : status.code;
+    const status = await tool.child.status;
+    code = tool.exitCode(status);
     written = (await Deno.stat(temp).catch(() => undefined))?.size ?? written;
     finished = status.success;
     draw(true);
     bar.done();
   } finally {
     clearInterval(timer);
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    tool.release();
   }
   if (code !== 0) {
     await cleanup();

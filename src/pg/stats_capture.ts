@@ -9,6 +9,7 @@ import { EXIT, UserError } from "../output/errors.ts";
 import { formatDuration } from "../output/format.ts";
 import { LiveBlock } from "../output/live.ts";
 import { renderTable } from "../output/table.ts";
+import { abortableSleep } from "../util/sleep.ts";
 import { csvFileName, fileStamp } from "../docker/stats_output.ts";
 import {
   type ConnectionOptionValues,
@@ -81,18 +82,6 @@ async function sample(client: pg.Client, database: string): Promise<PgSnapshot> 
   return snapshotFromRow(result.rows[0]);
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-
 export async function pgStats(options: PgStatsOptions): Promise<void> {
   if (!(options.interval > 0)) throw new UserError("--interval must be more than 0 seconds", EXIT.usage);
   if (!(options.duration >= 0)) {
@@ -163,7 +152,7 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
   try {
     for (let tick = 1; !controller.signal.aborted; tick++) {
       // Paced by intended times, so slow queries do not stretch the series.
-      await sleep(start + tick * intervalMs - performance.now(), controller.signal);
+      await abortableSleep(start + tick * intervalMs - performance.now(), controller.signal);
       if (controller.signal.aborted) break;
       try {
         client ??= await connect();

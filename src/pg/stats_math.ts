@@ -4,21 +4,8 @@
  * per-second rates of the cumulative counters, cache hit ratio over the interval.
  */
 
-/** One sample, as the query in stats_query.ts returns it (bigints already converted to numbers). */
-export interface PgSnapshot {
-  /** Server clock (clock_timestamp) in ms since the epoch when the sample was read. */
-  timeMs: number;
-  xactCommit: number;
-  xactRollback: number;
-  blksRead: number;
-  blksHit: number;
-  tupReturned: number;
-  tupFetched: number;
-  tupInserted: number;
-  tupUpdated: number;
-  tupDeleted: number;
-  tempBytes: number;
-  deadlocks: number;
+/** The sessions at the moment of a sample: a snapshot's, and so its row's (they are not rates). */
+export interface PgActivity {
   active: number;
   idle: number;
   idleInTransaction: number;
@@ -34,17 +21,25 @@ export interface PgSnapshot {
   longestTransactionS: number | null;
 }
 
-export interface PgStatsRow {
+/** One sample, as the query in stats_query.ts returns it (bigints already converted to numbers). */
+export interface PgSnapshot extends PgActivity {
+  /** Server clock (clock_timestamp) in ms since the epoch when the sample was read. */
   timeMs: number;
-  active: number;
-  idle: number;
-  idleInTransaction: number;
-  idleInTransactionAborted: number;
-  otherState: number;
-  notVisible: number;
-  waitingOnLocks: number;
-  longestQueryS: number | null;
-  longestTransactionS: number | null;
+  xactCommit: number;
+  xactRollback: number;
+  blksRead: number;
+  blksHit: number;
+  tupReturned: number;
+  tupFetched: number;
+  tupInserted: number;
+  tupUpdated: number;
+  tupDeleted: number;
+  tempBytes: number;
+  deadlocks: number;
+}
+
+export interface PgStatsRow extends PgActivity {
+  timeMs: number;
   commitsPerS: number;
   rollbacksPerS: number;
   /** Hits / (hits + reads) × 100 over the interval; null when no block was accessed. */

@@ -73,6 +73,9 @@ const ERROR_COLORS: Record<string, string> = {
   other: "#475569",
 };
 
+/** The latency chart's percentiles and their colours (the same for latency and service time). */
+const LATENCY_PERCENTILES = [["p50", "#16a34a"], ["p95", "#d97706"], ["p99", "#dc2626"]] as const;
+
 function intervalStartSec(summary: RunSummary): number {
   const first = summary.intervals[0];
   return first ? (first.epoch_ms - first.interval_sec * 1000) / 1000 : Date.parse(summary.started_at) / 1000;
@@ -124,42 +127,18 @@ function loadCharts(summary: RunSummary): ChartSpec[] {
       x,
       format: "ms",
       series: [
-        {
-          label: "p50",
-          values: intervals.map((i) => nullIfEmpty(i.total, i.latency_ms_p50)),
-          color: "#16a34a",
-        },
-        {
-          label: "p95",
-          values: intervals.map((i) => nullIfEmpty(i.total, i.latency_ms_p95)),
-          color: "#d97706",
-        },
-        {
-          label: "p99",
-          values: intervals.map((i) => nullIfEmpty(i.total, i.latency_ms_p99)),
-          color: "#dc2626",
-        },
-        {
-          label: "service p50",
-          values: intervals.map((i) => nullIfEmpty(i.total, i.service_ms_p50)),
-          color: "#16a34a",
+        ...LATENCY_PERCENTILES.map(([p, color]) => ({
+          label: p,
+          values: intervals.map((i) => nullIfEmpty(i.total, i[`latency_ms_${p}`])),
+          color,
+        })),
+        ...LATENCY_PERCENTILES.map(([p, color]) => ({
+          label: `service ${p}`,
+          values: intervals.map((i) => nullIfEmpty(i.total, i[`service_ms_${p}`])),
+          color,
           dash: [4, 4],
           width: 1.5,
-        },
-        {
-          label: "service p95",
-          values: intervals.map((i) => nullIfEmpty(i.total, i.service_ms_p95)),
-          color: "#d97706",
-          dash: [4, 4],
-          width: 1.5,
-        },
-        {
-          label: "service p99",
-          values: intervals.map((i) => nullIfEmpty(i.total, i.service_ms_p99)),
-          color: "#dc2626",
-          dash: [4, 4],
-          width: 1.5,
-        },
+        })),
       ],
     },
   ];

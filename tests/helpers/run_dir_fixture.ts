@@ -5,47 +5,10 @@
 import { join } from "node:path";
 import { csvDocument } from "../../src/output/csv.ts";
 import type { RunSummary } from "../../src/metrics/summary_types.ts";
-import { seededRandom } from "../../src/compare/random.ts";
+import { CSV_HEADER as DOCKER_HEADER } from "../../src/docker/stats_output.ts";
+import { PG_CSV_HEADER } from "../../src/pg/stats_math.ts";
+import { seededRandom } from "../../src/util/random.ts";
 import { makeRunSummary, moodleMix } from "./run_fixture.ts";
-
-export const DOCKER_HEADER = [
-  "epoch_ms",
-  "iso_time",
-  "cpu_pct",
-  "mem_used_bytes",
-  "mem_limit_bytes",
-  "mem_pct",
-  "net_rx_bytes",
-  "net_tx_bytes",
-  "blk_read_bytes",
-  "blk_write_bytes",
-  "pids",
-];
-
-/** pg-stats' columns (src/pg/stats_math.ts PG_CSV_HEADER on the capture branch). */
-export const PG_HEADER = [
-  "epoch_ms",
-  "iso_time",
-  "conns_active",
-  "conns_idle",
-  "conns_idle_in_tx",
-  "conns_idle_in_tx_aborted",
-  "conns_other",
-  "conns_not_visible",
-  "waiting_on_locks",
-  "longest_query_s",
-  "longest_xact_s",
-  "commits_per_s",
-  "rollbacks_per_s",
-  "cache_hit_pct",
-  "tup_returned_per_s",
-  "tup_fetched_per_s",
-  "tup_inserted_per_s",
-  "tup_updated_per_s",
-  "tup_deleted_per_s",
-  "temp_bytes",
-  "deadlocks",
-];
 
 export interface RunDirOptions {
   summary?: RunSummary;
@@ -152,7 +115,7 @@ export async function writeRunDir(dir: string, options: RunDirOptions = {}): Pro
         0,
       ]);
     }
-    await Deno.writeTextFile(join(dir, `pg_moodle_${stamp}_bench.csv`), csvDocument(PG_HEADER, rows));
+    await Deno.writeTextFile(join(dir, `pg_moodle_${stamp}_bench.csv`), csvDocument(PG_CSV_HEADER, rows));
   }
   await Deno.writeTextFile(
     join(dir, "manifest.json"),

@@ -12,7 +12,8 @@ import type {
   PerfAggregate,
   RunSummary,
 } from "../../src/metrics/summary_types.ts";
-import { normal, seededRandom } from "../../src/compare/random.ts";
+import { normal } from "../../src/compare/random.ts";
+import { seededRandom } from "../../src/util/random.ts";
 
 export interface EndpointSpec {
   name: string;

@@ -262,7 +262,8 @@ async function writeUsersToConfig(file: string, users: ConfigUser[]): Promise<st
     }
     throw error;
   }
-  await writeFileAtomic(file, updated);
+  // The file holds passwords: a new one is readable by its owner only; a rewrite keeps its mode.
+  await writeFileAtomic(file, updated, { mode: 0o600 });
   let note = text === undefined
     ? `created ${file} from config.example.json's shape (set base_url and urls)`
     : "";

@@ -23,6 +23,7 @@ import { planRun } from "./plan.ts";
 import { Schedule } from "./schedule.ts";
 import { compileEndpoints, randomSeed, TargetPicker } from "./targets.ts";
 import type { LoginOutcome, VirtualUser } from "./types.ts";
+import { tlsHint } from "./login_outcome.ts";
 import type { UserBackend } from "./backend.ts";
 import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
@@ -72,7 +73,7 @@ async function readConfig(file: string): Promise<Config> {
   }
 }
 
-function noUsersMessage(outcomes: readonly LoginOutcome[]): string {
+function noUsersMessage(outcomes: readonly LoginOutcome[], caCertGiven: boolean): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) {
     counts.set(o.reason ?? "unexpected_page", (counts.get(o.reason ?? "unexpected_page") ?? 0) + 1);
@@ -81,7 +82,7 @@ function noUsersMessage(outcomes: readonly LoginOutcome[]): string {
   const full = outcomes.find((o) => o.detail)?.detail;
   const detail = full && full.length > 200 ? `${full.slice(0, 199)}…` : full;
   const hint = /TLS|certificate/i.test(full ?? "")
-    ? "trust the site's CA with --ca-cert FILE, or skip verification with --insecure"
+    ? tlsHint(full ?? "", caCertGiven)
     : counts.has("wrong_credentials") && counts.size === 1
     ? "check the users' passwords in the config"
     : "check base_url, the site's reachability and the users' passwords";
@@ -151,7 +152,9 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     }
     say(renderLoginTable(outcomes));
     const loggedIn: VirtualUser[] = pool.users.filter((_, index) => outcomes[index]?.ok);
-    if (loggedIn.length === 0) throw new UserError(noUsersMessage(outcomes), EXIT_NO_USERS);
+    if (loggedIn.length === 0) {
+      throw new UserError(noUsersMessage(outcomes, caCertPem !== undefined), EXIT_NO_USERS);
+    }
     if (loggedIn.length < options.concurrency && loggedIn.length < config.users.length) {
       say(`note: only ${loggedIn.length} users logged in: at most ${loggedIn.length} requests in flight`);
     }

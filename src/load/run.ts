@@ -68,8 +68,14 @@ async function readConfig(file: string): Promise<Config> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const [first, ...rest] = error.problems;
-    const more = rest.length ? ` (and ${rest.length} more: moodle-load config check ${file})` : "";
-    throw new UserError(`${file}: ${first.path}: ${first.message}${more}`, EXIT.usage);
+    const more = rest.length ? ` (and ${rest.length} more)` : "";
+    const fix = first.message.startsWith("cannot read")
+      ? "check the --config path"
+      : `fix the config; \`moodle-load config check ${file}\` lists every problem`;
+    throw new UserError(
+      `${file}: ${first.path}: ${first.message}${more} — ${fix}`,
+      EXIT.usage,
+    );
   }
 }
 

@@ -206,7 +206,9 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     const what = error instanceof Error ? error.message : String(error);
     const kept = (await listFiles(runDir)).length;
     throw new BenchStepError(
-      `bench: step "${outcome.failedStep}" failed: ${what} — later steps did not run; ${kept} files kept in ${runDir}`,
+      `bench: step "${outcome.failedStep}" failed: ${what} — later steps did not run; ${kept} file${
+        kept === 1 ? "" : "s"
+      } kept in ${runDir}`,
       code,
       outcome.failedStep,
       what,

@@ -3,6 +3,7 @@
  * Exit codes: 0 done; 2 bad flags or config; 3 no user could log in; 130 interrupted (Ctrl-C, after
  * writing everything measured).
  */
+import { dirname, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../output/errors.ts";
@@ -120,6 +121,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
   })();
 
   await outputFile(options.statsDir, "--stats-dir", () => Deno.mkdir(options.statsDir, { recursive: true }));
+  if (options.requestLog) await checkFolderOf(options.requestLog, "--request-log");
 
   const controller = new AbortController();
   // First Ctrl-C: stop scheduling, drain, write the files. A second one: leave at once.
@@ -286,6 +288,22 @@ async function outputFile<T>(path: string, flag: string, create: () => Promise<T
   try {
     return await create();
   } catch (error) {
-    throw new UserError(`${flag}: cannot write ${path} (${(error as Error).message})`);
+    throw new UserError(
+      `${flag}: cannot write ${path} (${
+        (error as Error).message
+      }) — choose another path or fix its permissions`,
+    );
+  }
+}
+
+/** Before the (possibly long) login phase: the folder a file will be created in exists. */
+async function checkFolderOf(file: string, flag: string): Promise<void> {
+  const folder = dirname(resolve(file));
+  const info = await Deno.stat(folder).catch(() => undefined);
+  if (!info?.isDirectory) {
+    throw new UserError(
+      `${flag} ${file}: the folder ${folder} does not exist — create it or choose another path`,
+      EXIT.usage,
+    );
   }
 }

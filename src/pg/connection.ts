@@ -202,7 +202,12 @@ export function dbSectionOf(text: string, file: string): DbConfig | undefined {
   const result = DbSchema.safeParse((input as { db: unknown }).db);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw usage(`${file}: $.db${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`);
+    throw usage(
+      `${file}: $.db${
+        issue.path.map((p) => `.${String(p)}`).join("")
+      }: ${issue.message} — fix the db section ` +
+        `(see config.schema.json) or drop --config`,
+    );
   }
   return result.data;
 }

@@ -67,7 +67,7 @@ export async function orchestrateBench<S>(work: BenchWork<S>): Promise<BenchOutc
     } catch (error) {
       fail(record, error);
       // The reason is in the one error line at the end; here only what happens next.
-      work.log(`bench: ${name} failed — skipping the later steps, keeping what was measured`);
+      work.log(`bench: ${name} failed — ending the run`);
       return undefined;
     } finally {
       record.seconds = Number(((performance.now() - started) / 1000).toFixed(3));

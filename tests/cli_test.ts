@@ -26,3 +26,16 @@ Deno.test("unknown subcommand or option: one line with a suggestion, exit 2", as
     assert.match(lines[0], /Did you mean/);
   }
 });
+
+Deno.test("usage errors name the subcommand and its --help; a missing subcommand is exit 2", async () => {
+  const unknown = await runCli(["run", "--config", "x.json", "--rpms", "5"]);
+  assert.equal(unknown.code, 2);
+  assert.match(
+    unknown.stderr.trim(),
+    /^moodle-load run: unknown option '--rpms' .*see `moodle-load run --help`$/,
+  );
+  const bare = await runCli(["db"]);
+  assert.equal(bare.code, 2, "db without snapshot/restore is a usage error");
+  assert.match(bare.stderr, /snapshot/);
+  assert.equal((await runCli(["help", "db"])).code, 0);
+});

@@ -74,6 +74,17 @@ Deno.test("malformed JSON is one problem at $", () => {
   });
 });
 
+Deno.test("malformed JSON: line and column, one line, and never a slice of the text (passwords)", () => {
+  const text = '{\n  "users": [{ "username": "u", "password": "S3cret-pw" "x": 1 }]\n}';
+  assert.throws(() => parseConfigText(text, "bad.json"), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    const message = error.problems[0].message;
+    assert.match(message, /line 2, column 56: ',' expected/);
+    assert.doesNotMatch(message, /S3cret|\n/);
+    return true;
+  });
+});
+
 Deno.test("config.schema.json is generated from the schema and not stale", async () => {
   const committed = await Deno.readTextFile(`${ROOT}config.schema.json`);
   assert.equal(committed, schemaText(), "config.schema.json is stale: run `deno task schema`");

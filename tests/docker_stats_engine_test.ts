@@ -138,6 +138,8 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 4000));
         const run = await capture(engine, ["--containers", "mem", "--duration", "4"]);
         assert.equal(run.code, 0, run.stderr);
+        // --duration 4 at --interval 1 is 4 rows (stopping at exactly 4 s lost the last one).
+        assert.ok(run.csvs.get("mem")!.rows.length >= 4, `${run.csvs.get("mem")!.rows.length} rows`);
         const theirs = (await engine.must(["stats", "--no-stream", "--format", "{{.MemUsage}}", "mem"]))
           .trim();
         const [used, limit] = theirs.split("/").map(parseDockerSize);

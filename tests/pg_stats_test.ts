@@ -282,8 +282,22 @@ pgTest(
 );
 
 Deno.test("pg-stats: an unreachable server is one line naming user, host and port", async () => {
-  const run = await runCli(["pg-stats", "--db-url", "postgres://nobody@127.0.0.1:1/none", "--duration", "1"]);
+  const run = await runCli([
+    "pg-stats",
+    "--db-url",
+    "postgres://nobody@127.0.0.1:1/none",
+    "--duration",
+    "1",
+    "--interval",
+    "1",
+  ]);
   assert.equal(run.code, 1);
   assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
   assert.match(run.stderr, /^moodle-load: cannot connect to PostgreSQL as nobody@127\.0\.0\.1:1\//);
+});
+
+Deno.test("pg-stats: a --duration shorter than --interval (no sample at all) is a usage error", async () => {
+  const run = await runCli(["pg-stats", "--db-url", "postgres://nobody@127.0.0.1:1/none", "--duration", "1"]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr.trim(), /^moodle-load: --duration 1s is shorter than --interval 5s: no sample/);
 });

@@ -218,6 +218,11 @@ Deno.test("bad inputs each end with one clear line and a non-zero exit", async (
   assert.match(oneLine(r6.stderr), /--stats-dir: cannot write/);
   assert.doesNotMatch(r6.stdout, /Logging in/);
   assert.equal([...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("load_")).length, 0, "no files");
+  // A --request-log in a missing folder: also said before the (possibly long) login phase.
+  const r7 = await runCli(["run", "--config", unreachable, ...base, "--request-log", `${dir}/nope/r.jsonl`]);
+  assert.equal(r7.code, 2, r7.stderr);
+  assert.match(oneLine(r7.stderr), /--request-log .*the folder .*nope does not exist/);
+  assert.doesNotMatch(r7.stdout, /Logging in/);
   await Deno.remove(dir, { recursive: true });
 });
 

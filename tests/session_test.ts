@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { classifyError, classifyStatus, errorText } from "../src/load/errors.ts";
-import { backoffDelayMs, classifyLanding } from "../src/load/login_outcome.ts";
+import { backoffDelayMs, classifyLanding, tlsHint } from "../src/load/login_outcome.ts";
 import { HttpSession } from "../src/load/session.ts";
 import { createFetchTransport } from "../src/load/transport.ts";
 import { timeoutSignal } from "../src/load/deadline.ts";
@@ -184,4 +184,15 @@ Deno.test("landing classification names each Moodle detour; backoff grows and st
   assert.equal(backoffDelayMs(3, 500, 10_000, () => 1), 2000);
   assert.equal(backoffDelayMs(10, 500, 10_000, () => 1), 10_000);
   assert.equal(backoffDelayMs(10, 500, 10_000, () => 0), 5_000);
+});
+
+Deno.test("tlsHint: names the fix that matches rustls' reason and whether --ca-cert was given", () => {
+  const caAsLeaf = "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))";
+  assert.match(tlsHint(caAsLeaf, true), /CA:TRUE.*--insecure/);
+  assert.match(tlsHint("invalid peer certificate: NotValidForName", false), /base_url's host/);
+  assert.match(
+    tlsHint("invalid peer certificate: UnknownIssuer", true),
+    /does not chain to the --ca-cert CA/,
+  );
+  assert.match(tlsHint("invalid peer certificate: UnknownIssuer", false), /--ca-cert FILE/);
 });

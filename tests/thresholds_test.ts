@@ -153,3 +153,21 @@ Deno.test("--threshold is repeatable and checked at parse time", () => {
     /expected \[endpoint:\]metric/,
   );
 });
+
+Deno.test("report --threshold judges the run as its help says: verdict, exit 99 when crossed, 0 when met", async () => {
+  const { writeRunDir } = await import("./helpers/run_dir_fixture.ts");
+  const { runCli } = await import("./helpers/cli.ts");
+  const dir = await Deno.makeTempDir({ prefix: "moodle-load-report-thr-" });
+  try {
+    await writeRunDir(dir, { containers: [] });
+    const out = `${dir}/r.html`;
+    const crossed = await runCli(["report", dir, "--out", out, "--threshold", "p95<1ms", "--quiet"]);
+    assert.equal(crossed.code, THRESHOLD_EXIT, crossed.stderr);
+    assert.match(crossed.stderr, /thresholds crossed: p95<1ms/);
+    await Deno.stat(out); // the report is written either way
+    const met = await runCli(["report", dir, "--out", out, "--threshold", "p95<3600s", "--quiet"]);
+    assert.equal(met.code, 0, met.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -66,7 +66,8 @@ export async function orchestrateBench<S>(work: BenchWork<S>): Promise<BenchOutc
       return value;
     } catch (error) {
       fail(record, error);
-      work.log(`bench: step "${name}" failed: ${message(error)}`);
+      // The reason is in the one error line at the end; here only what happens next.
+      work.log(`bench: ${name} failed — ending the run`);
       return undefined;
     } finally {
       record.seconds = Number(((performance.now() - started) / 1000).toFixed(3));

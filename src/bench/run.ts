@@ -205,8 +205,13 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     const code = error instanceof UserError ? error.exitCode : EXIT.failure;
     const what = error instanceof Error ? error.message : String(error);
     const kept = (await listFiles(runDir)).length;
+    // Capture stop, manifest and report run even after a failure: name only the steps that did not.
+    const skipped = outcome.steps.filter((s) => s.status === "skipped").map((s) => s.name);
+    const after = skipped.length ? `later steps did not run (${skipped.join(", ")}); ` : "";
     throw new BenchStepError(
-      `bench: step "${outcome.failedStep}" failed: ${what} — later steps did not run; ${kept} files kept in ${runDir}`,
+      `bench: step "${outcome.failedStep}" failed: ${what} — ${after}${kept} file${
+        kept === 1 ? "" : "s"
+      } kept in ${runDir}`,
       code,
       outcome.failedStep,
       what,

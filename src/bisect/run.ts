@@ -203,8 +203,8 @@ export async function bisectCommand(options: BisectOptions, deps: BisectDeps): P
     );
   }
   const line = `bisect: ${
-    decision.commit || "?"
-  } ${decision.verdict} (exit ${decision.exitCode}) — ${decision.reason}${
+    decision.commit ? `${decision.commit} ` : ""
+  }${decision.verdict} (exit ${decision.exitCode}) — ${decision.reason}${
     decision.runDir ? `; run dir ${decision.runDir}` : ""
   }`;
   if (decision.exitCode === BISECT_EXIT.good) console.log(line);

@@ -20,7 +20,7 @@ export function compareCommand(): CommandUnknownOpts {
     .option("--confidence <pct>", "confidence level of intervals and tests", "95%")
     .addHelpText(
       "after",
-      "\nExample:\n  moodle-load compare runs/20261121-0500_main runs/20261121-0600_feature --fail-on 'p95>+10%'\n" +
+      "\nExample:\n  moodle-load compare runs/20261121T050000Z_main runs/20261121T060000Z_feature --fail-on 'p95>+10%'\n" +
         "Method: docs/compare.md",
     )
     .action(async (base, candidate, options) => {

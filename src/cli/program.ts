@@ -72,10 +72,15 @@ export function buildProgram(hooks: ProgramHooks = {}): Command {
   for (const make of SUBCOMMANDS) program.addCommand(make());
 
   const configureAll = (command: CommandUnknownOpts) => {
+    const name = ["moodle-load", fullName(command)].filter(Boolean).join(" ");
     command.exitOverride().configureOutput({
-      // Commander prints "error: …" and "(Did you mean …?)" on two lines: make it one.
+      // Commander prints "error: …" and "(Did you mean …?)" on two lines: make it one, named, with the fix.
       outputError: (text, write) =>
-        write(text.replace(/\n(?=\(Did you mean)/, " ").replace(/\n+$/, "") + "\n"),
+        write(
+          `${name}: ${
+            text.replace(/^error: /, "").replace(/\n(?=\(Did you mean)/, " ").replace(/\n+$/, "")
+          } — see \`${name} --help\`\n`,
+        ),
     });
     command.commands.forEach(configureAll);
   };
@@ -96,6 +101,7 @@ export function buildProgram(hooks: ProgramHooks = {}): Command {
 /** Commander's own exits (help, version, usage errors) as exit codes: usage errors are 2. */
 export function exitCodeOf(error: CommanderError): number {
   if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
-  if (error.code === "commander.help") return 0;
+  // `moodle-load db` without a subcommand: help on stderr with exitCode 1 (a usage error); `help`: 0.
+  if (error.code === "commander.help") return error.exitCode === 0 ? 0 : 2;
   return 2;
 }

@@ -1,4 +1,5 @@
 /** `moodle-load compare BASE CAND`: read two runs, compare, print, and set the exit code. */
+import { resolve } from "node:path";
 import { EXIT, UserError } from "../output/errors.ts";
 import { locateSummary } from "../runs/summary_file.ts";
 import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
@@ -57,12 +58,17 @@ export async function compareRuns(
       ? parseFraction(options.confidence, "--confidence")
       : DEFAULT_COMPARE_OPTIONS.confidence,
   });
+  if (resolve(b.path) === resolve(c.path)) {
+    comparison.notes.push(
+      `base and candidate are the same file (${b.path}): pass two different runs (in a directory ` +
+        `with several summaries the newest is used; name the load_summary_*.json to pick another)`,
+    );
+  }
   for (const located of [b, c]) {
-    if (located.others.length) {
-      comparison.notes.push(
-        `${located.dir} holds ${located.others.length + 1} summaries: used the newest, ${located.path}`,
-      );
-    }
+    const note = `${located.dir} holds ${
+      located.others.length + 1
+    } summaries: used the newest, ${located.path}`;
+    if (located.others.length && !comparison.notes.includes(note)) comparison.notes.push(note);
   }
   const hits = evaluateFailOn(criteria, comparison);
   return { comparison, hits, exitCode: hits.length ? FAIL_ON_EXIT : 0 };

@@ -2,6 +2,7 @@
 import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 import { type Config, ConfigSchema } from "./schema.ts";
+import { jsonSyntaxError } from "./json_error.ts";
 
 export interface ConfigProblem {
   /** JSON path such as `$.urls[2].path`. */
@@ -110,8 +111,8 @@ export function parseConfigText(text: string, file = "config"): Config {
   let input: unknown;
   try {
     input = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(file, [{ path: "$", message: `not valid JSON: ${(error as Error).message}` }]);
+  } catch {
+    throw new ConfigError(file, [{ path: "$", message: jsonSyntaxError(text) }]);
   }
   return validateConfig(input, file);
 }

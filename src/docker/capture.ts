@@ -228,6 +228,13 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
   if (!(options.duration >= 0)) {
     throw new UserError("--duration must be 0 (until Ctrl-C) or more seconds", EXIT.usage);
   }
+  if (options.duration > 0 && options.duration < options.interval) {
+    throw new UserError(
+      `--duration ${options.duration}s is shorter than --interval ${options.interval}s: no sample would be ` +
+        `taken — lengthen --duration or lower --interval`,
+      EXIT.usage,
+    );
+  }
   if (!options.all && !options.containers?.length) {
     throw new UserError("name the containers to watch with --containers a b …, or use --all", EXIT.usage);
   }
@@ -276,8 +283,15 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
   options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
   if (options.signal?.aborted) controller.abort();
   const say = options.quiet ? () => {} : (line: string) => console.log(line);
+  // The Engine's first sample comes a second or so after attaching: stopping at exactly --duration
+  // lost the last row (and --duration 1 wrote none). Stop once every container has its
+  // duration/interval rows, or at most one interval and a few seconds later.
+  const wantRows = Math.floor(options.duration / options.interval);
+  const enough = options.duration > 0
+    ? setInterval(() => captures.every((c) => c.rows >= wantRows) && controller.abort(), 100)
+    : undefined;
   const timer = options.duration > 0
-    ? setTimeout(() => controller.abort(), options.duration * 1000)
+    ? setTimeout(() => controller.abort(), (options.duration + options.interval + 3) * 1000)
     : undefined;
 
   const live = new LiveBlock();
@@ -301,6 +315,7 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
     await Promise.all(captures.map((c) => c.run()));
   } finally {
     clearTimeout(timer);
+    clearInterval(enough);
     clearInterval(printer);
     Deno.removeSignalListener("SIGINT", onSigint);
     files.forEach((f) => f.close());

@@ -51,7 +51,7 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       quiet: options.quiet,
       json: options.json,
       banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +
-        `15–60 ms each, 1 % slow, 0.2 % HTTP 503); config written to ${config}`,
+        `15–60 ms each, 1 % slow, 0.2 % HTTP 503); its config, removed at the end: ${config}`,
     }, { backend: moodleBackend, version });
   } finally {
     await demo.close();

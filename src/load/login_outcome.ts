@@ -119,3 +119,21 @@ export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, r
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return ceiling / 2 + random() * (ceiling / 2);
 }
+
+/** What to do about a TLS failure at login, from the error text (rustls names the cause). */
+export function tlsHint(detail: string, caCertGiven: boolean): string {
+  if (/CaUsedAsEndEntity/.test(detail)) {
+    return "the site presents a CA certificate (basicConstraints CA:TRUE) as its server certificate, " +
+      "which TLS clients refuse even with --ca-cert — give the site a certificate signed by that CA " +
+      "(CA:FALSE) and pass the CA with --ca-cert, or skip verification with --insecure";
+  }
+  if (/NotValidForName/.test(detail)) {
+    return "the site's certificate does not name base_url's host — use the host name the certificate " +
+      "was issued for in base_url, or skip verification with --insecure";
+  }
+  if (caCertGiven) {
+    return "the site's certificate does not chain to the --ca-cert CA — pass the CA that signed it, " +
+      "or skip verification with --insecure";
+  }
+  return "trust the site's CA with --ca-cert FILE, or skip verification with --insecure";
+}

@@ -3,6 +3,7 @@
  * Exit codes: 0 done; 2 bad flags or config; 3 no user could log in; 130 interrupted (Ctrl-C, after
  * writing everything measured).
  */
+import { dirname, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../output/errors.ts";
@@ -23,6 +24,7 @@ import { planRun } from "./plan.ts";
 import { Schedule } from "./schedule.ts";
 import { compileEndpoints, randomSeed, TargetPicker } from "./targets.ts";
 import type { LoginOutcome, VirtualUser } from "./types.ts";
+import { tlsHint } from "./login_outcome.ts";
 import type { UserBackend } from "./backend.ts";
 import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
@@ -67,12 +69,18 @@ async function readConfig(file: string): Promise<Config> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const [first, ...rest] = error.problems;
-    const more = rest.length ? ` (and ${rest.length} more: moodle-load config check ${file})` : "";
-    throw new UserError(`${file}: ${first.path}: ${first.message}${more}`, EXIT.usage);
+    const more = rest.length ? ` (and ${rest.length} more)` : "";
+    const fix = first.message.startsWith("cannot read")
+      ? "check the --config path"
+      : `fix the config; \`moodle-load config check ${file}\` lists every problem`;
+    throw new UserError(
+      `${file}: ${first.path}: ${first.message}${more} — ${fix}`,
+      EXIT.usage,
+    );
   }
 }
 
-function noUsersMessage(outcomes: readonly LoginOutcome[]): string {
+function noUsersMessage(outcomes: readonly LoginOutcome[], caCertGiven: boolean): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) {
     counts.set(o.reason ?? "unexpected_page", (counts.get(o.reason ?? "unexpected_page") ?? 0) + 1);
@@ -81,7 +89,7 @@ function noUsersMessage(outcomes: readonly LoginOutcome[]): string {
   const full = outcomes.find((o) => o.detail)?.detail;
   const detail = full && full.length > 200 ? `${full.slice(0, 199)}…` : full;
   const hint = /TLS|certificate/i.test(full ?? "")
-    ? "trust the site's CA with --ca-cert FILE, or skip verification with --insecure"
+    ? tlsHint(full ?? "", caCertGiven)
     : counts.has("wrong_credentials") && counts.size === 1
     ? "check the users' passwords in the config"
     : "check base_url, the site's reachability and the users' passwords";
@@ -113,6 +121,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
   })();
 
   await outputFile(options.statsDir, "--stats-dir", () => Deno.mkdir(options.statsDir, { recursive: true }));
+  if (options.requestLog) await checkFolderOf(options.requestLog, "--request-log");
 
   const controller = new AbortController();
   // First Ctrl-C: stop scheduling, drain, write the files. A second one: leave at once.
@@ -151,7 +160,9 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     }
     say(renderLoginTable(outcomes));
     const loggedIn: VirtualUser[] = pool.users.filter((_, index) => outcomes[index]?.ok);
-    if (loggedIn.length === 0) throw new UserError(noUsersMessage(outcomes), EXIT_NO_USERS);
+    if (loggedIn.length === 0) {
+      throw new UserError(noUsersMessage(outcomes, caCertPem !== undefined), EXIT_NO_USERS);
+    }
     if (loggedIn.length < options.concurrency && loggedIn.length < config.users.length) {
       say(`note: only ${loggedIn.length} users logged in: at most ${loggedIn.length} requests in flight`);
     }
@@ -277,6 +288,22 @@ async function outputFile<T>(path: string, flag: string, create: () => Promise<T
   try {
     return await create();
   } catch (error) {
-    throw new UserError(`${flag}: cannot write ${path} (${(error as Error).message})`);
+    throw new UserError(
+      `${flag}: cannot write ${path} (${
+        (error as Error).message
+      }) — choose another path or fix its permissions`,
+    );
+  }
+}
+
+/** Before the (possibly long) login phase: the folder a file will be created in exists. */
+async function checkFolderOf(file: string, flag: string): Promise<void> {
+  const folder = dirname(resolve(file));
+  const info = await Deno.stat(folder).catch(() => undefined);
+  if (!info?.isDirectory) {
+    throw new UserError(
+      `${flag} ${file}: the folder ${folder} does not exist — create it or choose another path`,
+      EXIT.usage,
+    );
   }
 }

@@ -13,6 +13,33 @@ export function stdoutIsTty(): boolean {
   }
 }
 
+/** The terminal's width, or undefined when it cannot be known. */
+function terminalColumns(): number | undefined {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns > 0 ? columns : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/**
+ * Screen rows a block takes: a line wider than the terminal wraps onto more rows, and the cursor
+ * must go up by rows, not lines, or every redraw leaves the wrapped parts behind.
+ */
+export function screenRows(body: string, columns: number | undefined): number {
+  const lines = body.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  if (!columns) return lines.length;
+  return lines.reduce((rows, line) => {
+    const width = Array.from(line.replace(ANSI, "")).length;
+    return rows + Math.max(1, Math.ceil(width / columns));
+  }, 0);
+}
+
 export class LiveBlock {
   private drawnLines = 0;
 
@@ -24,7 +51,7 @@ export class LiveBlock {
     let prefix = "";
     if (this.tty && this.drawnLines > 0) prefix = `\x1b[${this.drawnLines}A\x1b[J`;
     this.out.writeSync(encoder.encode(prefix + body));
-    this.drawnLines = this.tty ? body.split("\n").length - 1 : 0;
+    this.drawnLines = this.tty ? screenRows(body, terminalColumns()) : 0;
   }
 
   /** Keep what is on screen and start a fresh block below it. */

@@ -18,6 +18,7 @@ import pg from "pg";
 import type { z } from "zod";
 import { EXIT, UserError } from "../output/errors.ts";
 import { DbSchema } from "../config/schema.ts";
+import { jsonSyntaxError } from "../config/json_error.ts";
 
 export type DbConfig = z.output<typeof DbSchema>;
 
@@ -194,14 +195,19 @@ export function dbSectionOf(text: string, file: string): DbConfig | undefined {
   let input: unknown;
   try {
     input = JSON.parse(text);
-  } catch (error) {
-    throw usage(`${file}: not valid JSON (${(error as Error).message}) — fix the file or drop --config`);
+  } catch {
+    throw usage(`${file}: ${jsonSyntaxError(text)} — fix the file or drop --config`);
   }
   if (input === null || typeof input !== "object" || !("db" in input)) return undefined;
   const result = DbSchema.safeParse((input as { db: unknown }).db);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw usage(`${file}: $.db${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`);
+    throw usage(
+      `${file}: $.db${
+        issue.path.map((p) => `.${String(p)}`).join("")
+      }: ${issue.message} — fix the db section ` +
+        `(see config.schema.json) or drop --config`,
+    );
   }
   return result.data;
 }

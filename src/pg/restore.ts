@@ -326,14 +326,19 @@ export async function restoreDatabase(settings: ConnectionSettings, options: Res
   print(`restore  ${describeTarget(settings)} with ${options.jobs} job(s), mode ${options.mode}`);
   const result = await runRestore(settings, options, archive);
   if (result.code !== 0) {
-    console.error(`pg_restore exited with ${result.code}; its last lines:\n${indent(result.errors)}`);
-    const what = result.code === 130
-      ? "pg_restore was interrupted"
+    const interrupted = result.code === 130;
+    if (!interrupted) {
+      console.error(`pg_restore exited with ${result.code}; its last lines:\n${indent(result.errors)}`);
+    }
+    const what = interrupted
+      ? "interrupted (Ctrl-C) during pg_restore"
       : `pg_restore failed (exit ${result.code})`;
-    const exitCode = result.code === 130 ? EXIT.interrupted : EXIT.failure;
+    const exitCode = interrupted ? EXIT.interrupted : EXIT.failure;
     if (options.mode === "drop") throw afterDrop(target, what, exitCode);
     throw new UserError(
-      `${what} — ${target} may now be partly restored: fix the cause and re-run the restore before using it`,
+      `${what} — ${target} may now be partly restored: ${
+        interrupted ? "" : "fix the cause and "
+      }re-run the restore before using it`,
       exitCode,
     );
   }

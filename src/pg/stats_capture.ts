@@ -87,6 +87,13 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
   if (!(options.duration >= 0)) {
     throw new UserError("--duration must be 0 (until Ctrl-C) or more seconds", EXIT.usage);
   }
+  if (options.duration > 0 && options.duration < options.interval) {
+    throw new UserError(
+      `--duration ${options.duration}s is shorter than --interval ${options.interval}s: no sample would be ` +
+        `taken — lengthen --duration or lower --interval`,
+      EXIT.usage,
+    );
+  }
   const settings = await resolveConnectionFromCli(options);
   const target = describeTarget(settings);
   const database = settings.database;

@@ -1,11 +1,12 @@
 /** `moodle-load report RUN_DIR`: read the run directory, write one self-contained HTML file. */
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
 import { writeFileAtomic } from "../output/atomic.ts";
 import { UserError } from "../output/errors.ts";
 import { locateSummary } from "../runs/summary_file.ts";
 import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
 import { resolveThresholds } from "../thresholds/option.ts";
+import { thresholdsAfterRun } from "../thresholds/run_hook.ts";
 import { readCaptures } from "./capture.ts";
 import { buildCharts } from "./charts.ts";
 import { renderReport } from "./html.ts";
@@ -60,10 +61,15 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   try {
     await writeFileAtomic(out, html);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    if (error instanceof Deno.errors.NotFound) {
       throw new UserError(
-        `cannot write ${out} (${(error as Error).message}) — choose another path with --out`,
+        `cannot write ${out}: the folder ${
+          dirname(resolve(out))
+        } does not exist — create it or choose another --out`,
       );
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new UserError(`cannot write ${out}: permission denied — choose another path with --out`);
     }
     throw error;
   }
@@ -73,4 +79,9 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
 export async function reportCommand(runDir: string, options: ReportOptions): Promise<void> {
   const out = await writeReport(runDir, options);
   if (!options.quiet) console.log(`wrote ${out} (open it in a browser; it works offline)`);
+  // --threshold here judges the run as the help says: verdict printed, exit 99 when one is crossed.
+  if (options.threshold?.length) {
+    const { summary } = await locateSummary(runDir);
+    thresholdsAfterRun(summary, { flags: options.threshold });
+  }
 }

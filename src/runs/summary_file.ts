@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { RunSummary } from "../metrics/summary_types.ts";
 import { UserError } from "../output/errors.ts";
+import { jsonSyntaxError } from "../config/json_error.ts";
 
 export const SUMMARY_FILE = /^load_summary_.*\.json$/;
 
@@ -23,9 +24,9 @@ export function parseSummary(text: string, path: string): RunSummary {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
+  } catch {
     throw new UserError(
-      `${path} is not JSON (${(error as Error).message}) — pass a load_summary_*.json file`,
+      `${path}: ${jsonSyntaxError(text)} — pass a complete load_summary_*.json file`,
     );
   }
   const summary = data as Partial<RunSummary>;

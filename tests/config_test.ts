@@ -95,6 +95,10 @@ Deno.test("CLI: config check config.example.json prints the summary and never th
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /Users:\s+3/);
   assert.match(result.stdout, /33\.3 %/);
+  const json = JSON.parse((await runCli(["config", "check", "config.example.json", "--json"])).stdout);
+  assert.equal(json.users, 3);
+  assert.deepEqual(json.endpoints.map((e: { share_pct: number }) => e.share_pct), [33.33, 33.33, 33.33]);
+  assert.ok(json.login_url.endsWith("/login/index.php"));
   const example = JSON.parse(await Deno.readTextFile(`${ROOT}config.example.json`));
   for (const user of example.users) assert.ok(!result.stdout.includes(user.password));
 });

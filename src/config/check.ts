@@ -29,10 +29,31 @@ export function formatSummary(summary: ConfigSummary): string {
   ].join("\n");
 }
 
+/** The `--json` form: snake_case keys, like every other file the tool writes. */
+export function summaryJson(summary: ConfigSummary): Record<string, unknown> {
+  return {
+    base_url: summary.baseUrl,
+    login_url: summary.loginUrl,
+    users: summary.users,
+    endpoints: summary.endpoints.map((e) => ({
+      name: e.name,
+      path: e.path,
+      weight: e.weight,
+      share_pct: Number((e.share * 100).toFixed(2)),
+      params: e.params,
+    })),
+    parameters: summary.parameters,
+  };
+}
+
 export async function checkConfig(file: string, options: { json?: boolean }): Promise<void> {
   try {
     const summary = summarizeConfig(await loadConfig(file));
-    console.log(options.json ? JSON.stringify(summary, null, 2) : `${file}: OK\n\n${formatSummary(summary)}`);
+    console.log(
+      options.json
+        ? JSON.stringify(summaryJson(summary), null, 2)
+        : `${file}: OK\n\n${formatSummary(summary)}`,
+    );
   } catch (error) {
     if (error instanceof ConfigError) throw new UserError(error.describe(), EXIT.usage);
     throw error;

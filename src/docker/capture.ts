@@ -3,6 +3,7 @@
  * socket (npm:dockerode), a flushed-as-it-goes CSV per container, a live table, gap rows when a
  * container stops or disappears (re-attached when it is back), Ctrl-C → files closed, exit 130.
  */
+import { checkCaptureDuration } from "../util/capture_window.ts";
 import Docker from "dockerode";
 import { CsvAppender } from "../output/csv.ts";
 import { EXIT, UserError } from "../output/errors.ts";
@@ -225,16 +226,7 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
       EXIT.usage,
     );
   }
-  if (!(options.duration >= 0)) {
-    throw new UserError("--duration must be 0 (until Ctrl-C) or more seconds", EXIT.usage);
-  }
-  if (options.duration > 0 && options.duration < options.interval) {
-    throw new UserError(
-      `--duration ${options.duration}s is shorter than --interval ${options.interval}s: no sample would be ` +
-        `taken — lengthen --duration or lower --interval`,
-      EXIT.usage,
-    );
-  }
+  checkCaptureDuration(options.duration, options.interval);
   if (!options.all && !options.containers?.length) {
     throw new UserError("name the containers to watch with --containers a b …, or use --all", EXIT.usage);
   }

@@ -3,6 +3,7 @@
  * for the target database → a live table and `pg_<db>_<ts>_<tag>.csv`, flushed row by row.
  * A lost connection writes a gap row and reconnects; Ctrl-C closes the file and exits 130.
  */
+import { checkCaptureDuration } from "../util/capture_window.ts";
 import type pg from "pg";
 import { CsvAppender } from "../output/csv.ts";
 import { EXIT, UserError } from "../output/errors.ts";
@@ -84,16 +85,7 @@ async function sample(client: pg.Client, database: string): Promise<PgSnapshot> 
 
 export async function pgStats(options: PgStatsOptions): Promise<void> {
   if (!(options.interval > 0)) throw new UserError("--interval must be more than 0 seconds", EXIT.usage);
-  if (!(options.duration >= 0)) {
-    throw new UserError("--duration must be 0 (until Ctrl-C) or more seconds", EXIT.usage);
-  }
-  if (options.duration > 0 && options.duration < options.interval) {
-    throw new UserError(
-      `--duration ${options.duration}s is shorter than --interval ${options.interval}s: no sample would be ` +
-        `taken — lengthen --duration or lower --interval`,
-      EXIT.usage,
-    );
-  }
+  checkCaptureDuration(options.duration, options.interval);
   const settings = await resolveConnectionFromCli(options);
   const target = describeTarget(settings);
   const database = settings.database;

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { Command } from "@commander-js/extra-typings";
+import { addConnectionOptions, type ConnectionOptionValues } from "../src/pg/connection_options.ts";
 import {
-  addConnectionOptions,
   childEnv,
   connectionError,
-  type ConnectionOptionValues,
   dbSectionOf,
   describeTarget,
   openClient,

@@ -3,7 +3,7 @@
  * directly (no shelling out to ourselves).
  */
 import type { RunOptions } from "../load/run.ts";
-import type { ConnectionOptionValues } from "../pg/connection.ts";
+import type { ConnectionOptionValues } from "../pg/connection_options.ts";
 import type { RunSummary } from "../metrics/summary_types.ts";
 import type { BenchDeps, RestoreMode } from "./run.ts";
 

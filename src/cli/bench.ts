@@ -1,7 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { runCommand } from "./run.ts";
 import { thresholdOption } from "../thresholds/option.ts";
-import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
+import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.ts";
 
 /**
  * `run`'s flags, for commands that run the same load (bench, bisect): one definition, so they never

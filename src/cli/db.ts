@@ -1,5 +1,5 @@
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
+import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.ts";
 
 export function dbCommand(): CommandUnknownOpts {
   const db = new Command("db").description("snapshot and restore the Moodle database (PostgreSQL)");

@@ -1,6 +1,6 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
-import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection.ts";
+import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.ts";
 
 /** "5", "90s", "2m" → seconds; anything else is a usage error (one line, exit 2). */
 function seconds(value: string): number {

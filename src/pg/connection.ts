@@ -13,25 +13,14 @@
  * The password is never printed and never put on a child's command line: `childEnv()` passes it as
  * PGPASSWORD in the child's environment.
  */
-import type { Command, CommandUnknownOpts, OptionValues } from "@commander-js/extra-typings";
 import pg from "pg";
 import type { z } from "zod";
 import { EXIT, UserError } from "../output/errors.ts";
 import { DbSchema } from "../config/schema.ts";
 import { jsonSyntaxError } from "../config/json_error.ts";
+import type { ConnectionOptionValues } from "./connection_options.ts";
 
 export type DbConfig = z.output<typeof DbSchema>;
-
-/** What commander gives us for the options `addConnectionOptions` adds. */
-export type ConnectionOptionValues = {
-  dbUrl?: string;
-  dbHost?: string;
-  dbPort?: string;
-  dbName?: string;
-  dbUser?: string;
-  dbPass?: string;
-  dbPrefix?: string;
-};
 
 export interface ConnectionSettings {
   /** Host name, IP address, or a unix-socket directory (starts with "/"). */
@@ -321,26 +310,4 @@ export function childEnv(settings: ConnectionSettings, database = settings.datab
 /** `"name"` for SQL (doubling any embedded quote). */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
-}
-
-export const CONNECTION_HELP = `
-Connection: --db-url, or --db-host/--db-port/--db-name/--db-user/--db-pass; missing settings come
-from the config file's "db" section (with --config), then PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD.
-Prefer PGPASSWORD (or ~/.pgpass) over --db-pass: the command line is visible to other users.`;
-
-/** Add the connection flags to a command (typed: the action sees them in its options). */
-// deno-lint-ignore no-explicit-any
-type AnyArgs = any[];
-export function addConnectionOptions<Args extends AnyArgs, Opts extends OptionValues, G extends OptionValues>(
-  command: Command<Args, Opts, G>,
-): Command<Args, Opts & ConnectionOptionValues, G> {
-  (command as unknown as CommandUnknownOpts)
-    .option("--db-url <url>", "postgres://user:pass@host:port/dbname")
-    .option("--db-host <host>", "database host or unix-socket directory (PGHOST)")
-    .option("--db-port <port>", "database port (PGPORT, default 5432)")
-    .option("--db-name <name>", "database name (PGDATABASE)")
-    .option("--db-user <user>", "database user (PGUSER)")
-    .option("--db-pass <password>", "database password (PGPASSWORD; prefer the variable)")
-    .option("--db-prefix <prefix>", "Moodle table prefix (default mdl_)");
-  return command as unknown as Command<Args, Opts & ConnectionOptionValues, G>;
 }

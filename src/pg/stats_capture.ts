@@ -12,12 +12,8 @@ import { LiveBlock } from "../output/live.ts";
 import { renderTable } from "../output/table.ts";
 import { abortableSleep } from "../util/sleep.ts";
 import { csvFileName, fileStamp } from "../docker/stats_output.ts";
-import {
-  type ConnectionOptionValues,
-  describeTarget,
-  openClient,
-  resolveConnectionFromCli,
-} from "./connection.ts";
+import { describeTarget, openClient, resolveConnectionFromCli } from "./connection.ts";
+import type { ConnectionOptionValues } from "./connection_options.ts";
 import {
   PG_CSV_HEADER,
   pgCsvValues,

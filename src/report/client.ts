@@ -24,14 +24,20 @@ export const CLIENT_JS = String.raw`
     syncing = false;
   }
 
+  // [value, unit] in binary units (KiB, MiB …), as docker stats shows memory.
+  function binaryScale(v) {
+    var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return [v, units[i], i];
+  }
+
   function fmt(kind, v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     if (kind === "ms") return v >= 10000 ? (v / 1000).toFixed(1) + " s" : v >= 100 ? v.toFixed(0) + " ms" : v.toFixed(1) + " ms";
     if (kind === "pct") return v.toFixed(1) + "%";
     if (kind === "bytes") {
-      var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0;
-      while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-      return v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1) + " " + units[i];
+      var b = binaryScale(v);
+      return b[0].toFixed(b[2] === 0 ? 0 : b[0] < 10 ? 2 : 1) + " " + b[1];
     }
     if (kind === "int") return String(Math.round(v));
     return v >= 100 ? v.toFixed(0) : v.toFixed(1);
@@ -42,9 +48,8 @@ export const CLIENT_JS = String.raw`
       return splits.map(function (v) {
         if (v === null) return "";
         if (kind === "bytes") {
-          var units = ["B", "KiB", "MiB", "GiB", "TiB"], i = 0, n = v;
-          while (Math.abs(n) >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-          return parseFloat(n.toFixed(2)) + " " + units[i];
+          var b = binaryScale(v);
+          return parseFloat(b[0].toFixed(2)) + " " + b[1];
         }
         if (kind === "ms") return v >= 10000 ? (v / 1000) + " s" : String(v);
         if (kind === "pct") return v + "%";

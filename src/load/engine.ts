@@ -12,6 +12,7 @@
  */
 import type { ErrorClass, PageResult, VirtualUser } from "./types.ts";
 import type { Schedule } from "./schedule.ts";
+import { classifyStatus } from "./errors.ts";
 import type { TargetPicker } from "./targets.ts";
 import { ERROR_INDEX, Stats } from "../metrics/stats.ts";
 import { type Histogram, newHistogram, recordUs } from "../metrics/histogram.ts";
@@ -389,11 +390,7 @@ export class Engine {
       if (result.errorClass && !(statusOk && isHttpClass(result.errorClass))) {
         errorIndex = ERROR_INDEX[result.errorClass] ?? ERROR_INDEX.other;
       } else if (!statusOk) {
-        errorIndex = status >= 500 && status < 600
-          ? ERROR_INDEX.http_5xx
-          : status >= 400 && status < 500
-          ? ERROR_INDEX.http_4xx
-          : ERROR_INDEX.unexpected_status;
+        errorIndex = ERROR_INDEX[classifyStatus(status)];
       }
     }
     const latencyUs = (now - slot.intendedMs) * 1000;

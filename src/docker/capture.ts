@@ -13,7 +13,8 @@ import { dockerSocketPath } from "./host.ts";
 import { resolveContainers, type RunningContainer, runningContainer } from "./resolve.ts";
 import { ContainerSeries, type SeriesEvent } from "./series.ts";
 import type { StatsJson } from "./stats_math.ts";
-import { CSV_HEADER, csvFileName, csvValues, fileStamp, liveTable } from "./stats_output.ts";
+import { CSV_HEADER, csvValues, liveTable } from "./stats_output.ts";
+import { csvFileName, fileStamp } from "../output/capture_files.ts";
 
 export interface DockerStatsOptions {
   containers?: string[];

@@ -11,7 +11,7 @@ import { formatDuration } from "../output/format.ts";
 import { LiveBlock } from "../output/live.ts";
 import { renderTable } from "../output/table.ts";
 import { abortableSleep } from "../util/sleep.ts";
-import { csvFileName, fileStamp } from "../docker/stats_output.ts";
+import { csvFileName, fileStamp } from "../output/capture_files.ts";
 import { describeTarget, openClient, resolveConnectionFromCli } from "./connection.ts";
 import type { ConnectionOptionValues } from "./connection_options.ts";
 import {

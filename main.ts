@@ -4,7 +4,7 @@
  */
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram, exitCodeOf } from "./src/cli/program.ts";
-import { UserError } from "./src/output/errors.ts";
+import { UserError } from "./src/errors.ts";
 
 /** Hidden flag for the permission tests: report what the subcommand may do instead of running it. */
 const PROBE_FLAG = "--permission-probe";

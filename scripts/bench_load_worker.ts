@@ -4,11 +4,12 @@
  * (plain fetch in a loop: the ceiling). Prints one JSON line.
  */
 import process from "node:process";
-import { runEngine } from "../src/load/engine.ts";
-import { constantSchedule } from "../src/load/schedule.ts";
-import { compileEndpoints, TargetPicker } from "../src/load/targets.ts";
-import { PlainFetchUser } from "../src/load/plain_user.ts";
-import { percentileMs } from "../src/metrics/histogram.ts";
+import { runEngine } from "../src/engine/engine.ts";
+import { constantSchedule } from "../src/engine/schedule.ts";
+import { TargetPicker } from "../src/engine/targets.ts";
+import { compileEndpoints } from "../src/config/endpoints.ts";
+import { PlainFetchUser } from "../src/moodle/plain_user.ts";
+import { percentileMs } from "../src/engine/histogram.ts";
 
 function arg(name: string, fallback?: string): string {
   const index = Deno.args.indexOf(`--${name}`);

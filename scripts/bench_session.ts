@@ -7,9 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { createFetchTransport } from "../src/load/transport.ts";
-import { HttpSession } from "../src/load/session.ts";
-import { createMoodleUser } from "../src/load/moodle.ts";
+import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
+import { HttpSession } from "../src/moodle/session.ts";
+import { createMoodleUser } from "../src/moodle/user.ts";
 
 const { values } = parseArgs({
   options: {

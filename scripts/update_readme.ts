@@ -2,7 +2,7 @@
  * Keeps README.md's permission table equal to `moodle-load permissions` (`deno task readme`);
  * a test fails when it is stale.
  */
-import { permissionTableText } from "../src/permissions_report.ts";
+import { permissionTableText } from "../src/commands/permissions.ts";
 
 const START = "<!-- permissions-table -->";
 const END = "<!-- /permissions-table -->";

@@ -1,11 +1,11 @@
 /** bench and bisect over fake work (a fixture summary as "load", CSV writers as "capture"). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type BenchDeps, BenchStepError, runBench } from "../src/bench/run.ts";
-import { runBisect } from "../src/bisect/run.ts";
+import { type BenchDeps, BenchStepError, runBench } from "../src/commands/bench.ts";
+import { runBisect } from "../src/commands/bisect.ts";
 import { csvDocument } from "../src/output/csv.ts";
-import { UserError } from "../src/output/errors.ts";
-import type { RunSummary } from "../src/metrics/summary_types.ts";
+import { UserError } from "../src/errors.ts";
+import type { RunSummary } from "../src/results/summary_types.ts";
 import { makeRunSummary, moodleMix } from "./helpers/run_fixture.ts";
 import { CSV_HEADER as DOCKER_HEADER } from "../src/docker/stats_output.ts";
 
@@ -231,7 +231,7 @@ Deno.test("bisect over fake work: good, bad (2× slower than the baseline), skip
 });
 
 Deno.test("bisect helpers: the prepare command's exit and time limit; waiting for the site", async () => {
-  const { runPrepare, waitForSite } = await import("../src/bisect/run.ts");
+  const { runPrepare, waitForSite } = await import("../src/commands/bisect.ts");
   assert.equal(await runPrepare("true", 5), undefined);
   assert.equal(await runPrepare("exit 4", 5), "exit 4");
   assert.equal(await runPrepare("sleep 5", 0.3), "timed out after 0.3 s");

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { demoRunConfig, type DemoServer } from "../src/demo/mod.ts";
 import { validateConfig } from "../src/config/load.ts";
-import { parsePerfFooter } from "../src/load/perf_footer.ts";
+import { parsePerfFooter } from "../src/moodle/perf_footer.ts";
 import { withDemo } from "./helpers/demo.ts";
 
 const PW = "Pw-12345";

@@ -5,9 +5,9 @@ import { resolveContainers, resolveOne, runningContainer } from "../src/docker/r
 import { ContainerSeries } from "../src/docker/series.ts";
 import type { StatsJson } from "../src/docker/stats_math.ts";
 import { CSV_HEADER, csvValues } from "../src/docker/stats_output.ts";
-import { csvFileName, fileStamp } from "../src/output/capture_files.ts";
+import { csvFileName, fileStamp } from "../src/results/stamp.ts";
 import { socketError } from "../src/docker/capture.ts";
-import type { UserError } from "../src/output/errors.ts";
+import type { UserError } from "../src/errors.ts";
 import { runFlags } from "../src/permissions.ts";
 import { runCli } from "./helpers/cli.ts";
 

@@ -5,12 +5,13 @@ import {
   type EngineResult,
   type IntervalReport,
   runEngine,
-} from "../src/load/engine.ts";
-import { constantSchedule, Schedule, withWarmup } from "../src/load/schedule.ts";
-import { compileEndpoints, TargetPicker } from "../src/load/targets.ts";
-import type { LoginOutcome, PageResult, VirtualUser } from "../src/load/types.ts";
-import { PlainFetchUser } from "../src/load/plain_user.ts";
-import { percentileMs } from "../src/metrics/histogram.ts";
+} from "../src/engine/engine.ts";
+import { constantSchedule, Schedule, withWarmup } from "../src/engine/schedule.ts";
+import { TargetPicker } from "../src/engine/targets.ts";
+import { compileEndpoints } from "../src/config/endpoints.ts";
+import type { LoginOutcome, PageResult, VirtualUser } from "../src/engine/types.ts";
+import { PlainFetchUser } from "../src/moodle/plain_user.ts";
+import { percentileMs } from "../src/engine/histogram.ts";
 
 /** A clock whose time only moves when the test says so; timers fire in order. */
 class FakeClock implements Clock {

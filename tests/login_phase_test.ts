@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { loginAll, renderLoginTable, summarizeLogins } from "../src/load/login_phase.ts";
-import { createMoodleUser } from "../src/load/moodle.ts";
-import { createFetchTransport } from "../src/load/transport.ts";
-import type { LoginOutcome, VirtualUser } from "../src/load/types.ts";
+import { loginAll, renderLoginTable, summarizeLogins } from "../src/moodle/login_phase.ts";
+import { createMoodleUser } from "../src/moodle/user.ts";
+import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
+import type { LoginOutcome, VirtualUser } from "../src/engine/types.ts";
 import { withDemo } from "./helpers/demo.ts";
 
 Deno.test("loginAll keeps at most `concurrency` logins in flight and returns outcomes in order", async () => {

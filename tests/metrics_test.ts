@@ -5,9 +5,9 @@ import {
   newHistogram,
   percentileMs,
   recordUs,
-} from "../src/metrics/histogram.ts";
-import { Stats } from "../src/metrics/stats.ts";
-import { ERROR_INDEX } from "../src/metrics/stats.ts";
+} from "../src/engine/histogram.ts";
+import { Stats } from "../src/engine/stats.ts";
+import { ERROR_INDEX } from "../src/engine/stats.ts";
 
 Deno.test("histograms: µs in, ms out, percentiles never above the max, exact round trip and merge", () => {
   const h = newHistogram();

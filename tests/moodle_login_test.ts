@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createMoodleUser, type MoodleUserOptions } from "../src/load/moodle.ts";
-import { createFetchTransport, type Transport } from "../src/load/transport.ts";
+import { createMoodleUser, type MoodleUserOptions } from "../src/moodle/user.ts";
+import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
+import type { Transport } from "../src/moodle/transport/types.ts";
 import type { DemoServer } from "../src/demo/mod.ts";
 import { closedPort, withDemo } from "./helpers/demo.ts";
 

@@ -4,7 +4,7 @@ import {
   parsePerfFooter,
   PerfFooterScanner,
   perfFromBody,
-} from "../src/load/perf_footer.ts";
+} from "../src/moodle/perf_footer.ts";
 import { displaySize } from "../src/demo/mod.ts";
 
 /** Exactly as ../shared/moodle-protocol.md shows it (seen on a 4.3 site), inside its container. */

@@ -10,7 +10,7 @@ import {
   parseDbUrl,
   resolveConnection,
 } from "../src/pg/connection.ts";
-import { UserError } from "../src/output/errors.ts";
+import { UserError } from "../src/errors.ts";
 
 const ENV = {
   PGHOST: "envhost",

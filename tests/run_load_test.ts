@@ -1,11 +1,11 @@
 /** `runLoad` in process with plain-fetch users against a tiny local server: files, JSON, counts. */
 import assert from "node:assert/strict";
-import { runLoad, type RunOptions } from "../src/load/run.ts";
-import { loginWithConcurrency, type UserBackend } from "../src/load/backend.ts";
-import { PlainFetchUser } from "../src/load/plain_user.ts";
-import type { LoginOutcome } from "../src/load/types.ts";
-import { UserError } from "../src/output/errors.ts";
-import { decodeHistogram } from "../src/metrics/histogram.ts";
+import { runLoad, type RunOptions } from "../src/commands/run.ts";
+import { loginWithConcurrency, type UserBackend } from "../src/moodle/backend.ts";
+import { PlainFetchUser } from "../src/moodle/plain_user.ts";
+import type { LoginOutcome } from "../src/engine/types.ts";
+import { UserError } from "../src/errors.ts";
+import { decodeHistogram } from "../src/engine/histogram.ts";
 
 const plainBackend = (failLogin = false): UserBackend => ({
   createUsers(config) {

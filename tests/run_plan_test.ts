@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { validateConfig } from "../src/config/load.ts";
-import { planRun } from "../src/load/plan.ts";
-import { Schedule } from "../src/load/schedule.ts";
-import { UserError } from "../src/output/errors.ts";
+import { planRun } from "../src/config/plan.ts";
+import { Schedule } from "../src/engine/schedule.ts";
+import { UserError } from "../src/errors.ts";
 
 const BASE = {
   base_url: "http://127.0.0.1:1",

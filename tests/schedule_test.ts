@@ -8,7 +8,7 @@ import {
   Schedule,
   stagesToSegments,
   withWarmup,
-} from "../src/load/schedule.ts";
+} from "../src/engine/schedule.ts";
 
 const close = (actual: number, expected: number, message?: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${message ?? ""} ${actual} ≠ ${expected}`);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { classifyError, classifyStatus, errorText } from "../src/load/errors.ts";
-import { backoffDelayMs, classifyLanding, tlsHint } from "../src/load/login_outcome.ts";
-import { HttpSession } from "../src/load/session.ts";
-import { createFetchTransport } from "../src/load/transport.ts";
-import { timeoutSignal } from "../src/load/deadline.ts";
+import { classifyError, classifyStatus, errorText } from "../src/engine/classify.ts";
+import { backoffDelayMs, classifyLanding, tlsHint } from "../src/moodle/login_outcome.ts";
+import { HttpSession } from "../src/moodle/session.ts";
+import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
+import { timeoutSignal } from "../src/moodle/deadline.ts";
 
 /** A tiny server with scripted redirects, to check the session's hop handling. */
 async function withServer(fn: (base: string, seen: string[]) => Promise<void>) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { compileEndpoints, randomSeed, TargetPicker } from "../src/load/targets.ts";
+import { randomSeed, TargetPicker } from "../src/engine/targets.ts";
+import { compileEndpoints } from "../src/config/endpoints.ts";
 import { Prng } from "../src/util/random.ts";
 
 const ENDPOINTS = compileEndpoints(

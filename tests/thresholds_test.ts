@@ -7,7 +7,7 @@ import {
   resolveThresholds,
   thresholdOption,
 } from "../src/thresholds/option.ts";
-import { UserError } from "../src/output/errors.ts";
+import { UserError } from "../src/errors.ts";
 import { Command } from "@commander-js/extra-typings";
 import { makeRunSummary, moodleMix } from "./helpers/run_fixture.ts";
 

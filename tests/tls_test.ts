@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { createMoodleUser } from "../src/load/moodle.ts";
-import { HttpSession } from "../src/load/session.ts";
-import { createTransport, type Transport } from "../src/load/transport.ts";
+import { createMoodleUser } from "../src/moodle/user.ts";
+import { HttpSession } from "../src/moodle/session.ts";
+import { createTransport } from "../src/moodle/transport/create.ts";
+import type { Transport } from "../src/moodle/transport/types.ts";
 import { ROOT } from "./helpers/cli.ts";
 import { withDemo } from "./helpers/demo.ts";
 import { makeSelfSignedCert } from "./helpers/tls.ts";
@@ -97,7 +98,7 @@ Deno.test("--insecure works under plain `deno run` with no certificate flag", as
     const script = `${cert.dir}/probe.ts`;
     await Deno.writeTextFile(
       script,
-      `import { createTransport } from "${ROOT}src/load/transport.ts";\n` +
+      `import { createTransport } from "${ROOT}src/moodle/transport/create.ts";\n` +
         `const t = await createTransport({ insecure: true });\n` +
         `const r = await t.request({ method: "GET", url: Deno.args[0] });\n` +
         `console.log(r.status, r.setCookies.length, r.body.byteLength > 1000);\nt.close();\n`,

@@ -4,7 +4,7 @@
  * abort the bisect when the setup itself is wrong (bad flags, missing baseline) — marking commits
  * bad or skipped for that would send the bisect the wrong way. Pure.
  */
-import type { RunSummary } from "../metrics/summary_types.ts";
+import type { RunSummary } from "../results/summary_types.ts";
 import type { FailOnHit } from "../compare/fail_on.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
 
@@ -30,7 +30,7 @@ export interface BisectDecision {
   reason: string;
 }
 
-/** Exit code `run` uses when no user could log in (src/load/run.ts EXIT_NO_USERS). */
+/** Exit code `run` uses when no user could log in (src/errors.ts EXIT.noUsers). */
 export const EXIT_NO_USERS = 3;
 const USAGE = 2;
 

@@ -67,8 +67,8 @@ Exit codes: 0 done, 99 a threshold crossed, 2 bad flags or config, 3 no user cou
     )
     .action(async (options) => {
       const [{ benchCommand }, { realBenchDeps }] = await Promise.all([
-        import("../bench/run.ts"),
-        import("../bench/deps.ts"),
+        import("../commands/bench.ts"),
+        import("../commands/bench_deps.ts"),
       ]);
       // deno-lint-ignore no-explicit-any
       const o = options as any;

@@ -42,8 +42,8 @@ Exit codes: 0 good, 1 bad, 125 skip (prepare/restore failed, site down, login fa
     )
     .action(async (options) => {
       const [{ bisectCommand }, { realBenchDeps }] = await Promise.all([
-        import("../bisect/run.ts"),
-        import("../bench/deps.ts"),
+        import("../commands/bisect.ts"),
+        import("../commands/bench_deps.ts"),
       ]);
       // deno-lint-ignore no-explicit-any
       const o = options as any;

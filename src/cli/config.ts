@@ -8,7 +8,7 @@ export function configCommand(): CommandUnknownOpts {
     .option("--json", "print the resolved summary as JSON")
     .addHelpText("after", "\nExample:\n  moodle-load config check config.example.json")
     .action(async (file, options) => {
-      const { checkConfig } = await import("../config/check.ts");
+      const { checkConfig } = await import("../commands/config_check.ts");
       await checkConfig(file, options);
     });
   return config;

@@ -18,8 +18,8 @@ export function demoCommand(): CommandUnknownOpts {
     .addHelpText("after", "\nExample:\n  moodle-load demo --duration 20")
     .action(async (options) => {
       const [{ runDemo }, { VERSION }] = await Promise.all([
-        import("../load/demo.ts"),
-        import("./program.ts"),
+        import("../commands/demo.ts"),
+        import("../version.ts"),
       ]);
       await runDemo(options, VERSION);
     });

@@ -5,7 +5,7 @@ export function permissionsCommand(): CommandUnknownOpts {
     .description("show which Deno permissions each subcommand keeps (all others are revoked)")
     .option("--json", "print the table as JSON")
     .action(async (options) => {
-      const { printPermissions } = await import("../permissions_report.ts");
+      const { printPermissions } = await import("../commands/permissions.ts");
       printPermissions(options);
     });
 }

@@ -1,6 +1,6 @@
 /** The command-line program: every subcommand, global behaviour, and the permission drop. */
 import { Command, type CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import denoJson from "../../deno.json" with { type: "json" };
+import { VERSION } from "../version.ts";
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
@@ -14,8 +14,6 @@ import { usersCommand } from "./users.ts";
 import { reportCommand } from "./report.ts";
 import { benchCommand } from "./bench.ts";
 import { bisectCommand } from "./bisect.ts";
-
-export const VERSION: string = denoJson.version;
 
 /** Subcommands in the order `--help` lists them. Each file builds one; each action lazy-loads its code. */
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [

@@ -80,9 +80,9 @@ Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 99 a --thresh
     )
     .action(async (options) => {
       const [{ runLoad }, { moodleBackend }, { VERSION }] = await Promise.all([
-        import("../load/run.ts"),
-        import("../load/backend.ts"),
-        import("./program.ts"),
+        import("../commands/run.ts"),
+        import("../moodle/backend.ts"),
+        import("../version.ts"),
       ]);
       const { thresholdsAfterRun, thresholdsBeforeRun } = await import("../thresholds/run_hook.ts");
       const thresholds = await thresholdsBeforeRun(options.config, options.threshold);

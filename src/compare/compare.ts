@@ -3,7 +3,7 @@
  * error rate and observed rate, each with its change and a noise-aware verdict. Pure: takes two
  * summaries, returns a plain object (`--json` prints it as is). Method: docs/compare.md.
  */
-import type { EndpointSummary, PerfAggregate, RunSummary } from "../metrics/summary_types.ts";
+import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { decodeDistribution, type Distribution, quantile } from "./distribution.ts";
 import {
   bootstrapQuantileRatio,

@@ -6,7 +6,7 @@
 import { checkCaptureDuration } from "../util/capture_window.ts";
 import Docker from "dockerode";
 import { CsvAppender } from "../output/csv.ts";
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import { LiveBlock } from "../output/live.ts";
 import { abortableSleep } from "../util/sleep.ts";
 import { dockerSocketPath } from "./host.ts";
@@ -14,7 +14,7 @@ import { resolveContainers, type RunningContainer, runningContainer } from "./re
 import { ContainerSeries, type SeriesEvent } from "./series.ts";
 import type { StatsJson } from "./stats_math.ts";
 import { CSV_HEADER, csvValues, liveTable } from "./stats_output.ts";
-import { csvFileName, fileStamp } from "../output/capture_files.ts";
+import { csvFileName, fileStamp } from "../results/stamp.ts";
 
 export interface DockerStatsOptions {
   containers?: string[];

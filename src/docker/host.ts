@@ -1,6 +1,6 @@
 /** `--docker-host` / `DOCKER_HOST` → the unix socket path docker-stats reads (and nothing else). */
 import { DEFAULT_DOCKER_SOCKET } from "../permissions.ts";
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 
 /**
  * `unix:///path` or a plain absolute path → the path; empty → /var/run/docker.sock. Any other scheme

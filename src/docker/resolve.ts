@@ -1,5 +1,5 @@
 /** Which running containers `--containers a b …` names: exact names or ids, else unique prefixes. */
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 
 export interface RunningContainer {
   id: string;

@@ -15,7 +15,7 @@
  */
 import pg from "pg";
 import type { z } from "zod";
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import { DbSchema } from "../config/schema.ts";
 import { jsonSyntaxError } from "../config/json_error.ts";
 import type { ConnectionOptionValues } from "./connection_options.ts";

@@ -6,7 +6,7 @@
  */
 import type pg from "pg";
 import { decimalBytes } from "../output/format.ts";
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import {
   type ArchiveHeader,
   hasMagic,

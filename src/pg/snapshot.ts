@@ -3,7 +3,7 @@
  * with `pg_restore --list`, then renamed into place.
  */
 import { decimalBytes } from "../output/format.ts";
-import { UserError } from "../output/errors.ts";
+import { UserError } from "../errors.ts";
 import { parseTocList } from "./archive.ts";
 import { childEnv, type ConnectionSettings, describeTarget, openClient } from "./connection.ts";
 import { seconds, ToolProgress } from "./progress.ts";

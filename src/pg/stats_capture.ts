@@ -6,12 +6,12 @@
 import { checkCaptureDuration } from "../util/capture_window.ts";
 import type pg from "pg";
 import { CsvAppender } from "../output/csv.ts";
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import { formatDuration } from "../output/format.ts";
 import { LiveBlock } from "../output/live.ts";
 import { renderTable } from "../output/table.ts";
 import { abortableSleep } from "../util/sleep.ts";
-import { csvFileName, fileStamp } from "../output/capture_files.ts";
+import { csvFileName, fileStamp } from "../results/stamp.ts";
 import { describeTarget, openClient, resolveConnectionFromCli } from "./connection.ts";
 import type { ConnectionOptionValues } from "./connection_options.ts";
 import {

@@ -1,5 +1,5 @@
 /** Running the PostgreSQL client programs (pg_dump, pg_restore): version checks and streamed stderr. */
-import { UserError } from "../output/errors.ts";
+import { UserError } from "../errors.ts";
 import { majorOf } from "./archive.ts";
 
 export interface ToolInfo {

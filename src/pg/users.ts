@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { writeFileAtomic } from "../output/atomic.ts";
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import { validateConfig } from "../config/load.ts";
 import { type ConnectionSettings, describeTarget, openClient, quoteIdent } from "./connection.ts";
 import {

@@ -2,7 +2,7 @@
  * The report's time-series charts as plain data (what the page hands to uPlot): built from the run
  * summary's intervals and the capture CSVs, all on one time axis (epoch seconds). Pure.
  */
-import type { RunSummary } from "../metrics/summary_types.ts";
+import type { RunSummary } from "../results/summary_types.ts";
 import { type CaptureSeries, connectionColumns, connectionLabel } from "./capture.ts";
 
 export interface ChartSeries {

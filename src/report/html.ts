@@ -2,7 +2,7 @@
  * The report as one self-contained HTML document: styles, uPlot and the page script inlined, the
  * data embedded as JSON. No network: it opens from file:// offline. Pure (string in, string out).
  */
-import type { EndpointSummary, PerfAggregate, RunSummary } from "../metrics/summary_types.ts";
+import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { binaryBytes, decimalBytes, formatDuration } from "../output/format.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
 import type { ChartSet } from "./charts.ts";

@@ -2,7 +2,7 @@
  * Judge thresholds against a run summary (the measured phase: warm-up is already excluded from its
  * totals). Pure: every threshold gets a result, and every crossed one is listed.
  */
-import type { EndpointSummary, Percentiles, RunSummary } from "../metrics/summary_types.ts";
+import type { EndpointSummary, Percentiles, RunSummary } from "../results/summary_types.ts";
 import { type Comparator, formatLimit, type Threshold, type ThresholdMetric } from "./parse.ts";
 
 /** Exit code when any threshold is crossed (as k6 does). */

@@ -7,8 +7,8 @@
  *   const code = applyThresholds(summary, { flags: options.threshold, config: config.thresholds });
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { UserError } from "../output/errors.ts";
-import type { RunSummary } from "../metrics/summary_types.ts";
+import { UserError } from "../errors.ts";
+import type { RunSummary } from "../results/summary_types.ts";
 import { evaluateThresholds, thresholdReport, type ThresholdVerdict } from "./evaluate.ts";
 import { parseThreshold, parseThresholds, type Threshold, ThresholdSyntaxError } from "./parse.ts";
 

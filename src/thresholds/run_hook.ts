@@ -4,8 +4,8 @@
  */
 import { loadConfig } from "../config/load.ts";
 import { resolveEndpoints } from "../config/resolve.ts";
-import type { RunSummary } from "../metrics/summary_types.ts";
-import { UserError } from "../output/errors.ts";
+import type { RunSummary } from "../results/summary_types.ts";
+import { UserError } from "../errors.ts";
 import { THRESHOLD_EXIT } from "./evaluate.ts";
 import {
   checkThresholdEndpoints,

@@ -1,5 +1,5 @@
 /** The --duration/--interval rules shared by the capture commands (docker-stats, pg-stats). */
-import { EXIT, UserError } from "../output/errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 
 /** `duration` 0 means "until Ctrl-C"; otherwise it must cover at least one interval. */
 export function checkCaptureDuration(duration: number, interval: number): void {

@@ -2,7 +2,7 @@
  * The seeded PRNGs: the same seed gives the same sequence on every platform (no dependency).
  *
  * - `Prng` — sfc32 (Chris Doty-Humphrey's Small Fast Chaotic generator, 128-bit state, passes
- *   PractRand) seeded through splitmix32: the run's target sequence (src/load/targets.ts).
+ *   PractRand) seeded through splitmix32: the run's target sequence (src/engine/targets.ts).
  * - `seededRandom` — mulberry32 (32-bit state, fast): the bootstrap's resampling (src/compare) and
  *   the demo server's fault injection (src/demo/site.ts).
  *

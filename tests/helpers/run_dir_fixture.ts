@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { csvDocument } from "../../src/output/csv.ts";
-import type { RunSummary } from "../../src/metrics/summary_types.ts";
+import type { RunSummary } from "../../src/results/summary_types.ts";
 import { CSV_HEADER as DOCKER_HEADER } from "../../src/docker/stats_output.ts";
 import { PG_CSV_HEADER } from "../../src/pg/stats_math.ts";
 import { seededRandom } from "../../src/util/random.ts";

@@ -11,7 +11,7 @@ import type {
   Percentiles,
   PerfAggregate,
   RunSummary,
-} from "../../src/metrics/summary_types.ts";
+} from "../../src/results/summary_types.ts";
 import { normal } from "../../src/compare/random.ts";
 import { seededRandom } from "../../src/util/random.ts";
 

@@ -1,0 +1,212 @@
+/**
+ * `moodle-load bisect` for `git bisect run`: prepare (deploy this commit) → wait for the site →
+ * bench (restore, load, capture, report) into a run directory named after the commit → compare with
+ * the baseline and/or judge thresholds → exit 0 good / 1 bad / 125 skip / 255 abort.
+ */
+import { join } from "node:path";
+import { type BenchDeps, type BenchOptions, BenchStepError, runBench } from "./bench.ts";
+import { runDirName } from "../bench/manifest.ts";
+import { compareRuns } from "./compare.ts";
+import { loadConfig } from "../config/load.ts";
+import type { RunSummary } from "../results/summary_types.ts";
+import { EXIT, UserError } from "../errors.ts";
+import { locateSummary } from "../results/summary_file.ts";
+import { evaluateThresholds } from "../thresholds/evaluate.ts";
+import { resolveThresholds } from "../thresholds/option.ts";
+import { BISECT_EXIT, type BisectDecision, type BisectEvidence, decideBisect } from "../bisect/decide.ts";
+
+export interface BisectOptions extends Omit<BenchOptions, "runDir" | "tag"> {
+  baseline?: string;
+  prepare?: string;
+  /** Seconds the prepare command may take. */
+  prepareTimeout: number;
+  /** Seconds to wait for the site to answer after prepare (0: do not wait). */
+  waitForSite: number;
+  /** "10%": the largest significant rise of `metric` that still counts as good. */
+  maxRegression: string;
+  metric: string;
+  failOn?: string[];
+  minEffect?: string;
+}
+
+export interface BisectDeps extends BenchDeps {
+  /** Short id of the checked-out commit. */
+  commit?: () => Promise<string>;
+}
+
+/** The criteria a step is judged by against the baseline. */
+export function bisectCriteria(
+  options: Pick<BisectOptions, "failOn" | "maxRegression" | "metric">,
+): string[] {
+  if (options.failOn?.length) return options.failOn;
+  const limit = options.maxRegression.trim().replace(/^\+/, "");
+  if (!/^\d+(\.\d+)?%$/.test(limit)) {
+    throw new UserError(
+      `--max-regression "${options.maxRegression}" is not a percentage like 10%`,
+      EXIT.usage,
+    );
+  }
+  if (!/^p(50|95|99)$/.test(options.metric)) {
+    throw new UserError(`--metric "${options.metric}" must be p50, p95 or p99`, EXIT.usage);
+  }
+  return [`*:${options.metric}>+${limit}`];
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const output = await new Deno.Command("git", {
+      args: ["rev-parse", "--short", "HEAD"],
+      stdout: "piped",
+      stderr: "null",
+    })
+      .output();
+    const sha = new TextDecoder().decode(output.stdout).trim();
+    return output.success && sha ? sha : "nogit";
+  } catch {
+    return "nogit";
+  }
+}
+
+/** Run the prepare command with `sh -c`; its output goes to our stderr. Returns a failure text or undefined. */
+export async function runPrepare(command: string, timeoutSec: number): Promise<string | undefined> {
+  const child = new Deno.Command("sh", {
+    args: ["-c", command],
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  })
+    .spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, timeoutSec * 1000);
+  const status = await child.status;
+  clearTimeout(timer);
+  if (timedOut) return `timed out after ${timeoutSec} s`;
+  return status.success ? undefined : `exit ${status.code}`;
+}
+
+/** Poll the site until it answers HTTP below 500 or the time is up. */
+export async function waitForSite(url: string, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    try {
+      const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
+      await response.body?.cancel();
+      if (response.status < 500) return true;
+    } catch { /* not up yet */ }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+export async function runBisect(
+  options: BisectOptions,
+  deps: BisectDeps,
+): Promise<BisectDecision & { runDir?: string; commit: string }> {
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const abort = (reason: string) => ({
+    exitCode: BISECT_EXIT.abort,
+    verdict: "abort" as const,
+    reason,
+    commit: "",
+  });
+  // Setup: anything wrong here stops the bisect (255) instead of marking commits.
+  let criteria: string[] = [];
+  try {
+    if (!options.baseline && !options.threshold?.length) {
+      throw new UserError(
+        "give --baseline RUN_DIR (compare) and/or --threshold EXPR (absolute limits)",
+        EXIT.usage,
+      );
+    }
+    if (options.baseline) {
+      await locateSummary(options.baseline);
+      criteria = bisectCriteria(options);
+    }
+    resolveThresholds({ flags: options.threshold });
+  } catch (error) {
+    if (error instanceof UserError) return abort(error.message);
+    throw error;
+  }
+
+  const commit = await (deps.commit ?? gitCommit)();
+  const evidence: BisectEvidence = {};
+  let runDir: string | undefined;
+  if (options.prepare) {
+    log(`bisect: ${commit}: prepare: ${options.prepare}`);
+    evidence.prepareFailure = await runPrepare(options.prepare, options.prepareTimeout);
+  }
+  if (!evidence.prepareFailure && options.waitForSite > 0) {
+    const config = await loadConfig(options.config).catch(() => undefined);
+    if (config && !(await waitForSite(config.base_url, options.waitForSite))) {
+      return {
+        ...decideBisect({
+          failure: {
+            step: "wait for site",
+            message: `${config.base_url} did not answer within ${options.waitForSite} s`,
+          },
+        }),
+        commit,
+      };
+    }
+  }
+  if (!evidence.prepareFailure) {
+    let summary: RunSummary | undefined;
+    try {
+      const result = await runBench({
+        ...options,
+        tag: commit,
+        runDir: join(options.out, runDirName(new Date(), commit)),
+      }, deps);
+      runDir = result.runDir;
+      summary = result.outcome.summary;
+    } catch (error) {
+      if (error instanceof BenchStepError) {
+        runDir = error.runDir;
+        evidence.failure = { step: error.step, message: error.reason, exitCode: error.exitCode };
+        summary = await locateSummary(error.runDir).then((l) => l.summary).catch(() => undefined);
+      } else if (error instanceof UserError) {
+        evidence.failure = { step: "setup", message: error.message, exitCode: error.exitCode };
+      } else throw error;
+    }
+    evidence.summary = summary;
+    if (summary && runDir && !evidence.failure) {
+      if (options.baseline) {
+        const outcome = await compareRuns(options.baseline, runDir, {
+          failOn: criteria,
+          minEffect: options.minEffect,
+        });
+        evidence.hits = outcome.hits;
+      }
+      const thresholds = resolveThresholds({ flags: options.threshold });
+      if (thresholds.length) evidence.crossed = evaluateThresholds(thresholds, summary).crossed;
+    }
+  }
+  return { ...decideBisect(evidence), runDir, commit };
+}
+
+/** CLI wrapper: one line, and the exit code `git bisect run` reads. */
+export async function bisectCommand(options: BisectOptions, deps: BisectDeps): Promise<void> {
+  let decision: Awaited<ReturnType<typeof runBisect>>;
+  try {
+    decision = await runBisect(options, deps);
+  } catch (error) {
+    // An unexpected failure must not mark a commit bad or skip it silently: stop the bisect.
+    throw new UserError(
+      `bisect: internal error, stopping the bisect: ${(error as Error)?.message ?? error}`,
+      BISECT_EXIT.abort,
+    );
+  }
+  const line = `bisect: ${
+    decision.commit ? `${decision.commit} ` : ""
+  }${decision.verdict} (exit ${decision.exitCode}) — ${decision.reason}${
+    decision.runDir ? `; run dir ${decision.runDir}` : ""
+  }`;
+  if (decision.exitCode === BISECT_EXIT.good) console.log(line);
+  else throw new UserError(line, decision.exitCode);
+}

@@ -1,0 +1,103 @@
+/** `moodle-load compare BASE CAND`: read two runs, compare, print, and set the exit code. */
+import { resolve } from "node:path";
+import { EXIT, UserError } from "../errors.ts";
+import { locateSummary } from "../results/summary_file.ts";
+import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
+import { compareSummaries, type Comparison, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.ts";
+import { evaluateFailOn, type FailOnHit, FailOnSyntaxError, parseFailOn } from "../compare/fail_on.ts";
+import { renderComparison } from "../compare/render.ts";
+
+/** Exit code when a --fail-on criterion fires (the same as a crossed threshold). */
+export const FAIL_ON_EXIT = THRESHOLD_EXIT;
+
+export interface CompareCliOptions {
+  json?: boolean;
+  failOn?: string[];
+  minEffect?: string;
+  confidence?: string;
+}
+
+/** "5%" or "0.05" → 0.05. */
+export function parseFraction(text: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  const value = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN;
+  if (!Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new UserError(
+      `${what} "${text}" is not a percentage below 100 (e.g. 5%) — fix the flag`,
+      EXIT.usage,
+    );
+  }
+  return value;
+}
+
+export interface CompareOutcome {
+  comparison: Comparison;
+  hits: FailOnHit[];
+  exitCode: number;
+}
+
+/** The whole compare step as a function (bisect and bench reuse it). */
+export async function compareRuns(
+  base: string,
+  candidate: string,
+  options: CompareCliOptions = {},
+): Promise<CompareOutcome> {
+  let criteria;
+  try {
+    criteria = (options.failOn ?? []).map(parseFailOn);
+  } catch (error) {
+    if (error instanceof FailOnSyntaxError) throw new UserError(error.message, EXIT.usage);
+    throw error;
+  }
+  const [b, c] = await Promise.all([locateSummary(base), locateSummary(candidate)]);
+  const comparison = compareSummaries(b.summary, c.summary, { base: b.path, candidate: c.path }, {
+    minEffect: options.minEffect
+      ? parseFraction(options.minEffect, "--min-effect")
+      : DEFAULT_COMPARE_OPTIONS.minEffect,
+    confidence: options.confidence
+      ? parseFraction(options.confidence, "--confidence")
+      : DEFAULT_COMPARE_OPTIONS.confidence,
+  });
+  if (resolve(b.path) === resolve(c.path)) {
+    comparison.notes.push(
+      `base and candidate are the same file (${b.path}): pass two different runs (in a directory ` +
+        `with several summaries the newest is used; name the load_summary_*.json to pick another)`,
+    );
+  }
+  for (const located of [b, c]) {
+    const note = `${located.dir} holds ${
+      located.others.length + 1
+    } summaries: used the newest, ${located.path}`;
+    if (located.others.length && !comparison.notes.includes(note)) comparison.notes.push(note);
+  }
+  const hits = evaluateFailOn(criteria, comparison);
+  return { comparison, hits, exitCode: hits.length ? FAIL_ON_EXIT : 0 };
+}
+
+export async function compareCommand(
+  base: string,
+  candidate: string,
+  options: CompareCliOptions,
+): Promise<void> {
+  const outcome = await compareRuns(base, candidate, options);
+  if (options.json) {
+    console.log(
+      JSON.stringify({ ...outcome.comparison, fail_on: outcome.hits, exit_code: outcome.exitCode }, null, 2),
+    );
+  } else {
+    console.log(renderComparison(outcome.comparison));
+    if (options.failOn?.length) {
+      console.log(
+        outcome.hits.length
+          ? `--fail-on crossed (exit ${FAIL_ON_EXIT}):\n${
+            outcome.hits.map((h) => `  ✗ ${h.criterion}: ${h.detail}`).join("\n")
+          }`
+          : `--fail-on: none of ${options.failOn.map((f) => `"${f}"`).join(", ")} crossed`,
+      );
+    }
+  }
+  if (outcome.hits.length) {
+    const what = [...new Set(outcome.hits.map((h) => h.metric ? `${h.endpoint} ${h.metric}` : h.detail))];
+    throw new UserError(`--fail-on crossed: ${what.join(", ")}`, FAIL_ON_EXIT);
+  }
+}

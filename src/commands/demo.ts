@@ -1,0 +1,60 @@
+/**
+ * `moodle-load demo`: start the built-in Moodle-like site on 127.0.0.1 (free port), write a matching
+ * config into a temporary directory, and run a short paced load against it with the same tables and
+ * files as `run`. The config is printed so the same run can be repeated with `moodle-load run`.
+ */
+import { defaultDemoUsers, startDemoServer } from "../demo/mod.ts";
+import { demoRunConfig } from "../demo/config.ts";
+import { moodleBackend } from "../moodle/backend.ts";
+import { runLoad } from "./run.ts";
+
+export interface DemoRunOptions {
+  duration: number;
+  rpm: number;
+  statsDir: string;
+  progress: number;
+  quiet: boolean;
+  json: boolean;
+}
+
+export const DEMO_USERS = 10;
+
+export async function runDemo(options: DemoRunOptions, version: string): Promise<void> {
+  const users = defaultDemoUsers(DEMO_USERS);
+  const demo = await startDemoServer({
+    users,
+    sitePath: "/moodle",
+    pageBytes: 120_000,
+    latencyMs: 15,
+    latencyByPath: { "/course/view.php": 40, "/mod/forum/discuss.php": 60 },
+    slowRate: 0.01,
+    slowMs: 400,
+    errorRate: 0.002,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_demo_" });
+  try {
+    const config = `${dir}/config.json`;
+    await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2) + "\n");
+    await runLoad({
+      config,
+      rpm: options.rpm,
+      duration: options.duration,
+      concurrency: DEMO_USERS,
+      statsDir: options.statsDir,
+      insecure: false,
+      loginTimeout: 20,
+      requestTimeout: 30,
+      progress: options.progress,
+      warmup: 0,
+      loginConcurrency: 4,
+      maxRetries: 3,
+      quiet: options.quiet,
+      json: options.json,
+      banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +
+        `15–60 ms each, 1 % slow, 0.2 % HTTP 503); its config, removed at the end: ${config}`,
+    }, { backend: moodleBackend, version });
+  } finally {
+    await demo.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}

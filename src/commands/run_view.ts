@@ -1,0 +1,144 @@
+/** What `run` shows on the terminal: the progress block and the final tables (human units only here). */
+import { decimalBytes, formatDuration, formatMs, progressBar } from "../output/format.ts";
+import { renderTable } from "../output/table.ts";
+import type { IntervalSummary } from "../results/summary_types.ts";
+import type { FullRunSummary } from "../results/summary.ts";
+import type { IntervalReport } from "../engine/engine.ts";
+
+const PROGRESS_HEAD = [
+  "Elapsed",
+  "Target RPM",
+  "Observed RPM",
+  "Total",
+  "Success",
+  "Failures",
+  "p50 ms",
+  "p95 ms",
+  "p99 ms",
+  "In-flight",
+  "Late",
+  "Not sent",
+];
+
+const rpm = (value: number) => value.toFixed(0);
+
+/**
+ * One progress block: a bar (elapsed of warm-up + measured), then the seed's columns. Rates and
+ * percentiles are of the interval; Total/Success/Failures/Late are cumulative over the measured
+ * phase; Not sent is the backlog (due, not yet sent) at the end of the interval.
+ */
+export function progressBlock(
+  report: IntervalReport,
+  row: IntervalSummary,
+  totals: { durationSec: number; warmupSec: number },
+  tty: boolean,
+): string {
+  const elapsed = row.t_sec + totals.warmupSec;
+  const phase = row.warmup ? "warm-up (not counted)" : "measuring";
+  const head = `${tty ? progressBar(report.fraction) + "  " : ""}${formatDuration(elapsed)} / ${
+    formatDuration(totals.durationSec + totals.warmupSec)
+  }  ${phase}`;
+  const c = report.cumulative;
+  const table = renderTable(PROGRESS_HEAD, [[
+    formatDuration(elapsed),
+    rpm(row.target_rpm),
+    rpm(row.observed_rpm),
+    row.warmup ? row.total : c.total,
+    row.warmup ? row.success : c.success,
+    row.warmup ? row.failures : c.failures,
+    formatMs(row.latency_ms_p50),
+    formatMs(row.latency_ms_p95),
+    formatMs(row.latency_ms_p99),
+    row.in_flight,
+    row.warmup ? row.late : c.late,
+    row.not_sent,
+  ]]);
+  return `${head}\n${table}`;
+}
+
+export function finalTable(s: FullRunSummary): string {
+  const rows: (string | number)[][] = [
+    ["Elapsed (measured)", `${formatDuration(s.elapsed_sec)}${s.interrupted ? " (interrupted)" : ""}`],
+    ["Target RPM (mean)", rpm(s.target_rpm)],
+    ["Observed RPM", rpm(s.req_per_min_observed)],
+    ["Total", s.total],
+    ["Success", s.success],
+    ["Failures", `${s.failures} (${(s.error_rate * 100).toFixed(2)}%)`],
+    [
+      "Latency p50 / p95 / p99 ms",
+      `${formatMs(s.latency_ms_p50)} / ${formatMs(s.latency_ms_p95)} / ${formatMs(s.latency_ms_p99)}`,
+    ],
+    ["Latency max / mean ms", `${formatMs(s.latency_ms_max)} / ${formatMs(s.latency_ms_mean)}`],
+    [
+      "Service p50 / p95 / p99 ms",
+      `${formatMs(s.service_ms_p50)} / ${formatMs(s.service_ms_p95)} / ${formatMs(s.service_ms_p99)}`,
+    ],
+    ["Late (> " + s.late_bound_ms + " ms after intended)", s.late],
+    ["Not sent", s.not_sent],
+    [
+      "Scheduler lateness p50 / p99 / max ms",
+      `${formatMs(s.scheduler_lateness_ms.p50)} / ${formatMs(s.scheduler_lateness_ms.p99)} / ${
+        formatMs(s.scheduler_lateness_ms.max)
+      }`,
+    ],
+    ["Bytes received", decimalBytes(s.bytes)],
+    ["Users logged in", `${s.login.logged_in} / ${s.login.attempted}`],
+    ["Re-logins (session lost)", s.login.relogins],
+    ["Seed", s.seed],
+  ];
+  if (s.warmup_sec > 0) {
+    rows.splice(1, 0, ["Warm-up (excluded)", `${formatDuration(s.warmup_sec)}, ${s.warmup.total} requests`]);
+  }
+  if (s.abandoned > 0) rows.push(["Abandoned after grace", s.abandoned]);
+  const errors = Object.entries(s.errors).map(([name, n]) => `${name} ${n}`).join(", ");
+  if (errors) rows.push(["Errors", errors]);
+  const statuses = Object.entries(s.status_codes).map(([code, n]) => `${code}: ${n}`).join(", ");
+  if (statuses) rows.push(["Status codes", statuses]);
+  if (s.moodle_perf) {
+    rows.push([
+      "Moodle time used mean / p95 ms",
+      `${formatMs(s.moodle_perf.time_used_ms_mean ?? NaN)} / ${
+        formatMs(s.moodle_perf.time_used_ms_p95 ?? NaN)
+      }`,
+    ]);
+  }
+  return renderTable(["Result", "Value"], rows, { align: ["left", "right"] });
+}
+
+export function endpointTable(s: FullRunSummary): string {
+  const perf = s.endpoints.some((e) => e.moodle_perf);
+  const head = ["Endpoint", "RPM", "Total", "Failures", "p50 ms", "p95 ms", "p99 ms", "Service p95", "Bytes"];
+  if (perf) head.push("Moodle ms", "DB reads");
+  const rows = s.endpoints.map((e) => {
+    const row: (string | number)[] = [
+      e.name,
+      rpm(e.req_per_min_observed),
+      e.total,
+      e.failures,
+      formatMs(e.latency_ms_p50),
+      formatMs(e.latency_ms_p95),
+      formatMs(e.latency_ms_p99),
+      formatMs(e.service_ms_p95),
+      decimalBytes(e.bytes),
+    ];
+    if (perf) {
+      row.push(
+        formatMs(e.moodle_perf?.time_used_ms_mean ?? NaN),
+        e.moodle_perf?.db_reads_mean?.toFixed(1) ?? "-",
+      );
+    }
+    return row;
+  });
+  return renderTable(head, rows);
+}
+
+/** The JSON printed on stdout: the summary without the bulky histograms and interval rows. */
+export function stdoutSummary(s: FullRunSummary, summaryFile: string): Record<string, unknown> {
+  const { histograms: _h, intervals: _i, endpoints, ...rest } = s;
+  return {
+    ...rest,
+    endpoints: endpoints.map(({ histogram: _a, service_histogram: _b, ...e }) => e),
+    intervals: s.intervals.length,
+    summary_file: summaryFile,
+  };
+}

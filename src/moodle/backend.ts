@@ -1,0 +1,62 @@
+/**
+ * Where `run` gets its virtual users from and how it logs them in: the seam between the engine and
+ * the Moodle protocol side (MoodleUser, transports, login phase).
+ */
+import type { Config } from "../config/schema.ts";
+import { loginAll } from "./login_phase.ts";
+import { createMoodleUser } from "./user.ts";
+import { createTransport } from "./transport/create.ts";
+import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
+
+export interface UserOptions {
+  insecure: boolean;
+  caCertPem?: string;
+  loginTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxRetries: number;
+}
+
+export interface UserPool {
+  users: VirtualUser[];
+  close(): void;
+}
+
+export interface LoginPhaseOptions {
+  concurrency: number;
+  signal?: AbortSignal;
+}
+
+export interface UserBackend {
+  createUsers(config: Config, options: UserOptions): Promise<UserPool>;
+  /** Log every user in (bounded concurrency); one outcome per user, in the users' order. */
+  loginAll(users: VirtualUser[], options: LoginPhaseOptions): Promise<LoginOutcome[]>;
+}
+
+/** Run `login()` on every user, at most `concurrency` at a time; stops starting new ones on abort. */
+export function loginWithConcurrency(
+  users: VirtualUser[],
+  options: LoginPhaseOptions,
+): Promise<LoginOutcome[]> {
+  return loginAll(users, { concurrency: options.concurrency, signal: options.signal });
+}
+
+/** Real Moodle users: one cookie jar each, over the transport the TLS flags choose. */
+export const moodleBackend: UserBackend = {
+  async createUsers(config, options) {
+    const transport = await createTransport({ insecure: options.insecure, caCertPem: options.caCertPem });
+    const users = config.users.map((user) =>
+      createMoodleUser({
+        baseUrl: config.base_url,
+        loginPath: config.login_path,
+        username: user.username,
+        password: user.password,
+        transport,
+        loginTimeoutMs: options.loginTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        maxRetries: options.maxRetries,
+      })
+    );
+    return { users, close: () => transport.close() };
+  },
+  loginAll: loginWithConcurrency,
+};

@@ -1,0 +1,187 @@
+/**
+ * One virtual user's HTTP session: a cookie jar (`tough-cookie`) and requests whose redirects are
+ * followed by hand, so that every hop's `Set-Cookie` reaches the jar (Moodle changes the session id
+ * in the middle of the login chain). Counts body bytes over all hops and classifies failures.
+ */
+import { CookieJar } from "tough-cookie";
+import { timeoutSignal } from "./deadline.ts";
+import { classifyError } from "../engine/classify.ts";
+import type { HttpResponse, Transport } from "./transport/types.ts";
+import type { ErrorClass } from "../engine/types.ts";
+
+export const DEFAULT_MAX_REDIRECTS = 10;
+export const USER_AGENT = "moodle-load";
+
+export interface Hop {
+  method: string;
+  url: string;
+  status: number;
+  /** Resolved `Location` of a redirect. */
+  location?: string;
+}
+
+export interface SessionRequestOptions {
+  /** `application/x-www-form-urlencoded` body; the first request becomes a POST. */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Time limit for the whole chain of hops, in ms (none when undefined or 0). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  maxRedirects?: number;
+  /**
+   * Stop before following a redirect to this URL (it is reported as `finalUrl`, with the
+   * redirect's status). Used to notice the login page without fetching it.
+   */
+  stopBefore?: (next: URL) => boolean;
+}
+
+export interface SessionResponse {
+  /** Status of the last response received (0 when none). */
+  status: number;
+  /** Where the chain ended: the last URL fetched, or the redirect target `stopBefore` refused. */
+  finalUrl: string;
+  /** Headers of the last response. */
+  headers?: Headers;
+  /** Body of the last response. */
+  body: Uint8Array;
+  /** Body bytes of every hop. */
+  bytes: number;
+  hops: Hop[];
+  /** Set when no final response was obtained (network, TLS, timeout, too many redirects). */
+  errorClass?: ErrorClass;
+  errorMessage?: string;
+  /** True when `stopBefore` ended the chain. */
+  stopped: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Cookie headers cached per URL path, valid until the jar changes or a cookie expires. */
+const COOKIE_CACHE_LIMIT = 64;
+
+export class HttpSession {
+  #jar = new CookieJar();
+  readonly #cookieCache = new Map<string, { header: string; until: number }>();
+
+  constructor(readonly transport: Transport, readonly userAgent = USER_AGENT) {}
+
+  get jar(): CookieJar {
+    return this.#jar;
+  }
+
+  /** Forget every cookie (a new browser profile). */
+  reset(): void {
+    this.#jar = new CookieJar();
+    this.#cookieCache.clear();
+  }
+
+  /** The `Cookie` header for `url` (tough-cookie's matching, cached per path). */
+  cookieHeader(url: string): string {
+    let end = url.indexOf("?");
+    if (end < 0) end = url.indexOf("#");
+    const key = end < 0 ? url : url.slice(0, end);
+    const now = Date.now();
+    const hit = this.#cookieCache.get(key);
+    if (hit && now < hit.until) return hit.header;
+    const cookies = this.#jar.getCookiesSync(url);
+    let until = Infinity;
+    for (const cookie of cookies) {
+      const expiry = cookie.expiryTime();
+      if (expiry !== undefined && expiry < until) until = expiry;
+    }
+    const header = cookies.map((cookie) => cookie.cookieString()).join("; ");
+    if (this.#cookieCache.size >= COOKIE_CACHE_LIMIT) this.#cookieCache.clear();
+    this.#cookieCache.set(key, { header, until });
+    return header;
+  }
+
+  /** Store a `Set-Cookie` received from `url`. */
+  storeCookie(setCookie: string, url: string): void {
+    this.#jar.setCookieSync(setCookie, url, { ignoreError: true });
+    this.#cookieCache.clear();
+  }
+
+  /** Value of the first cookie whose name matches, as it would be sent to `url`. */
+  cookieValue(url: string, name: RegExp): string | undefined {
+    return this.#jar.getCookiesSync(url).find((cookie) => name.test(cookie.key))?.value;
+  }
+
+  /** GET (or POST with `form`) `url`, following redirects by hand. Never throws. */
+  async request(url: string, options: SessionRequestOptions = {}): Promise<SessionResponse> {
+    const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const timeout = options.timeoutMs ? timeoutSignal(options.timeoutMs) : undefined;
+    const signal = timeout && options.signal
+      ? AbortSignal.any([timeout, options.signal])
+      : timeout ?? options.signal;
+    const hops: Hop[] = [];
+    let method: "GET" | "POST" = options.form ? "POST" : "GET";
+    let body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+    let current = url;
+    let bytes = 0;
+    let last: HttpResponse | undefined;
+    try {
+      for (let hop = 0;; hop++) {
+        const headers: Record<string, string> = { "user-agent": this.userAgent, ...options.headers };
+        const cookie = this.cookieHeader(current);
+        if (cookie) headers.cookie = cookie;
+        if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
+        last = await this.transport.request({ method, url: current, headers, body, signal });
+        bytes += last.body.byteLength;
+        for (const setCookie of last.setCookies) this.storeCookie(setCookie, current);
+        const record: Hop = { method, url: current, status: last.status };
+        hops.push(record);
+        const location = REDIRECTS.has(last.status) ? last.headers.get("location") : null;
+        if (location === null) return this.#result(current, last, bytes, hops, false);
+        const next = new URL(location, current);
+        record.location = next.href;
+        if (options.stopBefore?.(next)) return this.#result(next.href, last, bytes, hops, true);
+        if (hop >= maxRedirects) {
+          return {
+            ...this.#result(current, last, bytes, hops, false),
+            errorClass: "unexpected_status",
+            errorMessage: `more than ${maxRedirects} redirects (last to ${next.href})`,
+          };
+        }
+        if (last.status !== 307 && last.status !== 308) {
+          method = "GET";
+          body = undefined;
+        }
+        current = next.href;
+      }
+    } catch (error) {
+      const classified = timeout?.aborted
+        ? { errorClass: "timeout" as const, message: `no complete response within ${options.timeoutMs} ms` }
+        : classifyError(error);
+      return {
+        status: 0,
+        finalUrl: current,
+        headers: last?.headers,
+        body: EMPTY,
+        bytes,
+        hops,
+        errorClass: classified.errorClass,
+        errorMessage: `${classified.message} (${method} ${current})`,
+        stopped: false,
+      };
+    }
+  }
+
+  #result(
+    finalUrl: string,
+    response: HttpResponse,
+    bytes: number,
+    hops: Hop[],
+    stopped: boolean,
+  ): SessionResponse {
+    return {
+      status: response.status,
+      finalUrl,
+      headers: response.headers,
+      body: response.body,
+      bytes,
+      hops,
+      stopped,
+    };
+  }
+}

@@ -1,0 +1,43 @@
+/** `fetch` transports: plain, or through a client that trusts a private CA. Redirects by hand. */
+import type { HttpRequest, HttpResponse, Transport } from "./types.ts";
+
+/** Plain `fetch`, redirects by hand. */
+export function createFetchTransport(): Transport {
+  return {
+    kind: "fetch",
+    request: (request) => fetchRequest(request, undefined),
+    close() {},
+  };
+}
+
+/** `fetch` with an extra trusted CA (normal verification otherwise). */
+export function createCaCertTransport(caCertPem: string): Transport {
+  const client = Deno.createHttpClient({ caCerts: [caCertPem] });
+  return {
+    kind: "ca-cert",
+    request: (request) => fetchRequest(request, client),
+    close: () => client.close(),
+  };
+}
+
+export async function fetchRequest(
+  request: HttpRequest,
+  client: Deno.HttpClient | undefined,
+): Promise<HttpResponse> {
+  const init: RequestInit & { client?: Deno.HttpClient } = {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    redirect: "manual",
+    signal: request.signal,
+  };
+  if (client) init.client = client;
+  const response = await fetch(request.url, init);
+  const body = await response.bytes();
+  return {
+    status: response.status,
+    headers: response.headers,
+    setCookies: response.headers.getSetCookie(),
+    body,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The HTTP interface a virtual user's session talks through: one request in, the status, headers
+ * (with every `Set-Cookie`) and the whole body out. Redirects are never followed here.
+ *
+ * - default: `fetch` with `redirect: "manual"` — the lean path the load engine runs on;
+ * - `caCertPem`: `fetch` through `Deno.createHttpClient({ caCerts })`, normal verification;
+ * - `insecure`: HTTPS through `node:https` with `rejectUnauthorized: false` (Deno's fetch has no
+ *   per-request switch, and this needs no runtime flag); only built when `--insecure` is given.
+ */
+
+export interface HttpRequest {
+  method: "GET" | "POST" | "HEAD";
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Aborts the request (use `AbortSignal.timeout(ms)` for timeouts). */
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** Every `Set-Cookie` header value, in order. */
+  setCookies: string[];
+  /** The whole body (read fully, as a browser would). */
+  body: Uint8Array;
+}
+
+export type TransportKind = "fetch" | "ca-cert" | "insecure";
+
+export interface Transport {
+  readonly kind: TransportKind;
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** Release pooled connections. */
+  close(): void;
+}
+
+export interface TransportOptions {
+  /** Skip TLS certificate verification (`--insecure`). */
+  insecure?: boolean;
+  /** PEM of a private CA to trust in addition to the system roots (`--ca-cert FILE`). */
+  caCertPem?: string;
+}

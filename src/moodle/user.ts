@@ -1,0 +1,302 @@
+/**
+ * A Moodle user for the load engine (`VirtualUser`): logs in through the form exactly as a browser
+ * does (GET login page → logintoken → POST → 303 chain through `testsession`, cookies kept at every
+ * hop), retries transient failures with backoff, and measures pages, spotting session loss.
+ * See ../shared/moodle-protocol.md.
+ */
+import * as cheerio from "cheerio";
+import { classifyStatus } from "../engine/classify.ts";
+import {
+  backoffDelayMs,
+  classifyLanding,
+  failureFromError,
+  failureFromStatus,
+  type LoginAttemptResult,
+} from "./login_outcome.ts";
+import { PerfFooterScanner } from "./perf_footer.ts";
+import { HttpSession, type SessionResponse } from "./session.ts";
+import type { Transport } from "./transport/types.ts";
+import type { LoginOutcome, PageResult, VirtualUser } from "../engine/types.ts";
+
+export const DEFAULT_LOGIN_PATH = "/login/index.php";
+export const DEFAULT_LOGIN_TIMEOUT_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 3;
+export const DEFAULT_RETRY_BASE_MS = 500;
+export const DEFAULT_RETRY_MAX_MS = 10_000;
+
+export interface MoodleUserOptions {
+  /** The site root, may include a sub-path ("https://host/moodle"); a trailing slash is ignored. */
+  baseUrl: string;
+  /** Path of the login page below the site (default "/login/index.php"). */
+  loginPath?: string;
+  username: string;
+  password: string;
+  transport: Transport;
+  /** Time limit of one login attempt (GET + POST + redirects), ms (default 20 000). */
+  loginTimeoutMs?: number;
+  /** Time limit of one page request (all hops), ms (default 60 000); 0 = none. */
+  requestTimeoutMs?: number;
+  /** Extra attempts after a transient login failure (default 3). */
+  maxRetries?: number;
+  /** First retry delay before jitter, ms (default 500); doubles per retry. */
+  retryBaseMs?: number;
+  /** Longest retry delay, ms (default 10 000). */
+  retryMaxMs?: number;
+  /**
+   * A page to ask for before logging in (e.g. "/course/view.php?id=2"): Moodle remembers it and
+   * lands there after login, which reveals "not enrolled". Default: straight to the login page.
+   */
+  landingPath?: string;
+  /** Parse Moodle's performance footer on HTML pages (default true). */
+  parsePerf?: boolean;
+  /** Shared footer scanner of the site (default: one shared by every user of this module). */
+  perfScanner?: PerfFooterScanner;
+  /** Jitter source (default Math.random). */
+  random?: () => number;
+  /** How to wait between retries (tests pass a recorder). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface MoodleUser extends VirtualUser {
+  /** The current `sesskey` (from the last page's JS config), when known. */
+  readonly sesskey: string | undefined;
+  readonly loginUrl: string;
+  readonly session: HttpSession;
+  /** A login, page or logout request is in flight (calling another one meanwhile throws). */
+  readonly busy: boolean;
+  /**
+   * Log out with the sesskey (`/login/logout.php?sesskey=…`). True when Moodle ended the session
+   * (the chain led back to the login page); false when it only asked for confirmation or failed.
+   */
+  logout(): Promise<boolean>;
+}
+
+const SESSKEY = /"sesskey":"([A-Za-z0-9]+)"/;
+const sharedScanner = new PerfFooterScanner();
+const decoder = new TextDecoder();
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Site URL without trailing slash + a path starting with "/". */
+export function siteUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);
+}
+
+export function createMoodleUser(options: MoodleUserOptions): MoodleUser {
+  return new MoodleUserImpl(options);
+}
+
+class MoodleUserImpl implements MoodleUser {
+  readonly username: string;
+  readonly loginUrl: string;
+  readonly session: HttpSession;
+  #loggedIn = false;
+  #busy = false;
+  #sesskey: string | undefined;
+  readonly #loginPathname: string;
+  readonly #o: MoodleUserOptions;
+
+  constructor(options: MoodleUserOptions) {
+    this.#o = options;
+    this.username = options.username;
+    this.loginUrl = siteUrl(options.baseUrl, options.loginPath ?? DEFAULT_LOGIN_PATH);
+    this.#loginPathname = new URL(this.loginUrl).pathname;
+    this.session = new HttpSession(options.transport);
+  }
+
+  get loggedIn(): boolean {
+    return this.#loggedIn;
+  }
+
+  get sesskey(): string | undefined {
+    return this.#sesskey;
+  }
+
+  /** The login page itself, wherever the redirect points (host names may differ). */
+  #isLoginPage = (url: URL): boolean => url.pathname === this.#loginPathname;
+
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  /** One request at a time per user, as Moodle's session lock would impose anyway. */
+  async #exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (this.#busy) {
+      throw new Error(
+        `${this.username}: ${what} while a request is in flight (one request per virtual user)`,
+      );
+    }
+    this.#busy = true;
+    try {
+      return await work();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  login(): Promise<LoginOutcome> {
+    return this.#exclusive("login()", () => this.#login());
+  }
+
+  async #login(): Promise<LoginOutcome> {
+    const started = performance.now();
+    const maxRetries = this.#o.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const sleep = this.#o.sleep ?? defaultSleep;
+    const random = this.#o.random ?? Math.random;
+    this.#loggedIn = false;
+    let result: LoginAttemptResult = { ok: false, reason: "unexpected_page", transient: false };
+    let attempts = 0;
+    for (;;) {
+      attempts++;
+      result = await this.#attempt();
+      if (result.ok || !result.transient || attempts > maxRetries) break;
+      await sleep(
+        backoffDelayMs(
+          attempts,
+          this.#o.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+          this.#o.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
+          random,
+        ),
+      );
+    }
+    this.#loggedIn = result.ok;
+    const outcome: LoginOutcome = {
+      ok: result.ok,
+      username: this.username,
+      attempts,
+      durationMs: performance.now() - started,
+    };
+    if (!result.ok) {
+      outcome.reason = result.reason;
+      if (result.detail) outcome.detail = result.detail;
+    }
+    return outcome;
+  }
+
+  /** One attempt with a fresh cookie jar: GET the form, POST it, follow the chain. */
+  async #attempt(): Promise<LoginAttemptResult> {
+    this.session.reset();
+    this.#sesskey = undefined;
+    const signal = AbortSignal.timeout(this.#o.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
+    const firstUrl = this.#o.landingPath ? siteUrl(this.#o.baseUrl, this.#o.landingPath) : this.loginUrl;
+    const page = await this.session.request(firstUrl, { signal });
+    if (page.errorClass) return this.#transportFailure(page, signal);
+    if (page.status !== 200) return failureFromStatus(page.status, page.finalUrl);
+    if (!this.#isLoginPage(new URL(page.finalUrl))) {
+      return {
+        ok: false,
+        reason: "unexpected_page",
+        detail: `expected the login page, got ${page.finalUrl}`,
+        transient: false,
+      };
+    }
+    const $ = cheerio.load(decoder.decode(page.body));
+    const form = $("form#login");
+    if (form.length === 0) {
+      return {
+        ok: false,
+        reason: "unexpected_page",
+        detail: `no login form (form#login) at ${page.finalUrl}`,
+        transient: false,
+      };
+    }
+    const action = new URL(form.attr("action") || page.finalUrl, page.finalUrl).href;
+    const token = String(form.find('input[name="logintoken"]').val() ?? "");
+    const anchor = String(form.find('input[name="anchor"]').val() ?? "");
+    const posted = await this.session.request(action, {
+      signal,
+      form: { anchor, logintoken: token, username: this.username, password: this.#o.password },
+    });
+    if (posted.errorClass) return this.#transportFailure(posted, signal);
+    const onLoginPage = this.#isLoginPage(new URL(posted.finalUrl));
+    const html = decoder.decode(posted.body);
+    let loginError: string | undefined;
+    if (onLoginPage && html.includes("loginerrormessage")) {
+      loginError = cheerio.load(html)("#loginerrormessage").first().text().trim() || "login error";
+    }
+    const result = classifyLanding({
+      urls: posted.hops.map((hop) => hop.url),
+      finalUrl: posted.finalUrl,
+      status: posted.status,
+      onLoginPage,
+      loginError,
+    });
+    if (result.ok) this.#sesskey = SESSKEY.exec(html)?.[1];
+    return result;
+  }
+
+  #transportFailure(response: SessionResponse, signal: AbortSignal): LoginAttemptResult {
+    if (signal.aborted) {
+      return failureFromError(
+        "timeout",
+        `login took longer than ${this.#o.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS} ms`,
+      );
+    }
+    return failureFromError(response.errorClass ?? "other", response.errorMessage ?? "request failed");
+  }
+
+  get(url: string, options: { timeoutMs?: number; expect?: readonly number[] } = {}): Promise<PageResult> {
+    return this.#exclusive("get()", () => this.#get(url, options));
+  }
+
+  async #get(url: string, options: { timeoutMs?: number; expect?: readonly number[] }): Promise<PageResult> {
+    const response = await this.session.request(url, {
+      timeoutMs: options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      stopBefore: this.#isLoginPage,
+    });
+    const result: PageResult = {
+      status: response.status,
+      finalUrl: response.finalUrl,
+      bytes: response.bytes,
+      sessionLost: false,
+    };
+    if (response.errorClass) {
+      result.errorClass = response.errorClass;
+      if (response.errorMessage) result.errorMessage = response.errorMessage;
+      return result;
+    }
+    if (response.stopped || this.#isLoginPage(new URL(response.finalUrl))) {
+      this.#loggedIn = false;
+      result.sessionLost = true;
+      result.errorClass = "session_lost";
+      result.errorMessage = `sent to the login page (${response.finalUrl})`;
+      return result;
+    }
+    const ok = options.expect
+      ? options.expect.includes(response.status)
+      : response.status >= 200 && response.status < 300;
+    if (!ok) {
+      result.errorClass = classifyStatus(response.status);
+      result.errorMessage = `HTTP ${response.status} at ${response.finalUrl}`;
+    }
+    if (this.#o.parsePerf !== false) {
+      const perf = (this.#o.perfScanner ?? sharedScanner).scan(
+        response.body,
+        response.headers?.get("content-type"),
+      );
+      if (perf) result.perf = perf;
+    }
+    return result;
+  }
+
+  logout(): Promise<boolean> {
+    return this.#exclusive("logout()", () => this.#logout());
+  }
+
+  async #logout(): Promise<boolean> {
+    const url = siteUrl(
+      this.#o.baseUrl,
+      `/login/logout.php?sesskey=${encodeURIComponent(this.#sesskey ?? "")}`,
+    );
+    const response = await this.session.request(url, {
+      timeoutMs: this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      stopBefore: this.#isLoginPage,
+    });
+    const ended = !response.errorClass && (response.stopped || this.#isLoginPage(new URL(response.finalUrl)));
+    if (ended) {
+      this.#loggedIn = false;
+      this.#sesskey = undefined;
+    }
+    return ended;
+  }
+}

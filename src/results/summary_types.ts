@@ -1,0 +1,73 @@
+/**
+ * The JSON summary of a run (`load_summary_<ts>.json`), the format every later command reads
+ * (report, compare, bisect, thresholds). Keys are snake_case; the seed tool's keys are kept.
+ * Histograms are hdr-histogram-js `encodeIntoCompressedBase64` strings of values in MICROSECONDS.
+ */
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+import type { Counts, Percentiles, PerfAggregate } from "../engine/figures.ts";
+export type { Counts, Percentiles, PerfAggregate };
+
+export interface EndpointSummary extends Counts, Percentiles {
+  name: string;
+  path: string;
+  req_per_min_observed: number;
+  /** Latency from intended start. */
+  histogram: string;
+  /** Service time from actual send. */
+  service_histogram: string;
+  moodle_perf?: PerfAggregate;
+}
+
+export interface IntervalSummary extends Counts, Percentiles {
+  /** Seconds since the measured phase began, at the end of this interval. */
+  t_sec: number;
+  /** Epoch ms at the end of the interval. */
+  epoch_ms: number;
+  interval_sec: number;
+  /** True for intervals inside the warm-up (excluded from the totals). */
+  warmup: boolean;
+  target_rpm: number;
+  observed_rpm: number;
+  in_flight: number;
+  late: number;
+  not_sent: number;
+}
+
+export interface LoginSummary {
+  attempted: number;
+  logged_in: number;
+  /** Re-logins after session loss during the run. */
+  relogins: number;
+  by_reason: Record<string, number>;
+  failed: { username: string; reason: string; detail?: string }[];
+}
+
+export interface RunSummary extends Counts, Percentiles {
+  tool: "moodle-load";
+  version: string;
+  schema_version: number;
+  started_at: string;
+  ended_at: string;
+  base_url: string;
+  seed: number;
+  /** Measured phase only (warm-up excluded). */
+  elapsed_sec: number;
+  duration_sec: number;
+  warmup_sec: number;
+  concurrency: number;
+  /** Mean target rate over the measured phase. */
+  target_rpm: number;
+  req_per_min_observed: number;
+  error_rate: number;
+  late: number;
+  not_sent: number;
+  scheduler_lateness_ms: { p50: number; p99: number; max: number };
+  interrupted: boolean;
+  login: LoginSummary;
+  endpoints: EndpointSummary[];
+  intervals: IntervalSummary[];
+  histograms: { latency: string; service: string };
+  moodle_perf?: PerfAggregate;
+}

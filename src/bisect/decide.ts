@@ -4,11 +4,17 @@
  * abort the bisect when the setup itself is wrong (bad flags, missing baseline) — marking commits
  * bad or skipped for that would send the bisect the wrong way. Pure.
  */
+import { EXIT } from "../errors.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import type { FailOnHit } from "../compare/fail_on.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
 
-export const BISECT_EXIT = { good: 0, bad: 1, skip: 125, abort: 255 } as const;
+export const BISECT_EXIT = {
+  good: EXIT.ok,
+  bad: EXIT.failure,
+  skip: EXIT.bisectSkip,
+  abort: EXIT.bisectAbort,
+} as const;
 export type BisectExit = typeof BISECT_EXIT[keyof typeof BISECT_EXIT];
 
 /** What happened at this commit. */
@@ -30,10 +36,6 @@ export interface BisectDecision {
   reason: string;
 }
 
-/** Exit code `run` uses when no user could log in (src/errors.ts EXIT.noUsers). */
-export const EXIT_NO_USERS = 3;
-const USAGE = 2;
-
 /** The site did not answer: every measured request failed at the network level. */
 export function siteDown(summary: RunSummary): boolean {
   if (summary.total === 0) return true;
@@ -48,11 +50,11 @@ export function decideBisect(evidence: BisectEvidence): BisectDecision {
   if (evidence.prepareFailure) return skip(`the prepare command failed (${evidence.prepareFailure})`);
   const failure = evidence.failure;
   if (failure) {
-    if (failure.exitCode === USAGE) {
+    if (failure.exitCode === EXIT.usage) {
       return { exitCode: BISECT_EXIT.abort, verdict: "abort", reason: `setup error: ${failure.message}` };
     }
     if (failure.step === "restore") return skip(`the database restore failed: ${failure.message}`);
-    if (failure.exitCode === EXIT_NO_USERS) return skip(`login failed: ${failure.message}`);
+    if (failure.exitCode === EXIT.noUsers) return skip(`login failed: ${failure.message}`);
     if (!evidence.summary) {
       return skip(`step "${failure.step}" failed before anything was measured: ${failure.message}`);
     }

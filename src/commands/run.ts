@@ -30,7 +30,6 @@ import type { UserBackend } from "../moodle/backend.ts";
 import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
 /** No user could log in: nothing to measure. */
-export const EXIT_NO_USERS = 3;
 
 export interface RunOptions {
   config: string;
@@ -162,7 +161,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     say(renderLoginTable(outcomes));
     const loggedIn: VirtualUser[] = pool.users.filter((_, index) => outcomes[index]?.ok);
     if (loggedIn.length === 0) {
-      throw new UserError(noUsersMessage(outcomes, caCertPem !== undefined), EXIT_NO_USERS);
+      throw new UserError(noUsersMessage(outcomes, caCertPem !== undefined), EXIT.noUsers);
     }
     if (loggedIn.length < options.concurrency && loggedIn.length < config.users.length) {
       say(`note: only ${loggedIn.length} users logged in: at most ${loggedIn.length} requests in flight`);

@@ -9,7 +9,7 @@
  * The warm-up runs at the base rate (`--rpm`/`rpm`), else at the first stage's target.
  */
 import type { Config } from "./schema.ts";
-import { UserError } from "../errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import { parseDurationSeconds } from "../output/format.ts";
 import {
   fitSegments,
@@ -57,14 +57,16 @@ export function planRun(config: Config, flags: PlanFlags): RunPlan {
       );
     }
     if (baseRpm === undefined) {
-      throw new UserError(`--profile ${flags.profile} needs a base rate: give --rpm N`, 2);
+      throw new UserError(`--profile ${flags.profile} needs a base rate: give --rpm N`, EXIT.usage);
     }
-    if (duration === undefined) throw new UserError(`--profile ${flags.profile} needs --duration S`, 2);
+    if (duration === undefined) {
+      throw new UserError(`--profile ${flags.profile} needs --duration S`, EXIT.usage);
+    }
     kind = flags.profile;
     measured = profileSegments(flags.profile, baseRpm, duration);
   } else if (flags.rpm !== undefined || (config.stages === undefined && config.rpm !== undefined)) {
     if (duration === undefined) {
-      throw new UserError('no run length: give --duration S or "duration" in the config', 2);
+      throw new UserError('no run length: give --duration S or "duration" in the config', EXIT.usage);
     }
     kind = "constant";
     measured = [{ durationSec: duration, startRate: baseRpm! / 60, endRate: baseRpm! / 60 }];
@@ -75,10 +77,10 @@ export function planRun(config: Config, flags: PlanFlags): RunPlan {
     );
     if (duration !== undefined) measured = fitSegments(measured, duration);
   } else {
-    throw new UserError('no target rate: give --rpm N, or "rpm" or "stages" in the config', 2);
+    throw new UserError('no target rate: give --rpm N, or "rpm" or "stages" in the config', EXIT.usage);
   }
   const durationSec = measured.reduce((sum, s) => sum + s.durationSec, 0);
-  if (!(durationSec > 0)) throw new UserError("the run length is zero: give --duration S", 2);
+  if (!(durationSec > 0)) throw new UserError("the run length is zero: give --duration S", EXIT.usage);
   const warmupRpm = baseRpm ?? (config.stages?.[0]?.rpm ?? 0);
   return {
     kind,

@@ -2,11 +2,12 @@
  * Judge thresholds against a run summary (the measured phase: warm-up is already excluded from its
  * totals). Pure: every threshold gets a result, and every crossed one is listed.
  */
+import { EXIT } from "../errors.ts";
 import type { EndpointSummary, Percentiles, RunSummary } from "../results/summary_types.ts";
 import { type Comparator, formatLimit, type Threshold, type ThresholdMetric } from "./parse.ts";
 
 /** Exit code when any threshold is crossed (as k6 does). */
-export const THRESHOLD_EXIT = 99;
+export const THRESHOLD_EXIT = EXIT.thresholdCrossed;
 
 export interface ThresholdResult {
   threshold: Threshold;

@@ -28,6 +28,7 @@ const seconds = (name: string, allowZero = false) => (value: string): number => 
   return n;
 };
 
+/** Long because it is a list: one `.option()` per flag of `run`, each with its help text. */
 export function runCommand(): CommandUnknownOpts {
   return new Command("run")
     .description("paced open-model load with real Moodle logins: honest latency, files under --stats-dir")

@@ -91,58 +91,67 @@ function loadCharts(summary: RunSummary): ChartSpec[] {
   const intervals = summary.intervals;
   if (!intervals.length) return [];
   const x = intervals.map((i) => i.epoch_ms / 1000);
-  const nullIfEmpty = (total: number, value: number) => (total > 0 ? value : null);
-  const charts: ChartSpec[] = [
-    {
-      id: "rate",
-      title: "Request rate",
-      note: "Target vs observed requests per minute, per progress interval. A gap means the site or the " +
-        "concurrency cap could not keep up.",
-      unit: "req/min",
-      x,
-      format: "rate",
-      series: [
-        {
-          label: "Target",
-          values: intervals.map((i) => i.target_rpm),
-          color: "#64748b",
-          dash: [6, 4],
-          width: 2,
-        },
-        {
-          label: "Observed",
-          values: intervals.map((i) => i.observed_rpm),
-          color: "#2563eb",
-          fill: alpha("#2563eb", 0.12),
-          width: 2,
-        },
-      ],
-    },
-    {
-      id: "latency",
-      title: "Latency",
-      note: "Solid: from the intended start (what a user waits, queueing included). Dashed: service time " +
-        "(from the actual send).",
-      unit: "ms",
-      x,
-      format: "ms",
-      series: [
-        ...LATENCY_PERCENTILES.map(([p, color]) => ({
-          label: p,
-          values: intervals.map((i) => nullIfEmpty(i.total, i[`latency_ms_${p}`])),
-          color,
-        })),
-        ...LATENCY_PERCENTILES.map(([p, color]) => ({
-          label: `service ${p}`,
-          values: intervals.map((i) => nullIfEmpty(i.total, i[`service_ms_${p}`])),
-          color,
-          dash: [4, 4],
-          width: 1.5,
-        })),
-      ],
-    },
-  ];
+  return [rateChart(intervals, x), latencyChart(intervals, x), errorsChart(intervals, x)];
+}
 
+type Intervals = RunSummary["intervals"];
+
+function rateChart(intervals: Intervals, x: number[]): ChartSpec {
+  return {
+    id: "rate",
+    title: "Request rate",
+    note: "Target vs observed requests per minute, per progress interval. A gap means the site or the " +
+      "concurrency cap could not keep up.",
+    unit: "req/min",
+    x,
+    format: "rate",
+    series: [
+      {
+        label: "Target",
+        values: intervals.map((i) => i.target_rpm),
+        color: "#64748b",
+        dash: [6, 4],
+        width: 2,
+      },
+      {
+        label: "Observed",
+        values: intervals.map((i) => i.observed_rpm),
+        color: "#2563eb",
+        fill: alpha("#2563eb", 0.12),
+        width: 2,
+      },
+    ],
+  };
+}
+
+function latencyChart(intervals: Intervals, x: number[]): ChartSpec {
+  const nullIfEmpty = (total: number, value: number) => (total > 0 ? value : null);
+  return {
+    id: "latency",
+    title: "Latency",
+    note: "Solid: from the intended start (what a user waits, queueing included). Dashed: service time " +
+      "(from the actual send).",
+    unit: "ms",
+    x,
+    format: "ms",
+    series: [
+      ...LATENCY_PERCENTILES.map(([p, color]) => ({
+        label: p,
+        values: intervals.map((i) => nullIfEmpty(i.total, i[`latency_ms_${p}`])),
+        color,
+      })),
+      ...LATENCY_PERCENTILES.map(([p, color]) => ({
+        label: `service ${p}`,
+        values: intervals.map((i) => nullIfEmpty(i.total, i[`service_ms_${p}`])),
+        color,
+        dash: [4, 4],
+        width: 1.5,
+      })),
+    ],
+  };
+}
+
+function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
   const classes = [...new Set(intervals.flatMap((i) => Object.keys(i.errors ?? {})))].sort();
   const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
   if (classes.length) {
@@ -154,7 +163,7 @@ function loadCharts(summary: RunSummary): ChartSpec[] {
         return sum > 0 ? sum : null; // no zero-height bars
       })
     );
-    charts.push({
+    return {
       id: "errors",
       title: "Errors by class",
       note: "Failed requests per minute, stacked by class (timeout, connect, http_5xx, session_lost, …).",
@@ -166,19 +175,17 @@ function loadCharts(summary: RunSummary): ChartSpec[] {
         const color = ERROR_COLORS[c] ?? PALETTE[k % PALETTE.length];
         return { label: c, values: stacked[k], raw: raw[k], color, fill: alpha(color, 0.85), width: 1 };
       }),
-    });
-  } else {
-    charts.push({
-      id: "errors",
-      title: "Errors by class",
-      note: "No request failed.",
-      unit: "errors/min",
-      x,
-      format: "rate",
-      series: [{ label: "errors", values: intervals.map(() => 0), color: "#16a34a", width: 2 }],
-    });
+    };
   }
-  return charts;
+  return {
+    id: "errors",
+    title: "Errors by class",
+    note: "No request failed.",
+    unit: "errors/min",
+    x,
+    format: "rate",
+    series: [{ label: "errors", values: intervals.map(() => 0), color: "#16a34a", width: 2 }],
+  };
 }
 
 /**

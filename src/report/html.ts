@@ -68,6 +68,7 @@ interface Card {
   tone?: "good" | "warn" | "bad";
 }
 
+/** Long because it is a table: the eight headline cards, one object each, in the order shown. */
 function cards(summary: RunSummary): Card[] {
   const achieved = summary.target_rpm > 0 ? summary.req_per_min_observed / summary.target_rpm : NaN;
   const errorRate = summary.total ? summary.failures / summary.total : 0;

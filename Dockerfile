@@ -6,7 +6,8 @@
 FROM debian:bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends ca-certificates postgresql-client \
-  && rm -rf /var/lib/apt/lists/*
+  && rm -rf /var/lib/apt/lists/* \
+  && mkdir /runs && chown 65534:65534 /runs
 ARG TARGET=x86_64-unknown-linux-gnu
 COPY dist/moodle-load-${TARGET} /usr/local/bin/moodle-load
 # Results go to /runs (mount a volume or copy them out with an artifact step).

@@ -123,11 +123,12 @@ interface Side {
 
 const INTERVAL_KEYS = { p50: "latency_ms_p50", p95: "latency_ms_p95", p99: "latency_ms_p99" } as const;
 /**
- * The bootstrap interval of the change is shown only when each run has at least this many requests
- * above the quantile: with fewer, the resampled tail is a handful of repeated values and the interval
- * is narrower than the truth. The verdict does not depend on it (exact test, any size).
+ * With at least this many requests above the quantile in each run (p50: 20 requests, p95: 200, p99:
+ * 1000) the bootstrap is calibrated and a little more powerful than the exact test (docs/compare.md
+ * has the simulation), so it gives the p-value and the interval there. With fewer, the resampled
+ * tail is a handful of repeated values and the bootstrap is over-confident: the exact test decides.
  */
-export const MIN_TAIL_SAMPLES_FOR_INTERVAL = 10;
+export const MIN_TAIL_SAMPLES_FOR_BOOTSTRAP = 10;
 /** Fewer measured intervals than this on either side: the per-interval test is not used. */
 export const MIN_INTERVALS_FOR_TEST = 4;
 
@@ -184,13 +185,15 @@ function compareLatency(
     `exact quantile test: ${test.baseAbove} base vs ${test.candidateAbove} candidate requests ` +
     `above the pooled ${metric} ${test.thresholdMs.toFixed(1)} ms`;
   const fewestAbove = Math.min(base.latency.total, candidate.latency.total) * (1 - q);
-  if (fewestAbove >= MIN_TAIL_SAMPLES_FOR_INTERVAL) {
+  if (fewestAbove >= MIN_TAIL_SAMPLES_FOR_BOOTSTRAP) {
     const interval = bootstrapQuantileRatio(base.latency, candidate.latency, q, {
       resamples: options.resamples,
       confidence: options.confidence,
       seed: options.seed,
     });
     result.change_interval = [interval.low - 1, interval.high - 1];
+    result.p_value = interval.p;
+    result.reason = "bootstrap from the histograms";
   }
   const baseSamples = base.intervals?.[metric] ?? [];
   const candidateSamples = candidate.intervals?.[metric] ?? [];
@@ -477,11 +480,11 @@ export function compareSummaries(
     base: info(base, labels.base),
     candidate: info(candidate, labels.candidate),
     method: {
-      latency: `exact quantile test (Brown–Mood: Fisher's exact test on the requests above the pooled ` +
-        `percentile, from each run's HDR histogram), valid at any sample size; ${level} percentile-bootstrap ` +
-        `interval of the change where each run has ≥ ${MIN_TAIL_SAMPLES_FOR_INTERVAL} requests above the ` +
-        `percentile (${options.resamples} resamples); on the whole run also a Mann–Whitney U test over ` +
-        `per-interval percentiles (when both runs have ≥ ${MIN_INTERVALS_FOR_TEST} intervals)`,
+      latency: `where each run has ≥ ${MIN_TAIL_SAMPLES_FOR_BOOTSTRAP} requests above the percentile: ` +
+        `${level} percentile-bootstrap interval of the quantile ratio from each run's HDR histogram ` +
+        `(${options.resamples} resamples, exact order-statistic draws); with fewer: exact quantile test ` +
+        `(Brown–Mood: Fisher's exact test on the requests above the pooled percentile); on the whole ` +
+        `run also a Mann–Whitney U test over per-interval percentiles (when both runs have ≥ ${MIN_INTERVALS_FOR_TEST} intervals)`,
       error_rate: "two-proportion z-test",
       rpm_observed: "Poisson rate-ratio test",
       multiple_comparisons:

@@ -194,6 +194,8 @@ function compareLatency(
     result.change_interval = [interval.low - 1, interval.high - 1];
     result.p_value = interval.p;
     result.reason = "bootstrap from the histograms";
+    // The bootstrap's own sign is the change's sign: only the exact test needs the agreement check.
+    delete pending.direction;
   }
   const baseSamples = base.intervals?.[metric] ?? [];
   const candidateSamples = candidate.intervals?.[metric] ?? [];

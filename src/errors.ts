@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   /** `run`: no user could log in. */
   noUsers: 3,
+  /** `compare --fail-on`: a criterion could not be judged (too few samples) and none fired. */
+  cannotJudge: 4,
   /** A `--threshold` or `compare --fail-on` criterion was crossed (as k6 does). */
   thresholdCrossed: 99,
   /** `bisect`: skip this commit (git bisect's "cannot test"). */

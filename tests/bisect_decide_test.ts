@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { BISECT_EXIT, decideBisect, siteDown } from "../src/bisect/decide.ts";
+import { join } from "node:path";
+import { bisectCriteria } from "../src/commands/bisect.ts";
+import { compareRuns } from "../src/commands/compare.ts";
 import { makeRunSummary, moodleMix } from "./helpers/run_fixture.ts";
 
 const healthy = makeRunSummary({ endpoints: moodleMix(), targetRpm: 600, durationSec: 30, seed: 1 });
@@ -32,4 +35,46 @@ Deno.test("bisect: skip (125) when the commit cannot be judged; abort (255) on a
   assert.ok(!siteDown(healthy));
   const usage = decideBisect({ failure: { step: "load", message: "--rpm must be positive", exitCode: 2 } });
   assert.equal(usage.exitCode, 255);
+});
+
+Deno.test("bisect: a criterion compare cannot judge (too few requests, its exit 4) is a skip (125), not good", () => {
+  const unjudged = [{
+    criterion: "*:p99>+10%",
+    endpoint: "(all)",
+    metric: "p99",
+    detail: "(all) p99 needs ≥ 450 requests in each run (base 5, candidate 5)",
+  }];
+  const decision = decideBisect({ summary: healthy, hits: [], unjudged });
+  assert.equal(decision.exitCode, BISECT_EXIT.skip);
+  assert.equal(decision.exitCode, 125);
+  assert.match(decision.reason, /cannot judge \(too few samples\): \(all\) p99 needs ≥ 450 requests/);
+  // a criterion that did fire still makes the commit bad
+  const hit = {
+    criterion: "*:p50>+10%",
+    endpoint: "(all)",
+    metric: "p50",
+    detail: "(all) p50 changed +900%",
+  };
+  assert.equal(decideBisect({ summary: healthy, hits: [hit], unjudged }).exitCode, BISECT_EXIT.bad);
+});
+
+Deno.test("bisect: compare's cannot-judge outcome of two 5-request runs becomes skip (125)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bisect_judge_" });
+  try {
+    const tiny = { endpoints: moodleMix(), targetRpm: 30, durationSec: 10 };
+    const paths = await Promise.all([1, 2].map(async (seed) => {
+      const path = join(dir, `load_summary_${seed}.json`);
+      await Deno.writeTextFile(path, JSON.stringify(makeRunSummary({ ...tiny, seed })));
+      return path;
+    }));
+    const outcome = await compareRuns(paths[0], paths[1], {
+      failOn: bisectCriteria({ maxRegression: "10%", metric: "p99" }),
+    });
+    assert.equal(outcome.exitCode, 4);
+    const decision = decideBisect({ summary: healthy, hits: outcome.hits, unjudged: outcome.unjudged });
+    assert.equal(decision.exitCode, 125, decision.reason);
+    assert.match(decision.reason, /\(all\) p99 needs ≥ \d+ requests in each run \(base 5, candidate 5\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

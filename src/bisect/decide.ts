@@ -1,12 +1,13 @@
 /**
  * `moodle-load bisect`'s answer to `git bisect run`: 0 good, 1 bad, 125 skip (this commit cannot be
- * judged: prepare failed, database restore failed, site down, nobody could log in), and 255 to
+ * judged: prepare failed, database restore failed, site down, nobody could log in, too few requests
+ * to judge a criterion — compare's exit 4), and 255 to
  * abort the bisect when the setup itself is wrong (bad flags, missing baseline) — marking commits
  * bad or skipped for that would send the bisect the wrong way. Pure.
  */
 import { EXIT } from "../errors.ts";
 import type { RunSummary } from "../results/summary_types.ts";
-import type { FailOnHit } from "../compare/fail_on.ts";
+import type { FailOnHit, FailOnUnjudged } from "../compare/fail_on.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
 
 export const BISECT_EXIT = {
@@ -26,6 +27,8 @@ export interface BisectEvidence {
   summary?: RunSummary;
   /** --fail-on criteria crossed against the baseline. */
   hits?: FailOnHit[];
+  /** Criteria that did not fire but could not have: too few requests to judge them (compare exit 4). */
+  unjudged?: FailOnUnjudged[];
   /** Threshold results (absolute criteria). */
   crossed?: ThresholdResult[];
 }
@@ -70,5 +73,9 @@ export function decideBisect(evidence: BisectEvidence): BisectDecision {
     ...(evidence.crossed ?? []).map((r) => r.detail),
   ];
   if (reasons.length) return { exitCode: BISECT_EXIT.bad, verdict: "bad", reason: reasons.join("; ") };
+  // "Good" would be a guess: this commit's run is too small to judge a criterion (lengthen --duration).
+  if (evidence.unjudged?.length) {
+    return skip(`cannot judge (too few samples): ${evidence.unjudged.map((u) => u.detail).join(", ")}`);
+  }
   return { exitCode: BISECT_EXIT.good, verdict: "good", reason: "no criterion crossed" };
 }

@@ -182,6 +182,7 @@ export async function runBisect(
           minEffect: options.minEffect,
         });
         evidence.hits = outcome.hits;
+        evidence.unjudged = outcome.unjudged;
       }
       const thresholds = resolveThresholds({ flags: options.threshold });
       if (thresholds.length) evidence.crossed = evaluateThresholds(thresholds, summary).crossed;

@@ -4,11 +4,24 @@ import { EXIT, UserError } from "../errors.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
 import { compareSummaries, type Comparison, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.ts";
-import { evaluateFailOn, type FailOnHit, FailOnSyntaxError, parseFailOn } from "../compare/fail_on.ts";
+import {
+  evaluateFailOn,
+  evaluateUnjudged,
+  type FailOnHit,
+  FailOnSyntaxError,
+  type FailOnUnjudged,
+  parseFailOn,
+} from "../compare/fail_on.ts";
 import { renderComparison } from "../compare/render.ts";
 
 /** Exit code when a --fail-on criterion fires (the same as a crossed threshold). */
 export const FAIL_ON_EXIT = THRESHOLD_EXIT;
+/**
+ * Exit code when no --fail-on criterion fired but one could not be judged (too few requests for
+ * it): never 0, because a gate that passes what it cannot judge is worse than none; distinct from
+ * 1 and 99 so CI can tell "run longer" from "broken" and "regressed".
+ */
+export const CANNOT_JUDGE_EXIT = EXIT.cannotJudge;
 
 export interface CompareCliOptions {
   json?: boolean;
@@ -33,7 +46,20 @@ export function parseFraction(text: string, what: string): number {
 export interface CompareOutcome {
   comparison: Comparison;
   hits: FailOnHit[];
+  /** Criteria that did not fire and could not have: the whole run (or named endpoint) too small. */
+  unjudged: FailOnUnjudged[];
+  /** Endpoints under `*:` / `regression` too small to judge (listed, not blocking). */
+  skipped: FailOnUnjudged[];
   exitCode: number;
+}
+
+/** The one line for exit 4: every criterion that could not be judged, with the sizes it needs. */
+export function cannotJudgeLine(unjudged: readonly FailOnUnjudged[]): string {
+  const byCriterion = new Map<string, string[]>();
+  for (const u of unjudged) byCriterion.set(u.criterion, [...(byCriterion.get(u.criterion) ?? []), u.detail]);
+  return `--fail-on cannot judge (too few samples): ${
+    [...byCriterion].map(([criterion, details]) => `"${criterion}": ${details.join(", ")}`).join("; ")
+  }`;
 }
 
 /** The whole compare step as a function (bisect and bench reuse it). */
@@ -71,7 +97,9 @@ export async function compareRuns(
     if (located.others.length && !comparison.notes.includes(note)) comparison.notes.push(note);
   }
   const hits = evaluateFailOn(criteria, comparison);
-  return { comparison, hits, exitCode: hits.length ? FAIL_ON_EXIT : 0 };
+  const { unjudged, skipped } = evaluateUnjudged(criteria, comparison, hits);
+  const exitCode = hits.length ? FAIL_ON_EXIT : unjudged.length ? CANNOT_JUDGE_EXIT : 0;
+  return { comparison, hits, unjudged, skipped, exitCode };
 }
 
 export async function compareCommand(
@@ -82,7 +110,17 @@ export async function compareCommand(
   const outcome = await compareRuns(base, candidate, options);
   if (options.json) {
     console.log(
-      JSON.stringify({ ...outcome.comparison, fail_on: outcome.hits, exit_code: outcome.exitCode }, null, 2),
+      JSON.stringify(
+        {
+          ...outcome.comparison,
+          fail_on: outcome.hits,
+          cannot_judge: outcome.unjudged,
+          not_judged_endpoints: outcome.skipped,
+          exit_code: outcome.exitCode,
+        },
+        null,
+        2,
+      ),
     );
   } else {
     console.log(renderComparison(outcome.comparison));
@@ -92,12 +130,22 @@ export async function compareCommand(
           ? `--fail-on crossed (exit ${FAIL_ON_EXIT}):\n${
             outcome.hits.map((h) => `  ✗ ${h.criterion}: ${h.detail}`).join("\n")
           }`
+          : outcome.unjudged.length
+          ? `${cannotJudgeLine(outcome.unjudged)} (exit ${CANNOT_JUDGE_EXIT})`
           : `--fail-on: none of ${options.failOn.map((f) => `"${f}"`).join(", ")} crossed`,
       );
+      if (outcome.skipped.length) {
+        console.log(
+          `--fail-on: not judged (too few requests): ${
+            [...new Set(outcome.skipped.map((u) => u.detail))].join(", ")
+          }`,
+        );
+      }
     }
   }
   if (outcome.hits.length) {
     const what = [...new Set(outcome.hits.map((h) => h.metric ? `${h.endpoint} ${h.metric}` : h.detail))];
     throw new UserError(`--fail-on crossed: ${what.join(", ")}`, FAIL_ON_EXIT);
   }
+  if (outcome.unjudged.length) throw new UserError(cannotJudgeLine(outcome.unjudged), CANNOT_JUDGE_EXIT);
 }

@@ -5,6 +5,7 @@
  */
 import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { decodeDistribution, type Distribution, quantile } from "./distribution.ts";
+import { quantileTest, requestsNeeded } from "./quantile_test.ts";
 import {
   bootstrapQuantileRatio,
   holmAdjust,
@@ -46,10 +47,14 @@ export interface MetricComparison {
   change: number | null;
   /** Candidate − base, in the metric's unit. */
   difference: number;
-  /** Confidence interval of the relative change (latency only: bootstrap). */
+  /** Confidence interval of the relative change (latency only: bootstrap, shown where it is reliable). */
   change_interval?: [number, number];
-  /** Two-sided p-value of the metric's test (latency: from the bootstrap). */
+  /** Two-sided p-value of the metric's test (latency: exact quantile test). */
   p_value?: number;
+  /** Latency only: the smallest p-value these sample sizes could give (every slow request in one run). */
+  p_min?: number;
+  /** Latency metric too small to judge: requests each run needs before it can be judged. */
+  requests_needed?: number;
   /** p-value after the Holm correction over every test in this comparison. */
   p_adjusted?: number;
   /** The change is larger than noise explains at the chosen confidence. */
@@ -117,8 +122,13 @@ interface Side {
 }
 
 const INTERVAL_KEYS = { p50: "latency_ms_p50", p95: "latency_ms_p95", p99: "latency_ms_p99" } as const;
-/** A quantile is judged only when each run has at least this many requests above it (p99: 1000 requests). */
-export const MIN_TAIL_SAMPLES = 10;
+/**
+ * With at least this many requests above the quantile in each run (p50: 20 requests, p95: 200, p99:
+ * 1000) the bootstrap is calibrated and a little more powerful than the exact test (docs/compare.md
+ * has the simulation), so it gives the p-value and the interval there. With fewer, the resampled
+ * tail is a handful of repeated values and the bootstrap is over-confident: the exact test decides.
+ */
+export const MIN_TAIL_SAMPLES_FOR_BOOTSTRAP = 10;
 /** Fewer measured intervals than this on either side: the per-interval test is not used. */
 export const MIN_INTERVALS_FOR_TEST = 4;
 
@@ -135,6 +145,9 @@ interface Pending {
   minimum: { relative?: number; absolute?: number };
   /** A second test that must agree (whole-run latency: per-interval Mann–Whitney). */
   confirm?: { p: number; z: number };
+  /** Latency: the quantile tested, and which way the exact test says the tail moved (+1 slower). */
+  quantile?: number;
+  direction?: number;
 }
 
 function compareLatency(
@@ -163,21 +176,27 @@ function compareLatency(
       : "no latency histogram in candidate";
     return pending;
   }
-  const needed = Math.ceil(MIN_TAIL_SAMPLES / (1 - q));
-  const fewest = Math.min(base.latency.total, candidate.latency.total);
-  if (fewest < needed) {
-    result.reason =
-      `too few requests for a ${metric} verdict (${fewest} < ${needed}: fewer than ${MIN_TAIL_SAMPLES} above it)`;
-    return pending;
+  const test = quantileTest(base.latency, candidate.latency, q);
+  result.p_value = test.p;
+  result.p_min = test.pMin;
+  pending.quantile = q;
+  pending.direction = test.direction;
+  result.reason =
+    `exact quantile test: ${test.baseAbove} base vs ${test.candidateAbove} candidate requests ` +
+    `above the pooled ${metric} ${test.thresholdMs.toFixed(1)} ms`;
+  const fewestAbove = Math.min(base.latency.total, candidate.latency.total) * (1 - q);
+  if (fewestAbove >= MIN_TAIL_SAMPLES_FOR_BOOTSTRAP) {
+    const interval = bootstrapQuantileRatio(base.latency, candidate.latency, q, {
+      resamples: options.resamples,
+      confidence: options.confidence,
+      seed: options.seed,
+    });
+    result.change_interval = [interval.low - 1, interval.high - 1];
+    result.p_value = interval.p;
+    result.reason = "bootstrap from the histograms";
+    // The bootstrap's own sign is the change's sign: only the exact test needs the agreement check.
+    delete pending.direction;
   }
-  const interval = bootstrapQuantileRatio(base.latency, candidate.latency, q, {
-    resamples: options.resamples,
-    confidence: options.confidence,
-    seed: options.seed,
-  });
-  result.change_interval = [interval.low - 1, interval.high - 1];
-  result.p_value = interval.p;
-  result.reason = "bootstrap from the histograms";
   const baseSamples = base.intervals?.[metric] ?? [];
   const candidateSamples = candidate.intervals?.[metric] ?? [];
   if (baseSamples.length >= MIN_INTERVALS_FOR_TEST && candidateSamples.length >= MIN_INTERVALS_FOR_TEST) {
@@ -239,10 +258,33 @@ function compareRate(base: Side, candidate: Side, options: CompareOptions, norma
   return { result, higherIsWorse: false, minimum: { relative: options.minEffect } };
 }
 
+/**
+ * Tarone (1990): a test whose smallest possible p-value (`p_min`, known from the sample sizes alone)
+ * could not pass the Bonferroni bar α/K of the K tests cannot reject anything, so it leaves the
+ * family — it would only make the bar stricter for the others. Those metrics cannot be judged; they
+ * get "not comparable" and the number of requests each run would need. Returns the tests kept.
+ */
+function dropUntestable(pending: Pending[], alpha: number): Pending[] {
+  const withP = pending.filter((p) => p.result.p_value !== undefined);
+  const kept = withP.filter((p) => (p.result.p_min ?? 0) * withP.length < alpha);
+  for (const entry of withP) {
+    if (kept.includes(entry)) continue;
+    const r = entry.result;
+    // Needed with this test back in the family (K + 1): the bar it would have to pass.
+    r.requests_needed = requestsNeeded(entry.quantile!, kept.length + 1, alpha);
+    r.reason = `too few requests for a ${r.metric} verdict: even if every slow request were in one run ` +
+      `the exact test could not reach p < ${fmtP(alpha / (kept.length + 1))} ` +
+      `(${kept.length + 1} tests at ${Math.round((1 - alpha) * 100)}%); ` +
+      `needs ≥ ${r.requests_needed} requests in each run`;
+    delete r.p_value;
+  }
+  return kept;
+}
+
 /** Decide significance and verdicts for every pending metric at once (Holm across the family). */
 function finalise(pending: Pending[], options: CompareOptions): void {
   const alpha = 1 - options.confidence;
-  const tested = pending.filter((p) => p.result.p_value !== undefined);
+  const tested = dropUntestable(pending, alpha);
   const adjusted = holmAdjust(tested.map((p) => p.result.p_value!));
   tested.forEach((entry, index) => {
     const r = entry.result;
@@ -252,6 +294,11 @@ function finalise(pending: Pending[], options: CompareOptions): void {
       `Holm-adjusted over ${tested.length} tests p=${fmtP(r.p_adjusted)}`,
     ];
     let significant = r.p_adjusted < alpha;
+    if (significant && entry.direction !== undefined && entry.direction !== Math.sign(r.difference)) {
+      // The tail moved one way while the point quantile (ties, HDR buckets) did not move with it.
+      significant = false;
+      notes.push("the percentile itself did not move in the direction of the test");
+    }
     if (entry.confirm) {
       notes.push(`per-interval Mann–Whitney p=${fmtP(entry.confirm.p)}`);
       const agrees = entry.confirm.p < alpha && Math.sign(entry.confirm.z) === Math.sign(r.difference);
@@ -435,13 +482,16 @@ export function compareSummaries(
     base: info(base, labels.base),
     candidate: info(candidate, labels.candidate),
     method: {
-      latency:
-        `${level} percentile-bootstrap interval of the quantile ratio, resampled from each run's HDR histogram ` +
-        `(${options.resamples} resamples, exact order-statistic draws); on the whole run also a Mann–Whitney U test over ` +
-        `per-interval percentiles (when both runs have ≥ ${MIN_INTERVALS_FOR_TEST} intervals)`,
+      latency: `where each run has ≥ ${MIN_TAIL_SAMPLES_FOR_BOOTSTRAP} requests above the percentile: ` +
+        `${level} percentile-bootstrap interval of the quantile ratio from each run's HDR histogram ` +
+        `(${options.resamples} resamples, exact order-statistic draws); with fewer: exact quantile test ` +
+        `(Brown–Mood: Fisher's exact test on the requests above the pooled percentile); on the whole ` +
+        `run also a Mann–Whitney U test over per-interval percentiles (when both runs have ≥ ${MIN_INTERVALS_FOR_TEST} intervals)`,
       error_rate: "two-proportion z-test",
       rpm_observed: "Poisson rate-ratio test",
-      multiple_comparisons: "Holm–Bonferroni over every test in the comparison",
+      multiple_comparisons:
+        "Holm–Bonferroni over every test in the comparison, after Tarone's exclusion of tests too small to " +
+        "reject (those are 'not comparable')",
       confidence: options.confidence,
       min_effect: options.minEffect,
       resamples: options.resamples,

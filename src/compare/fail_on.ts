@@ -109,3 +109,56 @@ export function evaluateFailOn(criteria: readonly FailOn[], comparison: Comparis
   }
   return hits;
 }
+
+export interface FailOnUnjudged {
+  criterion: string;
+  endpoint: string;
+  metric: string;
+  /** One clause: what is missing and the sample sizes needed. */
+  detail: string;
+}
+
+function unjudgedDetail(row: EndpointComparison, metric: MetricComparison): string {
+  const have = `base ${row.base_requests}, candidate ${row.candidate_requests}`;
+  if (metric.requests_needed !== undefined) {
+    return `${row.name} ${metric.metric} needs ≥ ${metric.requests_needed} requests in each run (${have})`;
+  }
+  return `${row.name} ${metric.metric} cannot be compared (${metric.reason}; ${have})`;
+}
+
+/**
+ * Criteria that did not fire but could not have fired either: a metric they cover is "not
+ * comparable" (too few requests, no histogram, no requests on one side). A gate must not pass what
+ * it could not judge. The whole run, or the named endpoint, must be judgeable; under `*:` and
+ * `regression` the endpoints too small to judge are returned in `skipped` (listed, not blocking:
+ * every gate over a mix with one rare page would otherwise be undecidable — name the endpoint to
+ * require it).
+ */
+export function evaluateUnjudged(
+  criteria: readonly FailOn[],
+  comparison: Comparison,
+  hits: readonly FailOnHit[],
+): { unjudged: FailOnUnjudged[]; skipped: FailOnUnjudged[] } {
+  const unjudged: FailOnUnjudged[] = [];
+  const skipped: FailOnUnjudged[] = [];
+  for (const criterion of criteria) {
+    if (hits.some((h) => h.criterion === criterion.source)) continue;
+    const scoped = rows(comparison, criterion.scope);
+    if (typeof scoped === "string") continue;
+    for (const row of scoped) {
+      const blocking = row === comparison.overall || criterion.scope === row.name;
+      for (const metric of row.metrics) {
+        if (metric.verdict !== "not comparable") continue;
+        if (criterion.kind !== "regression" && metric.metric !== criterion.metric) continue;
+        const entry = {
+          criterion: criterion.source,
+          endpoint: row.name,
+          metric: metric.metric,
+          detail: unjudgedDetail(row, metric),
+        };
+        (blocking ? unjudged : skipped).push(entry);
+      }
+    }
+  }
+  return { unjudged, skipped };
+}

@@ -26,6 +26,34 @@ export function poolValues(
   return user[pool.from] ?? [];
 }
 
+export interface PoolSizes {
+  /** Users with at least one value. */
+  users: number;
+  /** Users with none. */
+  empty: number;
+  min: number;
+  /** The lower median of the users' sizes. */
+  median: number;
+  max: number;
+}
+
+/** How big one pool is over these users. */
+export function poolSizes(
+  pools: Pools | undefined,
+  usernames: readonly string[],
+  pool: ParameterPool,
+): PoolSizes {
+  const sizes = usernames.map((u) => poolValues(pools, u, pool).length).sort((a, b) => a - b);
+  const empty = sizes.filter((n) => n === 0).length;
+  return {
+    users: sizes.length - empty,
+    empty,
+    min: sizes[0] ?? 0,
+    median: sizes.length ? sizes[Math.floor((sizes.length - 1) / 2)] : 0,
+    max: sizes.at(-1) ?? 0,
+  };
+}
+
 export interface EmptyPool {
   username: string;
   parameter: string;

@@ -1,6 +1,6 @@
 /** A config resolved into what a run will do: the URL mix in %, parameter ranges, counts. */
 import { type Config, placeholdersOf } from "./schema.ts";
-import { type EmptyPool, emptyPools, isPoolParameter, poolName, poolValues } from "./pools.ts";
+import { type EmptyPool, emptyPools, isPoolParameter, poolName, poolSizes } from "./pools.ts";
 
 export interface ResolvedEndpoint {
   name: string;
@@ -64,19 +64,11 @@ export function summarizeConfig(config: Config): ConfigSummary {
       "min" in p ? [{ name, min: p.min, max: p.max, values: p.max - p.min + 1 }] : []
     ),
     lists: entries.flatMap(([name, p]) => "values" in p ? [{ name, values: p.values.length }] : []),
-    pools: entries.flatMap(([name, p]) => {
-      if (!isPoolParameter(p)) return [];
-      const sizes = usernames.map((u) => poolValues(config.pools, u, p).length).sort((a, b) => a - b);
-      return [{
-        name,
-        pool: poolName(p),
-        users: sizes.length,
-        empty: sizes.filter((n) => n === 0).length,
-        min: sizes[0] ?? 0,
-        median: sizes.length ? sizes[Math.floor((sizes.length - 1) / 2)] : 0,
-        max: sizes.at(-1) ?? 0,
-      }];
-    }),
+    pools: entries.flatMap(([name, p]) =>
+      isPoolParameter(p)
+        ? [{ name, pool: poolName(p), ...poolSizes(config.pools, usernames, p), users: usernames.length }]
+        : []
+    ),
     emptyPools: emptyPools(config, usernames),
   };
 }

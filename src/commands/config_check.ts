@@ -33,7 +33,11 @@ export function formatSummary(summary: ConfigSummary): string {
     endpoints,
     "",
     "Parameters:",
-    parameterTables.length || summary.pools.length ? parameterTables.join("\n") : "  (no parameters)",
+    parameterTables.length
+      ? parameterTables.join("\n")
+      : summary.pools.length
+      ? "  (per-user pools only, below)"
+      : "  (no parameters)",
     ...poolLines(summary),
   ].join("\n");
 }

@@ -85,21 +85,7 @@ async function readRows(
     [usernames, mnet ?? null],
   )).map((r) => ({ id: num(r.id), username: String(r.username), suspended: num(r.suspended) }));
   const userIds = users.map((u) => u.id);
-  const enrolments = (await q(
-    `SELECT ue.userid, e.courseid, ue.status AS ue_status, e.status AS enrol_status, e.enrol, ue.timestart,
-            ue.timeend
-       FROM ${t("user_enrolments")} ue JOIN ${t("enrol")} e ON e.id = ue.enrolid
-      WHERE ue.userid = ANY($1::bigint[])`,
-    [userIds],
-  )).map((r) => ({
-    userid: num(r.userid),
-    courseid: num(r.courseid),
-    ueStatus: num(r.ue_status),
-    enrolStatus: num(r.enrol_status),
-    enrol: String(r.enrol),
-    timestart: num(r.timestart),
-    timeend: num(r.timeend),
-  }));
+  const enrolments = await readEnrolments(q, t, userIds);
   const courseIds = [...new Set(enrolments.map((e) => e.courseid))];
   const rows: SiteRows = {
     nowSec,
@@ -131,6 +117,24 @@ async function readRows(
 type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
 /** A table's quoted name with the prefix. */
 type Table = (name: string) => string;
+
+async function readEnrolments(q: Query, t: Table, userIds: number[]): Promise<SiteRows["enrolments"]> {
+  return (await q(
+    `SELECT ue.userid, e.courseid, ue.status AS ue_status, e.status AS enrol_status, e.enrol, ue.timestart,
+            ue.timeend
+       FROM ${t("user_enrolments")} ue JOIN ${t("enrol")} e ON e.id = ue.enrolid
+      WHERE ue.userid = ANY($1::bigint[])`,
+    [userIds],
+  )).map((r) => ({
+    userid: num(r.userid),
+    courseid: num(r.courseid),
+    ueStatus: num(r.ue_status),
+    enrolStatus: num(r.enrol_status),
+    enrol: String(r.enrol),
+    timestart: num(r.timestart),
+    timeend: num(r.timeend),
+  }));
+}
 
 async function readCourses(q: Query, t: Table, courseIds: number[]): Promise<SiteRows["courses"]> {
   return (await q(

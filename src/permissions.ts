@@ -49,6 +49,12 @@ export const PERMISSIONS = {
     net: { scope: ANY, why: "the PostgreSQL server" },
     env: { scope: ANY, why: "PGHOST/PGPORT/PGUSER/PGPASSWORD/…; the pg client reads its environment" },
   },
+  "discover": {
+    read: { scope: ANY, why: "the config file (users, db section) and ~/.pgpass" },
+    write: { scope: ANY, why: "the config file, rewritten atomically with the pools" },
+    net: { scope: ANY, why: "the PostgreSQL server (read only)" },
+    env: { scope: ANY, why: "PGHOST/PGPORT/PGUSER/PGPASSWORD/…; the pg client reads its environment" },
+  },
   "db snapshot": {
     read: { scope: ANY, why: "the output folder, pg_dump/pg_restore paths, the config file" },
     write: { scope: ANY, why: "the dump file (temp file, then renamed)" },

@@ -334,3 +334,46 @@ Deno.test("real server: a paced run sends the whole schedule and counts bytes, s
     assert.equal(counts.bytes, result.endpoints[0].total * 1000 + result.endpoints[1].total * 2);
   });
 });
+
+Deno.test("per-user pools: a request sent by another idle user (the preferred one busy) carries that user's value", async () => {
+  const clock = new FakeClock();
+  const got = new Map<string, string[]>();
+  class RecordingUser extends FakeUser {
+    override get(url: string): Promise<PageResult> {
+      got.set(this.username, [...(got.get(this.username) ?? []), new URL(url).searchParams.get("id")!]);
+      return super.get(url);
+    }
+  }
+  const usernames = ["u0", "u1", "u2", "u3"];
+  const pools = { users: Object.fromEntries(usernames.map((u, i) => [u, { enrolled_courses: [10 + i] }])) };
+  const endpoints = compileEndpoints(
+    "http://x",
+    [{ path: "/c?id={c}" }],
+    { c: { from: "enrolled_courses" } },
+    {
+      usernames,
+      pools,
+    },
+  );
+  const users = usernames.map((u) => new RecordingUser(u, clock, 30));
+  const picker = new TargetPicker(endpoints, users.length, 3);
+  // Count how often the engine takes a user other than the one drawn: the case under test must happen.
+  let substituted = 0;
+  const urlFor = picker.urlFor.bind(picker);
+  picker.urlFor = (user: number) => {
+    if (user !== picker.user) substituted++;
+    return urlFor(user);
+  };
+  const result = await runOnFakeClock(clock, users, 3, {
+    schedule: constantSchedule(6000, 2), // 100 req/s, 30 ms each: 3 users busy on average out of 4
+    concurrency: 4,
+    picker,
+  });
+  usernames.forEach((username, i) => {
+    const ids = got.get(username) ?? [];
+    assert.ok(ids.length > 0, username);
+    assert.deepEqual([...new Set(ids)], [String(10 + i)], `${username} asked for another user's course`);
+  });
+  assert.ok(substituted > 20, `only ${substituted} substitutions`);
+  assert.ok(result.sent > 150);
+});

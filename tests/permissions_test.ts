@@ -23,6 +23,7 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "run": ["--config", "config.example.json"],
   "demo": [],
   "users": ["--count", "1", "--password", "x"],
+  "discover": ["--config", "config.example.json"],
   "db snapshot": ["--out", "probe.dump"],
   "db restore": ["--dump", "probe.dump"],
   "docker-stats": ["--all"],

@@ -82,3 +82,111 @@ Deno.test("seeded sequence of URLs and users is reproducible, and the mix follow
 Deno.test("a placeholder without a range is refused", () => {
   assert.throws(() => compileEndpoints("http://x", [{ path: "/a?id={x}" }], {}), /\{x\}/);
 });
+
+Deno.test("configs without pools draw exactly the sequence they drew before per-user pools (golden)", () => {
+  const endpoints = compileEndpoints("", [
+    { path: "/c?id={a}", weight: 3 },
+    { path: "/d?d={b}&p={a}" },
+    { path: "/my/", weight: 0.5 },
+  ], { a: { min: 2, max: 4 }, b: { min: 10, max: 10 } });
+  const picker = new TargetPicker(endpoints, 7, 12345);
+  const drawn = Array.from({ length: 12 }, () => {
+    picker.next();
+    return `${picker.endpoint} ${picker.url} ${picker.user}`;
+  });
+  // Drawn by the picker of commit 1bc2c6c (endpoint, placeholders, then user) with the same inputs.
+  assert.deepEqual(drawn, [
+    "0 /c?id=4 3",
+    "1 /d?d=10&p=2 6",
+    "0 /c?id=2 3",
+    "0 /c?id=4 0",
+    "2 /my/ 1",
+    "0 /c?id=2 4",
+    "1 /d?d=10&p=4 5",
+    "0 /c?id=3 2",
+    "0 /c?id=4 0",
+    "0 /c?id=3 3",
+    "0 /c?id=4 0",
+    "0 /c?id=4 2",
+  ]);
+});
+
+const POOLS = {
+  users: {
+    alice: { enrolled_courses: [2], cmids: { page: [21, 22] } },
+    bob: { enrolled_courses: [3, 4], cmids: { page: [31] } },
+    carol: { enrolled_courses: [5] },
+  },
+};
+const POOLED = compileEndpoints(
+  "http://x",
+  [
+    { path: "/course/view.php?id={courseid}", weight: 2 },
+    { path: "/mod/page/view.php?id={pageid}&tag={tag}" },
+    { path: "/r?n={n}" },
+  ],
+  {
+    courseid: { from: "enrolled_courses" },
+    pageid: { from: "cmids", module: "page" },
+    tag: { values: ["a b", 7] },
+    n: { min: 1, max: 2 },
+  },
+  { usernames: ["alice", "bob"], pools: POOLS },
+);
+
+Deno.test("per-user pools: each URL holds only values from the drawing user's own pool", () => {
+  const picker = new TargetPicker(POOLED, 2, 99);
+  const own = [{ course: ["2"], page: ["21", "22"] }, { course: ["3", "4"], page: ["31"] }];
+  const seen = new Set<string>();
+  for (let i = 0; i < 3000; i++) {
+    picker.next();
+    const url = new URL(picker.url);
+    const mine = own[picker.user];
+    if (url.pathname === "/course/view.php") {
+      assert.ok(mine.course.includes(url.searchParams.get("id")!), picker.url);
+    }
+    if (url.pathname === "/mod/page/view.php") {
+      assert.ok(mine.page.includes(url.searchParams.get("id")!), picker.url);
+      assert.ok(["a b", "7"].includes(url.searchParams.get("tag")!), picker.url);
+    }
+    seen.add(`${picker.user} ${picker.url}`);
+  }
+  // Every value of every pool shows up: 1 + 2 courses, (2 + 1 pages) × 2 tags, 2 × 2 ranges.
+  assert.equal(seen.size, 3 + 6 + 4);
+  assert.ok(seen.has("0 http://x/mod/page/view.php?id=22&tag=a%20b"));
+});
+
+Deno.test("per-user pools: urlFor(another user) maps the same draw into that user's pool, PRNG untouched", () => {
+  const a = new TargetPicker(POOLED, 2, 5);
+  const b = new TargetPicker(POOLED, 2, 5);
+  for (let i = 0; i < 500; i++) {
+    a.next();
+    b.next();
+    const other = 1 - a.user;
+    const url = a.urlFor(other);
+    assert.equal(a.urlFor(a.user), a.url);
+    if (a.endpoint === 2) assert.equal(url, a.url); // a range: the same for everybody
+    if (a.endpoint === 0) {
+      assert.ok((other === 0 ? ["2"] : ["3", "4"]).includes(new URL(url).searchParams.get("id")!), url);
+    }
+    assert.equal(b.url, a.url); // urlFor drew nothing: both pickers stay in step
+  }
+});
+
+Deno.test("per-user pools: compile refuses an empty pool, the picker refuses a pool of the wrong size", () => {
+  assert.throws(
+    () =>
+      compileEndpoints("http://x", [{ path: "/p?id={pageid}" }], {
+        pageid: { from: "cmids", module: "page" },
+      }, {
+        usernames: ["alice", "carol"],
+        pools: POOLS,
+      }),
+    /user "carol" has no cmids\.page/,
+  );
+  assert.throws(
+    () => compileEndpoints("http://x", [{ path: "/c?id={c}" }], { c: { from: "enrolled_courses" } }),
+    /per-user pool/,
+  );
+  assert.throws(() => new TargetPicker(POOLED, 3, 1), /one non-empty list for each of the 3 users/);
+});

@@ -11,6 +11,7 @@ import { permissionsCommand } from "./permissions.ts";
 import { runCommand } from "./run.ts";
 import { demoCommand } from "./demo.ts";
 import { usersCommand } from "./users.ts";
+import { discoverCommand } from "./discover.ts";
 import { reportCommand } from "./report.ts";
 import { benchCommand } from "./bench.ts";
 import { bisectCommand } from "./bisect.ts";
@@ -22,6 +23,7 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   configCommand,
   permissionsCommand,
   usersCommand,
+  discoverCommand,
   dbCommand,
   dockerStatsCommand,
   pgStatsCommand,
@@ -38,6 +40,7 @@ Examples:
   moodle-load config check config.example.json    validate a config and show the URL mix
   moodle-load permissions                         what each subcommand is allowed to do
   moodle-load users --count 100 --password P --config site.json   set test users' passwords
+  moodle-load discover --config site.json --db-url postgres://moodle@db/moodle   per-user course/activity pools
   moodle-load db snapshot --out base.dump         dump the database (pg_dump -F c)
   moodle-load db restore --dump base.dump         put the database back to the dump
   moodle-load docker-stats --all --duration 10m   docker stats of every container to CSV

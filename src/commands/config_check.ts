@@ -3,6 +3,7 @@ import { EXIT, UserError } from "../errors.ts";
 import { renderTable } from "../output/table.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { type ConfigSummary, summarizeConfig } from "../config/resolve.ts";
+import { emptyPoolMessage } from "../config/pools.ts";
 
 export function formatSummary(summary: ConfigSummary): string {
   const endpoints = renderTable(
@@ -10,12 +11,19 @@ export function formatSummary(summary: ConfigSummary): string {
     summary.endpoints.map((e) => [e.name, e.path, e.weight, `${(e.share * 100).toFixed(1)} %`]),
     { align: ["left", "left", "right", "right"] },
   );
-  const parameters = summary.parameters.length
-    ? renderTable(
-      ["Parameter", "Min", "Max", "Values"],
-      summary.parameters.map((p) => [`{${p.name}}`, p.min, p.max, p.values]),
-    )
-    : "  (no parameters)";
+  const parameterTables = [
+    ...(summary.parameters.length
+      ? [renderTable(
+        ["Parameter", "Min", "Max", "Values"],
+        summary.parameters.map((p) => [`{${p.name}}`, p.min, p.max, p.values]),
+      )]
+      : []),
+    ...(summary.lists.length
+      ? [
+        renderTable(["Parameter", "Values"], summary.lists.map((l) => [`{${l.name}}`, `${l.values} listed`])),
+      ]
+      : []),
+  ];
   return [
     `Base URL:   ${summary.baseUrl}`,
     `Login page: ${summary.loginUrl}`,
@@ -25,8 +33,31 @@ export function formatSummary(summary: ConfigSummary): string {
     endpoints,
     "",
     "Parameters:",
-    parameters,
+    parameterTables.length
+      ? parameterTables.join("\n")
+      : summary.pools.length
+      ? "  (per-user pools only, below)"
+      : "  (no parameters)",
+    ...poolLines(summary),
   ].join("\n");
+}
+
+/** Per-user pools (sizes over the config's users) and the users `run` would refuse. */
+function poolLines(summary: ConfigSummary): string[] {
+  const lines: string[] = [];
+  if (summary.pools.length) {
+    lines.push(
+      "Per-user pools (values per user; `moodle-load discover` fills them):",
+      renderTable(
+        ["Parameter", "Pool", "Users", "Empty", "Min", "Median", "Max"],
+        summary.pools.map((p) => [`{${p.name}}`, p.pool, p.users, p.empty, p.min, p.median, p.max]),
+      ),
+    );
+  }
+  if (summary.emptyPools.length) {
+    lines.push(`warning: ${emptyPoolMessage(summary.emptyPools, summary.users)} (\`run\` refuses this)`);
+  }
+  return lines;
 }
 
 /** The `--json` form: snake_case keys, like every other file the tool writes. */
@@ -43,6 +74,9 @@ export function summaryJson(summary: ConfigSummary): Record<string, unknown> {
       params: e.params,
     })),
     parameters: summary.parameters,
+    lists: summary.lists,
+    pools: summary.pools,
+    empty_pools: summary.emptyPools,
   };
 }
 

@@ -23,7 +23,9 @@ import { type IntervalReport, LATE_BOUND_MS, runEngine } from "../engine/engine.
 import { planRun } from "../config/plan.ts";
 import { Schedule } from "../engine/schedule.ts";
 import { randomSeed, TargetPicker } from "../engine/targets.ts";
-import { compileEndpoints } from "../config/endpoints.ts";
+import { compileEndpoints, usesPools } from "../config/endpoints.ts";
+import { emptyPoolMessage, emptyPools } from "../config/pools.ts";
+import type { EndpointSpec } from "../engine/targets.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend } from "../moodle/backend.ts";
@@ -98,6 +100,15 @@ function noUsersMessage(outcomes: readonly LoginOutcome[], caCertGiven: boolean)
   }) — ${hint}`;
 }
 
+/** The picker's users are the logged-in ones: per-user pools are indexed by them, not by the config's users. */
+function pickerEndpoints(config: Config, endpoints: EndpointSpec[], loggedIn: VirtualUser[]): EndpointSpec[] {
+  if (!usesPools(config.urls, config.parameters)) return endpoints;
+  return compileEndpoints(config.base_url, config.urls, config.parameters, {
+    usernames: loggedIn.map((user) => user.username),
+    pools: config.pools,
+  });
+}
+
 export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullRunSummary | undefined> {
   const config = await readConfig(options.config);
   const plan = planRun(config, {
@@ -107,7 +118,12 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     profile: options.profile,
   });
   const seed = options.seed ?? config.seed ?? randomSeed();
-  const endpoints = compileEndpoints(config.base_url, config.urls, config.parameters);
+  const empty = emptyPools(config, config.users.map((user) => user.username));
+  if (empty.length) throw new UserError(emptyPoolMessage(empty, config.users.length), EXIT.usage);
+  const endpoints = compileEndpoints(config.base_url, config.urls, config.parameters, {
+    usernames: config.users.map((user) => user.username),
+    pools: config.pools,
+  });
   const caCertPem = options.caCert === undefined ? undefined : await readCaCert(options.caCert);
 
   const outStream = deps.out ?? (options.json ? Deno.stderr : Deno.stdout);
@@ -197,7 +213,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
         schedule: new Schedule(plan.segments),
         warmupSec: plan.warmupSec,
         users: loggedIn,
-        picker: new TargetPicker(endpoints, loggedIn.length, seed),
+        picker: new TargetPicker(pickerEndpoints(config, endpoints, loggedIn), loggedIn.length, seed),
         concurrency: options.concurrency,
         reloginConcurrency: options.loginConcurrency,
         requestTimeoutMs: options.requestTimeout * 1000,

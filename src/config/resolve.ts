@@ -1,5 +1,6 @@
 /** A config resolved into what a run will do: the URL mix in %, parameter ranges, counts. */
 import { type Config, placeholdersOf } from "./schema.ts";
+import { type EmptyPool, emptyPools, isPoolParameter, poolName, poolSizes } from "./pools.ts";
 
 export interface ResolvedEndpoint {
   name: string;
@@ -14,7 +15,25 @@ export interface ConfigSummary {
   loginUrl: string;
   users: number;
   endpoints: ResolvedEndpoint[];
+  /** Range parameters. */
   parameters: { name: string; min: number; max: number; values: number }[];
+  /** `{"values": […]}` parameters: how many values each has. */
+  lists: { name: string; values: number }[];
+  /** `{"from": …}` parameters: pool sizes over the config's users. */
+  pools: PoolSize[];
+  /** Users whose pool is empty for a parameter a URL uses (`run` refuses them). */
+  emptyPools: EmptyPool[];
+}
+
+export interface PoolSize {
+  name: string;
+  pool: string;
+  users: number;
+  /** Users with no value in this pool. */
+  empty: number;
+  min: number;
+  median: number;
+  max: number;
 }
 
 /** Join base_url (which may carry a sub-path) and a path that starts with "/". */
@@ -34,16 +53,22 @@ export function resolveEndpoints(config: Config): ResolvedEndpoint[] {
 }
 
 export function summarizeConfig(config: Config): ConfigSummary {
+  const entries = Object.entries(config.parameters);
+  const usernames = config.users.map((user) => user.username);
   return {
     baseUrl: config.base_url,
     loginUrl: joinUrl(config.base_url, config.login_path),
     users: config.users.length,
     endpoints: resolveEndpoints(config),
-    parameters: Object.entries(config.parameters).map(([name, range]) => ({
-      name,
-      min: range.min,
-      max: range.max,
-      values: range.max - range.min + 1,
-    })),
+    parameters: entries.flatMap(([name, p]) =>
+      "min" in p ? [{ name, min: p.min, max: p.max, values: p.max - p.min + 1 }] : []
+    ),
+    lists: entries.flatMap(([name, p]) => "values" in p ? [{ name, values: p.values.length }] : []),
+    pools: entries.flatMap(([name, p]) =>
+      isPoolParameter(p)
+        ? [{ name, pool: poolName(p), ...poolSizes(config.pools, usernames, p), users: usernames.length }]
+        : []
+    ),
+    emptyPools: emptyPools(config, usernames),
   };
 }

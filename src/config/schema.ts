@@ -24,6 +24,55 @@ export const ParameterRangeSchema = z.strictObject({
   max: z.number().int(),
 });
 
+/** The per-user pools `moodle-load discover` fills (src/pg/discover.ts): what each user can see. */
+export const POOL_KINDS = ["enrolled_courses", "cmids", "discussions", "assignments"] as const;
+export type PoolKind = typeof POOL_KINDS[number];
+
+export const ParameterPoolSchema = z.strictObject({
+  from: z.enum(POOL_KINDS).describe("the per-user pool in `pools.users.<username>` the value comes from"),
+  module: z.string().regex(/^[a-z][a-z0-9_]*$/, "a module name such as page, forum, assign, quiz").optional()
+    .describe('with "from": "cmids": the activity type (page, forum, assign, quiz, resource, …)'),
+}).refine((pool) => (pool.from === "cmids") === (pool.module !== undefined), {
+  message: '"module" goes with "from": "cmids" (and only there), e.g. {"from": "cmids", "module": "page"}',
+});
+
+export const ParameterValuesSchema = z.strictObject({
+  values: z.array(z.union([z.number().int(), z.string().min(1)])).min(1, "at least one value")
+    .describe("the same list for every user: one is drawn per request"),
+});
+
+export const ParameterSchema = z.union([ParameterRangeSchema, ParameterPoolSchema, ParameterValuesSchema], {
+  error:
+    'expected a range {"min": 1, "max": 9}, a pool {"from": "enrolled_courses"} (or "cmids" with "module", ' +
+    '"discussions", "assignments") or a list {"values": [1, 2]}',
+});
+export type Parameter = z.output<typeof ParameterSchema>;
+export type ParameterPool = z.output<typeof ParameterPoolSchema>;
+
+const IdListSchema = z.array(z.number().int().positive());
+
+export const UserPoolsSchema = z.strictObject({
+  enrolled_courses: IdListSchema.optional().describe("visible courses with an active enrolment"),
+  cmids: z.record(z.string(), IdListSchema).optional()
+    .describe("visible activities of those courses by module name: page, forum, assign, …"),
+  discussions: IdListSchema.optional().describe("forum discussions the user can open in those courses"),
+  assignments: IdListSchema.optional().describe("cmids of assignments open for the user's submissions"),
+});
+
+export const PoolsSchema = z.strictObject({
+  discovered: z.strictObject({
+    at: z.string().describe("ISO time of the discovery"),
+    database: z.string().optional().describe("user@host:port/dbname (never the password)"),
+    prefix: z.string().optional(),
+    moodle_version: z.number().int().optional(),
+    moodle_release: z.string().optional(),
+    courses: IdListSchema.optional().describe("the --course filter, when one was given"),
+  }).optional().describe("written by `moodle-load discover`: where and when the pools come from"),
+  users: z.record(z.string(), UserPoolsSchema).default({}).describe("per username"),
+});
+export type Pools = z.output<typeof PoolsSchema>;
+export type UserPools = z.output<typeof UserPoolsSchema>;
+
 export const UrlSchema = z.strictObject({
   path: z.string().min(1).describe("path below base_url, with {param} placeholders"),
   name: z.string().min(1).optional().describe("endpoint name in tables and thresholds (default: path)"),
@@ -52,7 +101,7 @@ export const ConfigSchema = z.strictObject({
   base_url: httpUrl.describe("the Moodle site root, may include a sub-path"),
   login_path: z.string().startsWith("/").default("/login/index.php"),
   users: z.array(UserSchema).min(1, "at least one user"),
-  parameters: z.record(z.string(), ParameterRangeSchema).default({}),
+  parameters: z.record(z.string(), ParameterSchema).default({}),
   urls: z.array(UrlSchema).min(1, "at least one URL"),
   seed: z.number().int().nonnegative().optional().describe("PRNG seed: same seed, same URLs and users"),
   rpm: z.number().positive().optional().describe("constant target rate (overridden by --rpm)"),
@@ -60,9 +109,12 @@ export const ConfigSchema = z.strictObject({
   stages: z.array(StageSchema).min(1).optional().describe("piecewise-linear rate ramps"),
   thresholds: z.array(z.string()).optional().describe('pass/fail criteria, e.g. "p95<800ms"'),
   db: DbSchema.optional(),
+  pools: PoolsSchema.optional().describe(
+    'per-user values for {"from": …} parameters (`moodle-load discover`)',
+  ),
 }).superRefine((config, ctx) => {
   for (const [name, range] of Object.entries(config.parameters)) {
-    if (range.min > range.max) {
+    if ("min" in range && range.min > range.max) {
       ctx.addIssue({
         code: "custom",
         path: ["parameters", name],

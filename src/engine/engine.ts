@@ -298,7 +298,8 @@ export class Engine {
       slot.intendedMs = this.nextIntendedMs;
       slot.endpoint = picker.endpoint;
       slot.user = user;
-      slot.url = picker.url;
+      // A per-user pool's value is for the user actually taken (takeUser may not give the preferred one).
+      slot.url = picker.urlFor(user);
       slot.measured = i >= this.warmupCount;
       // Re-read the clock every few sends: a burst of sends takes time itself.
       if ((++count & 15) === 0) now = clock.now();

@@ -1,8 +1,17 @@
 /**
  * What each request asks for: endpoint (weighted mix), URL (template placeholders filled from their
- * inclusive ranges) and preferred virtual user, all drawn from one seeded PRNG in a fixed order
- * (endpoint, then each placeholder left to right, then the user). The same seed gives the same
- * sequence of URLs and users.
+ * inclusive ranges, value lists or per-user pools) and preferred virtual user, all drawn from one
+ * seeded PRNG in a fixed order. The same seed gives the same sequence of URLs and users.
+ *
+ * Draw order: the endpoint; then, for an endpoint without per-user parameters, each placeholder left to
+ * right and then the user (the order every seeded run before per-user pools used, so their sequences
+ * are unchanged); for an endpoint with a per-user pool (`byUser`), the user first and then each
+ * placeholder, because the value depends on whose pool it comes from.
+ *
+ * A pooled value drawn for the preferred user must never be requested by another one (that user may
+ * not be enrolled there). The engine may send a request with another idle user when the preferred one
+ * is busy, so it asks `urlFor(user)` for the user actually taken: the same draws (kept as fractions)
+ * mapped into that user's pools, without touching the PRNG, so the sequence stays reproducible.
  *
  * The PRNG is `Prng` (sfc32 seeded through splitmix32) from src/util/random.ts.
  */
@@ -13,6 +22,17 @@ export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
+/** One placeholder's values: a range, a fixed list, or one list per user. */
+export interface ParamSpec {
+  /** Range: min + floor(u × span) (unused when `values` or `byUser` is set). */
+  min: number;
+  span: number;
+  /** The same list for every user: values[floor(u × length)]. */
+  values?: readonly string[];
+  /** One non-empty list per picker user (index = user): byUser[user][floor(u × length)]. */
+  byUser?: readonly (readonly string[])[];
+}
+
 export interface EndpointSpec {
   name: string;
   path: string;
@@ -20,7 +40,11 @@ export interface EndpointSpec {
   expect?: readonly number[];
   /** Literal pieces around the placeholders: parts.length = params.length + 1. */
   parts: string[];
-  params: { min: number; span: number }[];
+  params: ParamSpec[];
+}
+
+function isPerUser(endpoint: EndpointSpec): boolean {
+  return endpoint.params.some((p) => p.byUser !== undefined);
 }
 
 /** Draws one request at a time into its own fields (no object per request). */
@@ -28,6 +52,9 @@ export class TargetPicker {
   readonly endpoints: readonly EndpointSpec[];
   /** Cumulative weights normalised to 1. */
   private readonly cumulative: Float64Array;
+  private readonly perUser: boolean[];
+  /** The current request's placeholder draws in [0, 1), so urlFor can map them into another user's pools. */
+  private readonly fractions: Float64Array;
   private readonly prng: Prng;
   endpoint = 0;
   url = "";
@@ -44,22 +71,55 @@ export class TargetPicker {
       this.cumulative[i] = acc;
     });
     this.cumulative[endpoints.length - 1] = 1;
+    this.perUser = endpoints.map(isPerUser);
+    for (const e of endpoints) {
+      for (const p of e.params) {
+        if (p.byUser && (p.byUser.length !== users || p.byUser.some((list) => list.length === 0))) {
+          throw new Error(
+            `${e.name}: a per-user pool needs one non-empty list for each of the ${users} users`,
+          );
+        }
+        if (p.values && p.values.length === 0) throw new Error(`${e.name}: an empty value list`);
+      }
+    }
+    this.fractions = new Float64Array(Math.max(0, ...endpoints.map((e) => e.params.length)));
     this.prng = new Prng(seed);
   }
 
   next(): void {
-    const u = this.prng.nextFloat();
+    const prng = this.prng;
+    const u = prng.nextFloat();
     const cumulative = this.cumulative;
     let k = 0;
     while (u >= cumulative[k]) k++;
     this.endpoint = k;
     const e = this.endpoints[k];
+    const fractions = this.fractions;
+    if (this.perUser[k]) {
+      this.user = Math.floor(prng.nextFloat() * this.users);
+      for (let p = 0; p < e.params.length; p++) fractions[p] = prng.nextFloat();
+    } else {
+      for (let p = 0; p < e.params.length; p++) fractions[p] = prng.nextFloat();
+      this.user = Math.floor(prng.nextFloat() * this.users);
+    }
+    this.url = this.build(e, this.user);
+  }
+
+  /** The current request's URL for `user`: `url` itself unless a per-user pool makes it differ. */
+  urlFor(user: number): string {
+    if (user === this.user || !this.perUser[this.endpoint]) return this.url;
+    return this.build(this.endpoints[this.endpoint], user);
+  }
+
+  private build(e: EndpointSpec, user: number): string {
     let url = e.parts[0];
     for (let p = 0; p < e.params.length; p++) {
       const param = e.params[p];
-      url += (param.min + Math.floor(this.prng.nextFloat() * param.span)) + e.parts[p + 1];
+      const f = this.fractions[p];
+      const list = param.byUser ? param.byUser[user] : param.values;
+      url += (list ? list[Math.floor(f * list.length)] : param.min + Math.floor(f * param.span)) +
+        e.parts[p + 1];
     }
-    this.url = url;
-    this.user = Math.floor(this.prng.nextFloat() * this.users);
+    return url;
   }
 }

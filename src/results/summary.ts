@@ -67,7 +67,7 @@ export function intervalSummary(report: IntervalReport): IntervalSummary & { dra
     observed_rpm: round3(stats.total * 60 / report.intervalSec),
     in_flight: report.inFlight,
     late: report.late,
-    not_sent: report.backlog,
+    backlog: report.backlog,
     ...stats.counts(),
     ...stats.percentiles(),
     ...(report.drain ? { drain: true } : {}),

@@ -168,7 +168,7 @@ export function makeRunSummary(spec: RunSpec): RunSummary {
       observed_rpm: acc.counts.total / intervalSec * 60,
       in_flight: Math.round(random() * 5),
       late: 0,
-      not_sent: 0,
+      backlog: 0,
     };
   });
 

@@ -15,7 +15,7 @@ import {
 export interface RunSummaryExtras {
   /** Measured requests sent. */
   sent: number;
-  /** Sent, but no answer before the grace period ended. */
+  /** Sent, but no answer before the grace period ended (also in failures, as errors.abandoned). */
   abandoned: number;
   /** Seconds spent waiting for in-flight requests after scheduling stopped. */
   drain_sec: number;

@@ -33,6 +33,10 @@ Deno.test("bisect: skip (125) when the commit cannot be judged; abort (255) on a
   assert.ok(siteDown(down));
   assert.equal(decideBisect({ summary: down }).exitCode, 125);
   assert.ok(!siteDown(healthy));
+  // Pages that never answer (every request abandoned after the grace) are a down site too, as before
+  // they were counted (then the run had no request at all).
+  const hanging = { ...healthy, success: 0, failures: healthy.total, errors: { abandoned: healthy.total } };
+  assert.ok(siteDown(hanging));
   const usage = decideBisect({ failure: { step: "load", message: "--rpm must be positive", exitCode: 2 } });
   assert.equal(usage.exitCode, 255);
 });

@@ -254,6 +254,65 @@ Deno.test("fake clock: abort stops scheduling; unsent due requests are not_sent,
   assert.equal(result.overall.total, 30);
 });
 
+/** A user whose requests never get an answer until `answerAll()` (a page that hangs). */
+class HangingUser implements VirtualUser {
+  loggedIn = true;
+  private answers: (() => void)[] = [];
+  constructor(readonly username: string) {}
+  login(): Promise<LoginOutcome> {
+    return Promise.resolve({ ok: true, username: this.username, attempts: 1, durationMs: 1 });
+  }
+  get(url: string): Promise<PageResult> {
+    return new Promise((resolve) =>
+      this.answers.push(() => resolve({ status: 200, finalUrl: url, bytes: 10, sessionLost: false }))
+    );
+  }
+  answerAll(): void {
+    for (const answer of this.answers.splice(0)) answer();
+  }
+}
+
+Deno.test("fake clock: requests unanswered when the grace ends count as abandoned failures, at their wait", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 10 }, (_, u) => new HangingUser(`u${u}`));
+  const intervals: { drain: boolean; total: number; abandoned: number }[] = [];
+  const log: { error: string | null; ok: boolean; latency_ms: number }[] = [];
+  const result = await runOnFakeClock(clock, users, 7, {
+    schedule: constantSchedule(600, 1), // 10 requests, one every 100 ms
+    concurrency: 10,
+    graceMs: 1000,
+    progressSec: 0.5,
+    onInterval: (r) => {
+      const counts = r.stats.counts();
+      intervals.push({ drain: r.drain, total: counts.total, abandoned: counts.errors.abandoned ?? 0 });
+    },
+    onRequest: (entry) => log.push({ error: entry.error, ok: entry.ok, latency_ms: entry.latency_ms }),
+  });
+  assert.equal(result.sent, 10);
+  assert.equal(result.abandoned, 10);
+  const counts = result.overall.counts();
+  assert.equal(counts.total, result.sent);
+  assert.equal(counts.failures, 10);
+  assert.equal(counts.errors.abandoned, 10);
+  assert.equal(counts.errors.timeout, undefined);
+  assert.equal(result.endpoints[0].total + result.endpoints[1].total, 10);
+  // Request k is due at 100k ms; the grace ends at 2000 ms: latency 2000 − 100k, at least the grace.
+  near(percentileMs(result.overall.latency, 0), 1100);
+  near(percentileMs(result.overall.latency, 100), 2000);
+  assert.ok(percentileMs(result.overall.latency, 99) >= 1000);
+  near(percentileMs(result.overall.service, 100), 2000);
+  // The last (drain) interval holds them; the request log has one line each.
+  assert.deepEqual(intervals.at(-1), { drain: true, total: 10, abandoned: 10 });
+  assert.equal(log.length, 10);
+  assert.ok(log.every((line) => line.error === "abandoned" && !line.ok && line.latency_ms >= 1000));
+  // Answers that arrive after the run finished are ignored: no double count.
+  for (const user of users) user.answerAll();
+  for (let k = 0; k < 6; k++) await Promise.resolve();
+  assert.equal(result.overall.total, 10);
+  assert.equal(result.overall.failures, 10);
+  assert.equal(log.length, 10);
+});
+
 // ---- real sockets ----
 
 async function withServer(

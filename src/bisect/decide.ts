@@ -43,7 +43,11 @@ export interface BisectDecision {
 export function siteDown(summary: RunSummary): boolean {
   if (summary.total === 0) return true;
   if (summary.success > 0) return false;
-  const network = ["connect", "tls", "timeout"].reduce((sum, k) => sum + (summary.errors[k] ?? 0), 0);
+  // `abandoned`: sent, never answered before the run's grace ended (the site hangs).
+  const network = ["connect", "tls", "timeout", "abandoned"].reduce(
+    (sum, k) => sum + (summary.errors[k] ?? 0),
+    0,
+  );
   const serverErrors = summary.errors.http_5xx ?? 0;
   return network + serverErrors >= summary.failures * 0.9;
 }

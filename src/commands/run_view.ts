@@ -51,7 +51,7 @@ export function progressBlock(
     formatMs(row.latency_ms_p99),
     row.in_flight,
     row.warmup ? row.late : c.late,
-    row.not_sent,
+    row.backlog,
   ]]);
   return `${head}\n${table}`;
 }

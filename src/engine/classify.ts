@@ -1,6 +1,34 @@
 /** Turn what went wrong on one request into an `ErrorClass` (pure; no I/O). */
 import type { ErrorClass } from "./types.ts";
 
+/** A success status: one of the endpoint's `expect` list when it has one, else any 2xx. */
+export function statusOk(status: number, expect: readonly number[] | undefined): boolean {
+  return expect ? expect.includes(status) : status >= 200 && status < 300;
+}
+
+function isHttpClass(errorClass: ErrorClass): boolean {
+  return errorClass === "http_4xx" || errorClass === "http_5xx" || errorClass === "unexpected_status";
+}
+
+/**
+ * THE success rule, the one home of "is this page a success, else which error class" (the protocol
+ * side names a page's class with it, the engine judges every result with it): `undefined` = success.
+ * A session loss never succeeds; an error class from the transport stands, unless it is only an HTTP
+ * class for a status the `expect` list accepts; otherwise a status outside `expect` (or 2xx) is
+ * http_4xx, http_5xx or unexpected_status.
+ */
+export function pageErrorClass(
+  status: number,
+  expect: readonly number[] | undefined,
+  errorClass?: ErrorClass,
+  sessionLost = false,
+): ErrorClass | undefined {
+  if (sessionLost) return "session_lost";
+  const ok = statusOk(status, expect);
+  if (errorClass && !(ok && isHttpClass(errorClass))) return errorClass;
+  return ok ? undefined : classifyStatus(status);
+}
+
 /** The class of an HTTP status that is not a success. */
 export function classifyStatus(status: number): ErrorClass {
   if (status >= 500 && status <= 599) return "http_5xx";

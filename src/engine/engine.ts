@@ -5,36 +5,29 @@
  * never one per request) and on every completion, every due request is sent while a concurrency slot
  * AND an idle virtual user are free (Moodle serialises requests of one session, so a user never has
  * two in flight). A request that has to wait keeps its intended start: its latency counts from there,
- * its service time from the actual send. Requests still unsent when scheduling stops are `not_sent`.
+ * its service time from the actual send. Requests still unsent when scheduling stops are `not_sent`;
+ * every request sent counts: one still unanswered when the grace period ends is a failure of class
+ * `abandoned` at its elapsed time (user_pool.ts keeps the users, intervals.ts the progress rows,
+ * classify.ts the success rule).
  *
  * Hot path: no allocation beyond the URL string and what `VirtualUser.get` does itself; in-flight
  * bookkeeping lives in a fixed pool of slots whose callbacks are bound once.
  */
-import type { ErrorClass, PageResult, VirtualUser } from "./types.ts";
+import { ERROR_CLASSES, type ErrorClass, type PageResult, type VirtualUser } from "./types.ts";
 import type { Schedule } from "./schedule.ts";
-import { classifyStatus } from "./classify.ts";
+import { pageErrorClass } from "./classify.ts";
 import type { TargetPicker } from "./targets.ts";
 import { ERROR_INDEX, Stats } from "./stats.ts";
 import { type Histogram, newHistogram, recordUs } from "./histogram.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { type IntervalReport, IntervalReporter } from "./intervals.ts";
+import { UserPool } from "./user_pool.ts";
 
 /** A request sent more than this after its intended start counts as `late`. */
 export const LATE_BOUND_MS = 10;
 
-export interface Clock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  /** Wall-clock epoch milliseconds (for files). */
-  epochMs(): number;
-  setTimer(callback: () => void, delayMs: number): unknown;
-  clearTimer(id: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  epochMs: () => Date.now(),
-  setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimer: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
-};
+export type { Clock, IntervalReport };
+export { realClock };
 
 /** One request as written to the JSONL request log (one object, reused: copy what you keep). */
 export interface RequestLogEntry {
@@ -54,27 +47,6 @@ export interface RequestLogEntry {
   bytes: number;
   ok: boolean;
   error: ErrorClass | null;
-}
-
-/** What the progress callback gets at the end of each interval. */
-export interface IntervalReport {
-  /** Seconds since the measured phase began (negative inside the warm-up). */
-  tSec: number;
-  epochMs: number;
-  intervalSec: number;
-  warmup: boolean;
-  /** After scheduling stopped: answers that came in while in-flight requests drained. */
-  drain: boolean;
-  /** Fraction of the whole run (warm-up + measured) elapsed. */
-  fraction: number;
-  stats: Stats;
-  targetRpm: number;
-  inFlight: number;
-  late: number;
-  /** Due but not sent yet at the end of the interval. */
-  backlog: number;
-  /** Cumulative measured figures, for the live display. */
-  cumulative: { total: number; success: number; failures: number; late: number; sent: number };
 }
 
 export interface EngineOptions {
@@ -108,7 +80,7 @@ export interface EngineResult {
   late: number;
   notSent: number;
   warmupNotSent: number;
-  /** Sent but still without an answer when the grace period ended. */
+  /** Sent but still without an answer when the grace period ended (counted as `abandoned` failures). */
   abandoned: number;
   lateness: Histogram;
   relogins: number;
@@ -134,6 +106,8 @@ class Slot {
   endpoint = 0;
   user = 0;
   measured = false;
+  /** Sent and not answered yet (what finish() abandons). */
+  busy = false;
   url = "";
   readonly onResult: (result: PageResult) => void;
   readonly onError: (error: unknown) => void;
@@ -155,9 +129,7 @@ function failedResult(error: unknown): PageResult {
   };
 }
 
-function isHttpClass(errorClass: ErrorClass): boolean {
-  return errorClass === "http_4xx" || errorClass === "http_5xx" || errorClass === "unexpected_status";
-}
+const ABANDONED = ERROR_INDEX.abandoned;
 
 export class Engine {
   private readonly o: EngineOptions;
@@ -175,40 +147,26 @@ export class Engine {
   private stopped = false;
   private stopMs = 0;
   private finished = false;
+  private finishMs = 0;
   private timer: unknown;
   private timerAtMs = Infinity;
+  private graceTimer: unknown;
   private inFlight = 0;
   private maxInFlight = 0;
+  /** Every slot ever made (in-flight ones have `busy`); the free ones are also in `freeSlots`. */
+  private readonly slots: Slot[] = [];
   private readonly freeSlots: Slot[] = [];
-  private slotsMade = 0;
-
-  // Idle users: a stack with positions for O(1) removal of a chosen user.
-  private readonly idle: Int32Array;
-  private readonly idlePos: Int32Array;
-  private idleCount = 0;
-  private readonly retired: string[] = [];
+  private readonly pool: UserPool;
+  private readonly intervals: IntervalReporter;
 
   // Statistics.
   private readonly overall = new Stats(true);
   private readonly endpoints: Stats[];
   private readonly warmup = new Stats();
-  /** The running progress interval, measured requests and warm-up requests apart. */
-  private readonly interval = new Stats();
-  private readonly warmupInterval = new Stats();
   private readonly lateness = newHistogram();
   private sent = 0;
   private late = 0;
-  private intervalLate = 0;
-  private intervalWarmupLate = 0;
-  private relogins = 0;
-  private reloginsActive = 0;
-  private readonly reloginQueue: number[] = [];
-  private reloginFailures = 0;
-
-  // Progress ticks.
-  private tickTimer: unknown;
-  private intervalStartMs = 0;
-  private measuredStarted = false;
+  private abandoned = 0;
 
   private readonly logEntry: RequestLogEntry | undefined;
   /** The options object of each endpoint's requests, made once. */
@@ -230,10 +188,18 @@ export class Engine {
       timeoutMs: options.requestTimeoutMs,
       expect: e.expect,
     }));
-    const n = options.users.length;
-    this.idle = new Int32Array(n);
-    this.idlePos = new Int32Array(n);
-    for (let u = 0; u < n; u++) this.pushIdle(u);
+    this.pool = new UserPool(options.users, options.reloginConcurrency, () => this.dispatch());
+    this.intervals = new IntervalReporter({ ...options, clock: this.clock }, {
+      inFlight: () => this.inFlight,
+      nextIndex: () => this.next,
+      cumulative: () => ({
+        total: this.overall.total,
+        success: this.overall.success,
+        failures: this.overall.failures,
+        late: this.late,
+        sent: this.sent,
+      }),
+    });
     this.logEntry = options.onRequest
       ? {
         i: 0,
@@ -257,8 +223,6 @@ export class Engine {
     const clock = this.clock;
     const startEpochMs = clock.epochMs();
     this.startMs = clock.now();
-    this.intervalStartMs = this.startMs;
-    this.measuredStarted = this.warmupMs <= 0;
     this.o.picker.next();
     this.nextIntendedMs = this.total > 0 ? this.startMs : Infinity;
     const signal = this.o.signal;
@@ -267,7 +231,7 @@ export class Engine {
     if (signal?.aborted) this.stop(this.startMs);
 
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
-    this.armTick();
+    this.intervals.start(this.startMs);
     this.dispatch();
     return done.then(() => {
       signal?.removeEventListener("abort", onAbort);
@@ -277,6 +241,7 @@ export class Engine {
 
   // ---- scheduling ----
 
+  /** Sends every due request a slot and a user are free for (the hot loop; see the file comment). */
   private dispatch(): void {
     if (this.stopped) return;
     const clock = this.clock;
@@ -290,7 +255,7 @@ export class Engine {
     let count = 0;
     while (this.nextIntendedMs <= now) {
       if (this.inFlight >= concurrency) break;
-      const user = this.takeUser(picker.user);
+      const user = this.pool.take(picker.user);
       if (user < 0) break;
       const slot = this.freeSlots.pop() ?? this.makeSlot();
       const i = this.next;
@@ -301,6 +266,7 @@ export class Engine {
       // A per-user pool's value is for the user actually taken (takeUser may not give the preferred one).
       slot.url = picker.urlFor(user);
       slot.measured = i >= this.warmupCount;
+      slot.busy = true;
       // Re-read the clock every few sends: a burst of sends takes time itself.
       if ((++count & 15) === 0) now = clock.now();
       slot.sentMs = now;
@@ -310,9 +276,9 @@ export class Engine {
         recordUs(this.lateness, latenessMs * 1000);
         if (latenessMs > this.lateBoundMs) {
           this.late++;
-          this.intervalLate++;
+          this.intervals.countLate(true);
         }
-      } else if (latenessMs > this.lateBoundMs) this.intervalWarmupLate++;
+      } else if (latenessMs > this.lateBoundMs) this.intervals.countLate(false);
       this.inFlight++;
       if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
       users[user].get(slot.url, this.getOptions[slot.endpoint]).then(slot.onResult, slot.onError);
@@ -348,181 +314,72 @@ export class Engine {
   };
 
   private makeSlot(): Slot {
-    this.slotsMade++;
-    return new Slot(this);
-  }
-
-  private takeUser(preferred: number): number {
-    if (this.idleCount === 0) return -1;
-    if (this.idlePos[preferred] >= 0) {
-      this.removeIdleAt(this.idlePos[preferred]);
-      return preferred;
-    }
-    const user = this.idle[this.idleCount - 1];
-    this.removeIdleAt(this.idleCount - 1);
-    return user;
-  }
-
-  private removeIdleAt(position: number): void {
-    const user = this.idle[position];
-    const last = this.idle[--this.idleCount];
-    this.idle[position] = last;
-    this.idlePos[last] = position;
-    this.idlePos[user] = -1;
-  }
-
-  private pushIdle(user: number): void {
-    this.idle[this.idleCount] = user;
-    this.idlePos[user] = this.idleCount++;
+    const slot = new Slot(this);
+    this.slots.push(slot);
+    return slot;
   }
 
   // ---- completions ----
 
   complete(slot: Slot, result: PageResult): void {
+    // After finish() the request was counted as abandoned: its late answer is ignored.
     if (this.finished) return;
     const now = this.clock.now();
     this.inFlight--;
-    const endpoint = this.o.picker.endpoints[slot.endpoint];
-    let errorIndex = -1;
-    if (result.sessionLost) errorIndex = ERROR_INDEX.session_lost;
-    else {
-      const status = result.status;
-      const statusOk = endpoint.expect ? endpoint.expect.includes(status) : status >= 200 && status < 300;
-      if (result.errorClass && !(statusOk && isHttpClass(result.errorClass))) {
-        errorIndex = ERROR_INDEX[result.errorClass] ?? ERROR_INDEX.other;
-      } else if (!statusOk) {
-        errorIndex = ERROR_INDEX[classifyStatus(status)];
-      }
-    }
+    slot.busy = false;
+    const errorClass = pageErrorClass(
+      result.status,
+      this.getOptions[slot.endpoint].expect,
+      result.errorClass,
+      result.sessionLost,
+    );
+    const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
+    this.record(slot, now, result.status, result.bytes, errorIndex, result.perf);
+    const user = slot.user;
+    this.freeSlots.push(slot);
+    if (result.sessionLost && !this.stopped) this.pool.relogin(user);
+    else if (!result.sessionLost) this.pool.release(user);
+    if (this.stopped) {
+      if (this.inFlight === 0) this.finish();
+    } else if (this.nextIntendedMs <= now) this.dispatch();
+  }
+
+  /** One outcome into the statistics (overall, endpoint or warm-up, interval) and the request log. */
+  private record(
+    slot: Slot,
+    now: number,
+    status: number,
+    bytes: number,
+    errorIndex: number,
+    perf: PageResult["perf"],
+  ): void {
     const latencyUs = (now - slot.intendedMs) * 1000;
     const serviceUs = (now - slot.sentMs) * 1000;
-    const bytes = result.bytes;
     if (slot.measured) {
-      this.overall.record(latencyUs, serviceUs, result.status, bytes, errorIndex, result.perf);
-      this.endpoints[slot.endpoint].record(
-        latencyUs,
-        serviceUs,
-        result.status,
-        bytes,
-        errorIndex,
-        result.perf,
-      );
-    } else this.warmup.record(latencyUs, serviceUs, result.status, bytes, errorIndex, undefined);
-    (slot.measured ? this.interval : this.warmupInterval)
-      .record(latencyUs, serviceUs, result.status, bytes, errorIndex, undefined);
+      this.overall.record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
+      this.endpoints[slot.endpoint].record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
+      this.intervals.measured.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+    } else {
+      this.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+      this.intervals.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+    }
     const entry = this.logEntry;
     if (entry) {
       entry.i = slot.index;
       entry.warmup = !slot.measured;
-      entry.endpoint = endpoint.name;
+      entry.endpoint = this.o.picker.endpoints[slot.endpoint].name;
       entry.url = slot.url;
       entry.user = this.o.users[slot.user].username;
       entry.intended_ms = slot.intendedMs - this.startMs;
       entry.lateness_ms = slot.sentMs - slot.intendedMs;
       entry.latency_ms = latencyUs / 1000;
       entry.service_ms = serviceUs / 1000;
-      entry.status = result.status;
+      entry.status = status;
       entry.bytes = bytes;
       entry.ok = errorIndex < 0;
-      entry.error = errorIndex < 0
-        ? null
-        : errorIndex === ERROR_INDEX.session_lost
-        ? "session_lost"
-        : (result.errorClass ?? classOf(errorIndex));
+      entry.error = errorIndex < 0 ? null : ERROR_CLASSES[errorIndex];
       this.o.onRequest!(entry);
     }
-    const user = slot.user;
-    this.freeSlots.push(slot);
-    if (result.sessionLost && !this.stopped) this.relogin(user);
-    else if (!result.sessionLost) this.pushIdle(user);
-    if (this.stopped) {
-      if (this.inFlight === 0) this.finish();
-    } else if (this.nextIntendedMs <= now) this.dispatch();
-  }
-
-  /** Queue a re-login; at most `reloginConcurrency` run at once (a mass expiry is no login storm). */
-  private relogin(user: number): void {
-    this.reloginQueue.push(user);
-    this.startRelogins();
-  }
-
-  private startRelogins(): void {
-    const limit = Math.max(1, this.o.reloginConcurrency ?? 4);
-    while (this.reloginsActive < limit && this.reloginQueue.length > 0 && !this.stopped) {
-      const user = this.reloginQueue.shift()!;
-      const vu = this.o.users[user];
-      this.reloginsActive++;
-      vu.login().then(
-        (outcome) => outcome.ok,
-        () => false,
-      ).then((ok) => {
-        this.reloginsActive--;
-        if (this.finished) return;
-        if (ok) {
-          this.relogins++;
-          this.pushIdle(user);
-        } else {
-          this.reloginFailures++;
-          this.retired.push(vu.username);
-        }
-        this.startRelogins();
-        if (ok && !this.stopped) this.dispatch();
-      });
-    }
-  }
-
-  // ---- progress ----
-
-  /** Intervals restart at the end of the warm-up, so measured intervals align with the measured start. */
-  private armTick(): void {
-    if (this.finished || this.stopped) return;
-    let at = this.intervalStartMs + this.o.progressSec * 1000;
-    const endsWarmup = !this.measuredStarted && at >= this.startMs + this.warmupMs;
-    if (endsWarmup) at = this.startMs + this.warmupMs;
-    this.tickTimer = this.clock.setTimer(() => {
-      this.tickTimer = undefined;
-      this.emitInterval(at, endsWarmup);
-      this.armTick();
-    }, Math.max(0, at - this.clock.now()));
-  }
-
-  private emitInterval(endMs: number, endsWarmup = false): void {
-    const startMs = this.intervalStartMs;
-    const intervalSec = (endMs - startMs) / 1000;
-    if (intervalSec <= 0) return;
-    const warmup = !this.measuredStarted;
-    const stats = warmup ? this.warmupInterval : this.interval;
-    const schedule = this.o.schedule;
-    const fromSec = (startMs - this.startMs) / 1000;
-    const toSec = (endMs - this.startMs) / 1000;
-    const stopSec = this.stopped ? (this.stopMs - this.startMs) / 1000 : toSec;
-    const due = schedule.countBefore(Math.min(toSec, stopSec));
-    const report: IntervalReport = {
-      tSec: (endMs - this.startMs - this.warmupMs) / 1000,
-      epochMs: this.clock.epochMs() - (this.clock.now() - endMs),
-      intervalSec,
-      warmup,
-      drain: this.stopped && startMs >= this.stopMs,
-      fraction: Math.min(1, toSec / schedule.durationSec),
-      stats,
-      targetRpm: schedule.meanRate(fromSec, Math.min(toSec, schedule.durationSec)) * 60,
-      inFlight: this.inFlight,
-      late: warmup ? this.intervalWarmupLate : this.intervalLate,
-      backlog: this.stopped ? 0 : Math.max(0, due - this.next),
-      cumulative: {
-        total: this.overall.total,
-        success: this.overall.success,
-        failures: this.overall.failures,
-        late: this.late,
-        sent: this.sent,
-      },
-    };
-    this.o.onInterval?.(report);
-    stats.reset();
-    if (warmup) this.intervalWarmupLate = 0;
-    else this.intervalLate = 0;
-    this.intervalStartMs = endMs;
-    if (endsWarmup) this.measuredStarted = true;
   }
 
   // ---- stopping ----
@@ -533,14 +390,9 @@ export class Engine {
     this.stopMs = Math.min(atMs, this.startMs + this.endMs);
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
-    if (this.tickTimer !== undefined) this.clock.clearTimer(this.tickTimer);
-    this.tickTimer = undefined;
+    this.pool.stop();
     // Close the interval that was running when scheduling stopped; the drain goes in the last one.
-    const warmupEndMs = this.startMs + this.warmupMs;
-    if (!this.measuredStarted && this.stopMs >= warmupEndMs) this.emitInterval(warmupEndMs, true);
-    if (this.stopMs - this.intervalStartMs >= 1) {
-      this.emitInterval(this.stopMs);
-    }
+    this.intervals.stop(this.stopMs);
     if (this.inFlight === 0) {
       this.finish();
       return;
@@ -548,21 +400,31 @@ export class Engine {
     this.graceTimer = this.clock.setTimer(() => this.finish(), this.o.graceMs);
   }
 
-  private graceTimer: unknown;
-
   private finish(): void {
     if (this.finished) return;
     if (this.graceTimer !== undefined) this.clock.clearTimer(this.graceTimer);
-    // Completions during the drain: one last interval, when there were any.
     const now = this.clock.now();
-    const pending = this.measuredStarted ? this.interval : this.warmupInterval;
-    if (pending.total > 0 && now > this.intervalStartMs) this.emitInterval(now);
+    this.abandonInFlight(now);
+    this.intervals.finish(now);
+    this.pool.close();
     this.finished = true;
     this.finishMs = now;
     this.resolveDone?.();
   }
 
-  private finishMs = 0;
+  /**
+   * Every request sent counts: one still unanswered when the grace period ends is a failure of class
+   * `abandoned`, at least as slow as its wait so far (as k6 and wrk2 count an unanswered request), in
+   * the statistics, the last interval and the request log, in the order they were due.
+   */
+  private abandonInFlight(now: number): void {
+    const unanswered = this.slots.filter((slot) => slot.busy).sort((a, b) => a.index - b.index);
+    for (const slot of unanswered) {
+      slot.busy = false;
+      this.record(slot, now, 0, 0, ABANDONED, undefined);
+    }
+    this.abandoned = unanswered.length;
+  }
 
   private result(startEpochMs: number): EngineResult {
     const schedule = this.o.schedule;
@@ -581,11 +443,11 @@ export class Engine {
       late: this.late,
       notSent: notSentTotal - warmupNotSent,
       warmupNotSent,
-      abandoned: this.inFlight,
+      abandoned: this.abandoned,
       lateness: this.lateness,
-      relogins: this.relogins,
-      reloginFailures: this.reloginFailures,
-      retiredUsers: this.retired,
+      relogins: this.pool.relogins,
+      reloginFailures: this.pool.reloginFailures,
+      retiredUsers: this.pool.retired,
       elapsedSec,
       drainSec: (this.finishMs - this.stopMs) / 1000,
       startEpochMs,
@@ -596,11 +458,6 @@ export class Engine {
       maxInFlight: this.maxInFlight,
     };
   }
-}
-
-function classOf(errorIndex: number): ErrorClass {
-  return (Object.keys(ERROR_INDEX) as ErrorClass[]).find((name) => ERROR_INDEX[name] === errorIndex) ??
-    "other";
 }
 
 export function runEngine(options: EngineOptions): Promise<EngineResult> {

@@ -13,6 +13,8 @@ export const ERROR_CLASSES = [
   "session_lost",
   "unexpected_status",
   "other",
+  /** Sent, and still unanswered when the grace period after the run ended (`timeout`: the request timeout ended it). */
+  "abandoned",
 ] as const;
 export type ErrorClass = typeof ERROR_CLASSES[number];
 

@@ -5,7 +5,7 @@
  * See ../shared/moodle-protocol.md.
  */
 import * as cheerio from "cheerio";
-import { classifyStatus } from "../engine/classify.ts";
+import { pageErrorClass } from "../engine/classify.ts";
 import {
   backoffDelayMs,
   classifyLanding,
@@ -262,11 +262,9 @@ class MoodleUserImpl implements MoodleUser {
       result.errorMessage = `sent to the login page (${response.finalUrl})`;
       return result;
     }
-    const ok = options.expect
-      ? options.expect.includes(response.status)
-      : response.status >= 200 && response.status < 300;
-    if (!ok) {
-      result.errorClass = classifyStatus(response.status);
+    const errorClass = pageErrorClass(response.status, options.expect);
+    if (errorClass) {
+      result.errorClass = errorClass;
       result.errorMessage = `HTTP ${response.status} at ${response.finalUrl}`;
     }
     if (this.#o.parsePerf !== false) {

@@ -71,6 +71,7 @@ const ERROR_COLORS: Record<string, string> = {
   session_lost: "#2563eb",
   unexpected_status: "#65a30d",
   other: "#475569",
+  abandoned: "#9f1239",
 };
 
 /** The latency chart's percentiles and their colours (the same for latency and service time). */

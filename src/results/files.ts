@@ -73,7 +73,8 @@ export const PROGRESS_HEADER = [
   ...PERCENTILE_KEYS,
   "in_flight",
   "late",
-  "not_sent",
+  // The backlog (due, not yet sent) at the interval's end; the summary's not_sent is "never sent".
+  "backlog",
   "status_codes",
 ];
 
@@ -91,7 +92,7 @@ export function progressRow(row: IntervalSummary & { drain?: boolean }): CsvValu
     ...PERCENTILE_KEYS.map((k) => row[k]),
     row.in_flight,
     row.late,
-    row.not_sent,
+    row.backlog,
     statusText(row),
   ];
 }

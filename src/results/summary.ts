@@ -15,7 +15,7 @@ import {
 export interface RunSummaryExtras {
   /** Measured requests sent. */
   sent: number;
-  /** Sent, but no answer before the grace period ended. */
+  /** Sent, but no answer before the grace period ended (also in failures, as errors.abandoned). */
   abandoned: number;
   /** Seconds spent waiting for in-flight requests after scheduling stopped. */
   drain_sec: number;
@@ -67,7 +67,7 @@ export function intervalSummary(report: IntervalReport): IntervalSummary & { dra
     observed_rpm: round3(stats.total * 60 / report.intervalSec),
     in_flight: report.inFlight,
     late: report.late,
-    not_sent: report.backlog,
+    backlog: report.backlog,
     ...stats.counts(),
     ...stats.percentiles(),
     ...(report.drain ? { drain: true } : {}),

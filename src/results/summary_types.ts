@@ -32,7 +32,11 @@ export interface IntervalSummary extends Counts, Percentiles {
   observed_rpm: number;
   in_flight: number;
   late: number;
-  not_sent: number;
+  /**
+   * Due but not sent yet at the end of the interval (the scheduler's backlog). Not the run's
+   * `not_sent` (never sent at all); older summaries named this field `not_sent` as well.
+   */
+  backlog: number;
 }
 
 export interface LoginSummary {

@@ -1,17 +1,18 @@
 /**
- * RunSummary fixtures built the way the engine builds them: latencies sampled from a seeded
- * distribution and recorded into real hdr-histogram-js histograms (microseconds), serialized with
- * encodeIntoCompressedBase64, per endpoint, per interval and overall.
+ * RunSummary fixtures built exactly the way `run` builds them: latencies sampled from a seeded
+ * distribution are recorded into the engine's own accumulators (src/engine/stats.ts: HDR histograms
+ * in microseconds, clamped and rounded as the engine does), per endpoint, per interval and overall,
+ * then turned into the summary by src/results/summary.ts (`buildRunSummary`, `intervalSummary`). So
+ * compare/report/thresholds/bisect tests read summaries the engine could have written.
  */
-import * as hdr from "hdr-histogram-js";
-import type {
-  Counts,
-  EndpointSummary,
-  IntervalSummary,
-  Percentiles,
-  PerfAggregate,
-  RunSummary,
-} from "../../src/results/summary_types.ts";
+import type { PerfAggregate, RunSummary } from "../../src/results/summary_types.ts";
+import type { MoodlePerf } from "../../src/engine/types.ts";
+import type { EngineResult, IntervalReport } from "../../src/engine/engine.ts";
+import { LATE_BOUND_MS } from "../../src/engine/engine.ts";
+import type { EndpointSpec as TargetEndpoint } from "../../src/engine/targets.ts";
+import { ERROR_INDEX, Stats } from "../../src/engine/stats.ts";
+import { newHistogram, recordUs } from "../../src/engine/histogram.ts";
+import { buildRunSummary, intervalSummary } from "../../src/results/summary.ts";
 import { normal } from "../../src/compare/random.ts";
 import { seededRandom } from "../../src/util/random.ts";
 
@@ -45,57 +46,57 @@ export interface RunSpec {
   baseUrl?: string;
 }
 
-function newHistogram() {
-  return hdr.build({
-    bitBucketSize: 32,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 120_000_000,
-    numberOfSignificantValueDigits: 3,
+/** The per-request performance footer whose means are `perf` (what the engine would have parsed). */
+function footerOf(perf: PerfAggregate): MoodlePerf {
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+  return {
+    timeUsedSec: seconds(perf.time_used_ms_mean),
+    dbReads: perf.db_reads_mean,
+    dbWrites: perf.db_writes_mean,
+    dbTimeSec: seconds(perf.db_time_ms_mean),
+    memoryPeakBytes: perf.memory_peak_bytes_mean,
+    includedFiles: perf.included_files_mean,
+    sessionWaitSec: seconds(perf.session_wait_ms_mean),
+  };
+}
+
+/** Status and error index of one request (the classes the engine gives these failures). */
+function outcomeOf(error: string | undefined): { status: number; errorIndex: number } {
+  if (!error) return { status: 200, errorIndex: -1 };
+  const status = error === "timeout" ? 0 : error === "http_4xx" ? 404 : 503;
+  return { status, errorIndex: ERROR_INDEX[error as keyof typeof ERROR_INDEX] ?? ERROR_INDEX.other };
+}
+
+const BYTES_PER_PAGE = 150_000;
+
+/** The interval rows, as the engine reports them at the end of each interval. */
+function intervalRows(
+  perInterval: Stats[],
+  spec: RunSpec,
+  intervalSec: number,
+  warmupSec: number,
+  startedAtMs: number,
+  random: () => number,
+): RunSummary["intervals"] {
+  const runSec = warmupSec + spec.durationSec;
+  return perInterval.map((stats, index) => {
+    const endSec = (index + 1) * intervalSec;
+    const report: IntervalReport = {
+      tSec: endSec - warmupSec,
+      epochMs: startedAtMs + endSec * 1000,
+      intervalSec,
+      warmup: endSec <= warmupSec,
+      drain: false,
+      fraction: Math.min(1, endSec / runSec),
+      stats,
+      targetRpm: spec.targetRpm,
+      inFlight: Math.round(random() * 5),
+      late: 0,
+      backlog: 0,
+      cumulative: { total: 0, success: 0, failures: 0, late: 0, sent: 0 },
+    };
+    return intervalSummary(report);
   });
-}
-
-type Histogram = ReturnType<typeof newHistogram>;
-
-interface Acc {
-  latency: Histogram;
-  service: Histogram;
-  counts: Counts;
-}
-
-function newAcc(): Acc {
-  return {
-    latency: newHistogram(),
-    service: newHistogram(),
-    counts: { total: 0, success: 0, failures: 0, bytes: 0, status_codes: {}, errors: {} },
-  };
-}
-
-function record(acc: Acc, latencyUs: number, serviceUs: number, error: string | undefined, status: number) {
-  acc.latency.recordValue(latencyUs);
-  acc.service.recordValue(serviceUs);
-  acc.counts.total++;
-  acc.counts.bytes += 150_000;
-  acc.counts.status_codes[String(status)] = (acc.counts.status_codes[String(status)] ?? 0) + 1;
-  if (error) {
-    acc.counts.failures++;
-    acc.counts.errors[error] = (acc.counts.errors[error] ?? 0) + 1;
-  } else acc.counts.success++;
-}
-
-function percentiles(acc: Acc): Percentiles {
-  const ms = (h: Histogram, p: number) => (h.totalCount ? h.getValueAtPercentile(p) / 1000 : 0);
-  return {
-    latency_ms_p50: ms(acc.latency, 50),
-    latency_ms_p90: ms(acc.latency, 90),
-    latency_ms_p95: ms(acc.latency, 95),
-    latency_ms_p99: ms(acc.latency, 99),
-    latency_ms_max: acc.latency.totalCount ? acc.latency.maxValue / 1000 : 0,
-    latency_ms_mean: acc.latency.totalCount ? acc.latency.mean / 1000 : 0,
-    service_ms_p50: ms(acc.service, 50),
-    service_ms_p95: ms(acc.service, 95),
-    service_ms_p99: ms(acc.service, 99),
-  };
 }
 
 export function makeRunSummary(spec: RunSpec): RunSummary {
@@ -107,10 +108,13 @@ export function makeRunSummary(spec: RunSpec): RunSummary {
   const measuredStartMs = startedAtMs + warmupSec * 1000;
   const weights = spec.endpoints.map((e) => e.weight ?? 1);
   const weightSum = weights.reduce((a, b) => a + b, 0);
-  const overall = newAcc();
-  const perEndpoint = spec.endpoints.map(() => newAcc());
+  const footers = spec.endpoints.map((e) => (e.perf ? footerOf(e.perf) : undefined));
+  const overall = new Stats(true);
+  const warmup = new Stats();
+  const perEndpoint = spec.endpoints.map(() => new Stats(true));
+  const lateness = newHistogram();
   const intervalCount = Math.ceil((warmupSec + spec.durationSec) / intervalSec);
-  const perInterval = Array.from({ length: intervalCount }, () => newAcc());
+  const perInterval = Array.from({ length: intervalCount }, () => new Stats());
 
   const rps = (spec.targetRpm / 60) * achieved;
   const totalRequests = Math.floor(rps * (warmupSec + spec.durationSec));
@@ -125,93 +129,71 @@ export function makeRunSummary(spec: RunSpec): RunSummary {
     if (endpoint.slowdown && measuredT >= endpoint.slowdown.afterSec) latencyMs *= endpoint.slowdown.factor;
     const serviceMs = latencyMs * (0.85 + 0.1 * random());
     const failed = random() < (endpoint.errorRate ?? 0);
-    const error = failed ? endpoint.errorClass ?? "http_5xx" : undefined;
-    const status = failed ? (error === "timeout" ? 0 : error === "http_4xx" ? 404 : 503) : 200;
-    const latencyUs = Math.max(1, Math.round(latencyMs * 1000));
-    const serviceUs = Math.max(1, Math.round(serviceMs * 1000));
-    record(
-      perInterval[Math.min(intervalCount - 1, Math.floor(tSec / intervalSec))],
-      latencyUs,
-      serviceUs,
-      error,
-      status,
-    );
-    if (measuredT < 0) continue;
-    record(overall, latencyUs, serviceUs, error, status);
-    record(perEndpoint[index], latencyUs, serviceUs, error, status);
+    const { status, errorIndex } = outcomeOf(failed ? endpoint.errorClass ?? "http_5xx" : undefined);
+    const latencyUs = latencyMs * 1000;
+    const serviceUs = serviceMs * 1000;
+    const bytes = BYTES_PER_PAGE;
+    const perf = failed ? undefined : footers[index];
+    perInterval[Math.min(intervalCount - 1, Math.floor(tSec / intervalSec))]
+      .record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+    if (measuredT < 0) {
+      warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+      continue;
+    }
+    recordUs(lateness, (latencyMs - serviceMs) * 1000);
+    overall.record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
+    perEndpoint[index].record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
   }
 
-  const endpoints: EndpointSummary[] = spec.endpoints.map((endpoint, index) => {
-    const acc = perEndpoint[index];
-    return {
-      name: endpoint.name,
-      path: endpoint.path ?? `/${endpoint.name}.php?id={id}`,
-      ...acc.counts,
-      ...percentiles(acc),
-      req_per_min_observed: acc.counts.total / spec.durationSec * 60,
-      histogram: hdr.encodeIntoCompressedBase64(acc.latency),
-      service_histogram: hdr.encodeIntoCompressedBase64(acc.service),
-      ...(endpoint.perf ? { moodle_perf: endpoint.perf } : {}),
-    };
-  });
-
-  const intervals: IntervalSummary[] = perInterval.map((acc, index) => {
-    const endSec = (index + 1) * intervalSec;
-    return {
-      ...acc.counts,
-      ...percentiles(acc),
-      t_sec: endSec - warmupSec,
-      epoch_ms: startedAtMs + endSec * 1000,
-      interval_sec: intervalSec,
-      warmup: endSec <= warmupSec,
-      target_rpm: spec.targetRpm,
-      observed_rpm: acc.counts.total / intervalSec * 60,
-      in_flight: Math.round(random() * 5),
-      late: 0,
-      not_sent: 0,
-    };
-  });
-
-  const perfs = spec.endpoints.filter((e) => e.perf).map((e) => e.perf!);
-  const summary: RunSummary = {
-    tool: "moodle-load",
-    version: "0.1.0",
-    schema_version: 1,
-    started_at: new Date(startedAtMs).toISOString(),
-    ended_at: new Date(measuredStartMs + spec.durationSec * 1000).toISOString(),
-    base_url: spec.baseUrl ?? "http://127.0.0.1:8080",
-    seed: spec.seed,
-    elapsed_sec: spec.durationSec,
-    duration_sec: spec.durationSec,
-    warmup_sec: warmupSec,
-    concurrency: 20,
-    target_rpm: spec.targetRpm,
-    req_per_min_observed: overall.counts.total / spec.durationSec * 60,
-    error_rate: overall.counts.total ? overall.counts.failures / overall.counts.total : 0,
+  const result: EngineResult = {
+    overall,
+    endpoints: perEndpoint,
+    warmup,
+    sent: overall.total,
     late: 0,
-    not_sent: Math.max(0, Math.round((1 - achieved) * spec.targetRpm / 60 * spec.durationSec)),
-    scheduler_lateness_ms: { p50: 1.1, p99: 2.1, max: 4 },
+    notSent: Math.max(0, Math.round((1 - achieved) * spec.targetRpm / 60 * spec.durationSec)),
+    warmupNotSent: 0,
+    abandoned: 0,
+    lateness,
+    relogins: 0,
+    reloginFailures: 0,
+    retiredUsers: [],
+    elapsedSec: spec.durationSec,
+    drainSec: 0,
+    startEpochMs: startedAtMs,
+    measuredStartEpochMs: measuredStartMs,
+    endEpochMs: measuredStartMs + spec.durationSec * 1000,
     interrupted: false,
-    login: { attempted: 5, logged_in: 5, relogins: 0, by_reason: {}, failed: [] },
-    ...overall.counts,
-    ...percentiles(overall),
-    endpoints,
-    intervals,
-    histograms: {
-      latency: hdr.encodeIntoCompressedBase64(overall.latency),
-      service: hdr.encodeIntoCompressedBase64(overall.service),
-    },
-    ...(perfs.length
-      ? {
-        moodle_perf: {
-          pages: perfs.reduce((a, p) => a + p.pages, 0),
-          time_used_ms_mean: perfs.reduce((a, p) => a + (p.time_used_ms_mean ?? 0), 0) / perfs.length,
-          db_reads_mean: perfs.reduce((a, p) => a + (p.db_reads_mean ?? 0), 0) / perfs.length,
-        },
-      }
-      : {}),
+    targetRpm: spec.targetRpm,
+    maxInFlight: 5,
   };
-  return summary;
+  const endpoints: TargetEndpoint[] = spec.endpoints.map((endpoint, index) => {
+    const path = endpoint.path ?? `/${endpoint.name}.php?id={id}`;
+    return { name: endpoint.name, path, weight: weights[index], parts: [path], params: [] };
+  });
+  const users = 5;
+  return buildRunSummary(result, {
+    version: "0.1.0",
+    baseUrl: spec.baseUrl ?? "http://127.0.0.1:8080",
+    seed: spec.seed,
+    durationSec: spec.durationSec,
+    warmupSec,
+    concurrency: 20,
+    users,
+    lateBoundMs: LATE_BOUND_MS,
+    schedule: {
+      kind: "constant",
+      segments: [{ duration_sec: spec.durationSec, start_rpm: spec.targetRpm, end_rpm: spec.targetRpm }],
+    },
+    logins: Array.from({ length: users }, (_, u) => ({
+      ok: true,
+      username: `student${u + 1}`,
+      attempts: 1,
+      durationMs: 40,
+    })),
+    endpoints,
+    intervals: intervalRows(perInterval, spec, intervalSec, warmupSec, startedAtMs, random),
+  });
 }
 
 /** A typical three-endpoint Moodle mix. */

@@ -106,8 +106,8 @@ Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; c
     assert.ok(summary);
     const files = [...Deno.readDirSync(`${dir}/stats`)].map((e) => e.name).sort();
     assert.equal(files.length, 4, files.join(" "));
-    assert.ok(files.some((f) => /^load_progress_\d{8}_\d{6}\.csv$/.test(f)));
-    assert.ok(files.some((f) => /^load_summary_\d{8}_\d{6}\.json$/.test(f)));
+    assert.ok(files.some((f) => /^load_progress_\d{8}T\d{6}Z\.csv$/.test(f)));
+    assert.ok(files.some((f) => /^load_summary_\d{8}T\d{6}Z\.json$/.test(f)));
     const json = JSON.parse(
       await Deno.readTextFile(`${dir}/stats/${files.find((f) => f.endsWith(".json"))}`),
     );

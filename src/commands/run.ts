@@ -258,7 +258,9 @@ async function loginPhase(
   });
   if (stop.stoppedBy) {
     throw new UserError(
-      `interrupted by ${stopName(stop.stoppedBy)} during the login phase, before measuring — nothing measured, ` +
+      `interrupted by ${
+        stopName(stop.stoppedBy)
+      } during the login phase, before measuring — nothing measured, ` +
         `no file written`,
       stop.exitCode,
     );

@@ -76,7 +76,7 @@ Deno.test("a real full filesystem under --stats-dir: the table and JSON reach st
       );
       assert.match(result.stderr, /cannot write \S+load_summary_\S+\.json: No space left on device/);
       assert.match(result.stderr, /files? could not be written .*the results are on stdout/);
-      assert.doesNotMatch(result.stderr, /Uncaught|    at /, "no stack trace");
+      assert.doesNotMatch(result.stderr, /Uncaught| {4}at /, "no stack trace");
     } finally {
       await unmount(stats);
       await Deno.remove(dir, { recursive: true });

@@ -10,6 +10,7 @@ import { compareRuns } from "./compare.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { EXIT, UserError } from "../errors.ts";
+import { sleep } from "../util/sleep.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { resolveThresholds } from "../thresholds/option.ts";
@@ -99,7 +100,7 @@ export async function waitForSite(url: string, seconds: number): Promise<boolean
       if (response.status < 500) return true;
     } catch { /* not up yet */ }
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   return false;
 }

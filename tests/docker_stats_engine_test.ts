@@ -290,7 +290,9 @@ Deno.test({
         assert.equal(output.code, 130);
         assert.match(
           new TextDecoder().decode(output.stderr),
-          new RegExp(`^moodle-load: interrupted — flushed and closed \\d+ rows in ${running.length} CSV`),
+          new RegExp(
+            `^moodle-load: interrupted by Ctrl-C \\(SIGINT\\) — flushed and closed \\d+ rows in ${running.length} CSV`,
+          ),
         );
         const csvs = await readCsvs(outdir);
         assert.equal(csvs.size, running.length);

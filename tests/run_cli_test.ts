@@ -36,7 +36,7 @@ const STATS_FILES = ["endpoints.csv", "progress.csv", "summary.csv", "summary.js
 async function statsFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of Deno.readDirSync(dir)) {
-    const kind = /^load_(progress|summary|endpoints)_\d{8}_\d{6}\.(csv|json)$/.exec(entry.name);
+    const kind = /^load_(progress|summary|endpoints)_\d{8}T\d{6}Z(?:-\d+)?\.(csv|json)$/.exec(entry.name);
     if (kind) out[`${kind[1]}.${kind[2]}`] = await Deno.readTextFile(`${dir}/${entry.name}`);
   }
   return out;

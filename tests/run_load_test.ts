@@ -4,7 +4,8 @@ import { runLoad, type RunOptions } from "../src/commands/run.ts";
 import { loginWithConcurrency, type UserBackend } from "../src/moodle/backend.ts";
 import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import type { LoginOutcome } from "../src/engine/types.ts";
-import { UserError } from "../src/errors.ts";
+import { EXIT, UserError } from "../src/errors.ts";
+import { type OutputFile, type OutputFs, realOutputFs } from "../src/output/atomic.ts";
 import { decodeHistogram } from "../src/engine/histogram.ts";
 
 const plainBackend = (failLogin = false): UserBackend => ({
@@ -106,8 +107,8 @@ Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; c
     assert.ok(summary);
     const files = [...Deno.readDirSync(`${dir}/stats`)].map((e) => e.name).sort();
     assert.equal(files.length, 4, files.join(" "));
-    assert.ok(files.some((f) => /^load_progress_\d{8}_\d{6}\.csv$/.test(f)));
-    assert.ok(files.some((f) => /^load_summary_\d{8}_\d{6}\.json$/.test(f)));
+    assert.ok(files.some((f) => /^load_progress_\d{8}T\d{6}Z\.csv$/.test(f)));
+    assert.ok(files.some((f) => /^load_summary_\d{8}T\d{6}Z\.json$/.test(f)));
     const json = JSON.parse(
       await Deno.readTextFile(`${dir}/stats/${files.find((f) => f.endsWith(".json"))}`),
     );
@@ -262,5 +263,106 @@ Deno.test("runLoad: no user logs in → exit code 3 with one line naming the rea
         return true;
       },
     );
+  });
+});
+
+const NO_SPACE = "No space left on device (os error 28)";
+
+/** A real file that takes `limitBytes` and then fails like a full disk (the last write only in part). */
+function fullDiskFile(file: Deno.FsFile, limitBytes: number): OutputFile {
+  let total = 0;
+  return {
+    writeSync(bytes) {
+      const room = limitBytes - total;
+      if (room <= 0) throw new Error(NO_SPACE);
+      const written = file.writeSync(bytes.subarray(0, Math.min(room, bytes.length)));
+      total += written;
+      return written;
+    },
+    truncateSync: (length) => file.truncateSync(length),
+    close: () => file.close(),
+  };
+}
+
+/** The real file system, except that `failing` paths fill up after `limitBytes`. */
+function fullDiskFs(failing: (path: string) => boolean, limitBytes = 0): OutputFs {
+  const wrap = (path: string, file: Deno.FsFile) => failing(path) ? fullDiskFile(file, limitBytes) : file;
+  return {
+    ...realOutputFs,
+    createNew: async (path) => wrap(path, await Deno.open(path, { write: true, createNew: true })),
+    create: async (path) => wrap(path, await Deno.open(path, { write: true, create: true, truncate: true })),
+    writeFileAtomic: (path, data) =>
+      failing(path) ? Promise.reject(new Error(NO_SPACE)) : realOutputFs.writeFileAtomic(path, data),
+  };
+}
+
+/** Run with console.log/error captured: what reached stdout (the JSON) and stderr. */
+async function captured<T>(
+  work: () => Promise<T>,
+): Promise<{ stdout: string; stderr: string; result: T | unknown }> {
+  const { log, error } = console;
+  let stdout = "";
+  let stderr = "";
+  console.log = (text: string) => void (stdout += text + "\n");
+  console.error = (text: string) => void (stderr += text + "\n");
+  let result: T | unknown;
+  try {
+    result = await work();
+  } catch (thrown) {
+    result = thrown;
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+  return { stdout, stderr, result };
+}
+
+Deno.test("a full disk under --stats-dir: tables and JSON still printed, every file named with its reason, exit 1", async () => {
+  await withSite(async (base, dir) => {
+    await writeConfig(dir, base);
+    const out = new Sink();
+    const fs = fullDiskFs((path) => path.includes("/stats/"));
+    const run = await captured(() =>
+      runLoad(options(dir, { seed: 3 }), { backend: plainBackend(), version: "t", out, fs })
+    );
+    assert.ok(run.result instanceof UserError, String(run.result));
+    assert.equal(run.result.exitCode, EXIT.failure);
+    assert.match(
+      run.result.message,
+      /4 files could not be written .*load_summary_.*the results are on stdout/,
+    );
+    assert.match(out.text, /Observed RPM/, "the result table was printed");
+    const printed = JSON.parse(run.stdout);
+    assert.ok(printed.total > 0);
+    assert.equal(printed.summary_file, null, "no summary file to point at");
+    for (const kind of ["progress_.*\\.csv", "summary_.*\\.json", "summary_.*\\.csv", "endpoints_.*\\.csv"]) {
+      assert.match(
+        run.stderr,
+        new RegExp(`cannot write \\S+load_${kind}: ${NO_SPACE.replace(/[()]/g, "\\$&")}`),
+      );
+    }
+  });
+});
+
+Deno.test("a request log that hits a write error: stops logging (whole lines only, said once), the run goes on", async () => {
+  await withSite(async (base, dir) => {
+    await writeConfig(dir, base);
+    const requestLog = `${dir}/requests.jsonl`;
+    const fs = fullDiskFs((path) => path === requestLog, 10_000);
+    const run = await captured(() =>
+      runLoad(options(dir, { requestLog }), { backend: plainBackend(), version: "t", out: new Sink(), fs })
+    );
+    assert.ok(run.result instanceof UserError, String(run.result));
+    assert.equal(run.result.exitCode, EXIT.failure);
+    assert.match(run.result.message, /1 file could not be written \(\S+requests\.jsonl\)/);
+    const said = run.stderr.split("\n").filter((line) => line.includes("requests.jsonl: No space"));
+    assert.equal(said.length, 1, run.stderr);
+    assert.match(said[0], /request logging stopped .*the run goes on/);
+    const text = Deno.readTextFileSync(requestLog);
+    assert.ok(text.length > 0 && text.length <= 10_000 && text.endsWith("\n"), `${text.length} bytes`);
+    for (const line of text.trim().split("\n")) JSON.parse(line);
+    const summary = JSON.parse(run.stdout);
+    assert.ok(summary.total > text.trim().split("\n").length, "the run went on after the log stopped");
+    assert.equal([...Deno.readDirSync(`${dir}/stats`)].length, 4, "the stats files are complete");
   });
 });

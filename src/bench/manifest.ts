@@ -2,6 +2,7 @@
  * A bench run's `manifest.json`: what ran, where, when and how — with every secret removed from
  * the command line (passwords in URLs, password flags, FOO_PASSWORD=… in a prepare command).
  */
+import { fileStamp } from "../results/stamp.ts";
 
 export const REDACTED = "***";
 
@@ -68,9 +69,9 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** `20261121T050000Z` (the capture files' stamp) + `_tag`, made file-safe. */
+/** `20261121T050000Z` (the one file stamp, results/stamp.ts) + `_tag`, made file-safe. */
 export function runDirName(date: Date, tag: string): string {
-  const stamp = date.toISOString().replace(/\.\d+Z$/, "Z").replaceAll("-", "").replaceAll(":", "");
+  const stamp = fileStamp(date);
   const safeTag = tag.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^-+|-+$/g, "") || "run";
   return `${stamp}_${safeTag}`;
 }

@@ -5,6 +5,7 @@
  * stopped and the manifest (and the report, when something was measured) are always written.
  */
 import type { StepRecord } from "./manifest.ts";
+import { sleep } from "../util/sleep.ts";
 
 export interface CaptureTask {
   name: string;
@@ -39,8 +40,6 @@ export interface BenchOutcome<S> {
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function orchestrateBench<S>(work: BenchWork<S>): Promise<BenchOutcome<S>> {
   const steps: StepRecord[] = [];

@@ -63,7 +63,7 @@ Example:
     --containers moodle-web moodle-db --pg-stats --tag main --threshold 'p95<800ms'
 
 Exit codes: 0 done, 99 a threshold crossed, 2 bad flags or config, 3 no user could log in,
-130 interrupted; a failed step exits non-zero and names the step (what was measured is kept).`,
+130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP; a failed step exits non-zero and names the step (what was measured is kept).`,
     )
     .action(async (options) => {
       const [{ benchCommand }, { realBenchDeps }] = await Promise.all([

@@ -76,8 +76,9 @@ Examples:
   moodle-load run --config config.json --rpm 600 --duration 5m
   moodle-load run --config config.json --rpm 600 --duration 30m --profile peak --warmup 60 --seed 42
 
-Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 99 a --threshold crossed,
-130 interrupted (files written).`,
+Exit codes: 0 done, 1 a result file could not be written (results still on stdout), 2 bad flags or config,
+3 no user could log in, 99 a --threshold crossed,
+130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP (files written; a second signal quits at once).`,
     )
     .action(async (options) => {
       const [{ runLoad }, { moodleBackend }, { VERSION }] = await Promise.all([

@@ -16,6 +16,7 @@ import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
 import { checkThresholdEndpoints, judgeThresholds, resolveThresholds } from "../thresholds/option.ts";
 import { type Manifest, redactArgv, redactText, runDirName, sha256Hex } from "../bench/manifest.ts";
 import { type BenchOutcome, type CaptureTask, orchestrateBench } from "../bench/orchestrate.ts";
+import { stopName, StopRequest } from "../util/stop_request.ts";
 
 export type RestoreMode = "clean" | "drop";
 
@@ -48,8 +49,8 @@ export interface BenchOptions {
 }
 
 export interface BenchDeps {
-  /** Warm-up + measured load, files into `runDir` (the engine's --stats-dir). */
-  load(runDir: string): Promise<RunSummary | undefined>;
+  /** Warm-up + measured load, files into `runDir` (the engine's --stats-dir); `stop` ends it early. */
+  load(runDir: string, stop?: StopRequest): Promise<RunSummary | undefined>;
   restore?(dump: string, mode: RestoreMode): Promise<void>;
   /** Docker capture into `runDir` until `signal` aborts. */
   docker?(containers: string[], runDir: string, tag: string, signal: AbortSignal): Promise<void>;
@@ -61,6 +62,8 @@ export interface BenchDeps {
   hostname?: () => string;
   log?: (line: string) => void;
   captureStartMs?: number;
+  /** The stop state when the command owns the stop signals (benchCommand, bisectCommand). */
+  stop?: StopRequest;
 }
 
 export interface BenchResult {
@@ -150,6 +153,10 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     ? (await Deno.mkdir(options.runDir, { recursive: true }), options.runDir)
     : await makeRunDir(options.out, runDirName(started, tag));
   log(`bench: run directory ${runDir}`);
+  if (deps.stop) {
+    deps.stop.hardStopLine = () =>
+      `stopped again, at once — the files so far are in ${runDir}; its manifest and report may be missing`;
+  }
 
   const captures: CaptureTask[] = [];
   if (options.containers?.length && deps.docker) {
@@ -191,7 +198,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   const outcome = await orchestrateBench<RunSummary>({
     restore: options.restore ? () => deps.restore!(options.restore!, options.mode ?? "clean") : undefined,
     captures,
-    load: async () => (summary = await deps.load(runDir)),
+    load: async () => (summary = await deps.load(runDir, deps.stop)),
     measured: () => hasSummary(runDir),
     writeManifest: manifest,
     report: () => writeReport(runDir, { quiet: true }),
@@ -225,9 +232,25 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   return { runDir, outcome, exitCode, reportPath: outcome.reportPath };
 }
 
-/** CLI wrapper: exit 99 (one line) when thresholds were crossed. */
+/**
+ * CLI wrapper: exit 99 (one line) when thresholds were crossed. Owns the stop signals: the load
+ * stops and drains, the captures stop, the manifest and report are written, then 130 / 143 / 129.
+ */
 export async function benchCommand(options: BenchOptions, deps: BenchDeps): Promise<void> {
-  const result = await runBench(options, deps);
+  const stop = deps.stop ?? new StopRequest();
+  const release = stop.listen();
+  let result: BenchResult;
+  try {
+    result = await runBench(options, { ...deps, stop });
+  } finally {
+    release();
+  }
+  if (stop.stoppedBy) {
+    throw new UserError(
+      `bench: interrupted by ${stopName(stop.stoppedBy)} — what was measured is in ${result.runDir}`,
+      stop.exitCode,
+    );
+  }
   if (result.exitCode === THRESHOLD_EXIT) {
     throw new UserError(
       `thresholds crossed — see the list above and ${result.reportPath ?? result.runDir}`,

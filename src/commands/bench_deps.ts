@@ -6,6 +6,7 @@ import type { RunOptions } from "./run.ts";
 import type { ConnectionOptionValues } from "../pg/connection_options.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import type { BenchDeps, RestoreMode } from "./bench.ts";
+import type { StopRequest } from "../util/stop_request.ts";
 
 /** The `run` flags as commander parsed them (bench and bisect take the same ones). */
 export type LoadFlags = Omit<RunOptions, "statsDir" | "banner">;
@@ -35,8 +36,8 @@ export async function realBenchDeps(
     import("../version.ts"),
   ]);
   return {
-    load: async (runDir: string): Promise<RunSummary | undefined> =>
-      await runLoad({ ...flags, statsDir: runDir }, { backend: moodleBackend, version: VERSION }),
+    load: async (runDir: string, stop?: StopRequest): Promise<RunSummary | undefined> =>
+      await runLoad({ ...flags, statsDir: runDir }, { backend: moodleBackend, version: VERSION, stop }),
     restore: async (dump: string, mode: RestoreMode) => {
       const [{ resolveConnectionFromCli }, { parseJobs, restoreDatabase }] = await Promise.all([
         import("../pg/connection.ts"),

@@ -10,6 +10,8 @@ import { compareRuns } from "./compare.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { EXIT, UserError } from "../errors.ts";
+import { abortableSleep, sleep } from "../util/sleep.ts";
+import { stopName, StopRequest } from "../util/stop_request.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { resolveThresholds } from "../thresholds/option.ts";
@@ -68,7 +70,11 @@ async function gitCommit(): Promise<string> {
 }
 
 /** Run the prepare command with `sh -c`; its output goes to our stderr. Returns a failure text or undefined. */
-export async function runPrepare(command: string, timeoutSec: number): Promise<string | undefined> {
+export async function runPrepare(
+  command: string,
+  timeoutSec: number,
+  stop?: StopRequest,
+): Promise<string | undefined> {
   const child = new Deno.Command("sh", {
     args: ["-c", command],
     stdin: "null",
@@ -83,23 +89,30 @@ export async function runPrepare(command: string, timeoutSec: number): Promise<s
       child.kill("SIGKILL");
     } catch { /* already gone */ }
   }, timeoutSec * 1000);
+  // A stop signal goes on to the prepare command (a CI timeout reaches only us, not our children).
+  stop?.onStop((signal) => {
+    try {
+      child.kill(signal);
+    } catch { /* already gone */ }
+  });
   const status = await child.status;
   clearTimeout(timer);
   if (timedOut) return `timed out after ${timeoutSec} s`;
+  if (stop?.stoppedBy) return `stopped by ${stop.stoppedBy}`;
   return status.success ? undefined : `exit ${status.code}`;
 }
 
 /** Poll the site until it answers HTTP below 500 or the time is up. */
-export async function waitForSite(url: string, seconds: number): Promise<boolean> {
+export async function waitForSite(url: string, seconds: number, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + seconds * 1000;
-  for (let attempt = 0; attempt < 10_000; attempt++) {
+  for (let attempt = 0; attempt < 10_000 && !signal?.aborted; attempt++) {
     try {
       const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5000) });
       await response.body?.cancel();
       if (response.status < 500) return true;
     } catch { /* not up yet */ }
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await (signal ? abortableSleep(500, signal) : sleep(500));
   }
   return false;
 }
@@ -139,11 +152,11 @@ export async function runBisect(
   let runDir: string | undefined;
   if (options.prepare) {
     log(`bisect: ${commit}: prepare: ${options.prepare}`);
-    evidence.prepareFailure = await runPrepare(options.prepare, options.prepareTimeout);
+    evidence.prepareFailure = await runPrepare(options.prepare, options.prepareTimeout, deps.stop);
   }
   if (!evidence.prepareFailure && options.waitForSite > 0) {
     const config = await loadConfig(options.config).catch(() => undefined);
-    if (config && !(await waitForSite(config.base_url, options.waitForSite))) {
+    if (config && !(await waitForSite(config.base_url, options.waitForSite, deps.stop?.signal))) {
       return {
         ...decideBisect({
           failure: {
@@ -191,16 +204,31 @@ export async function runBisect(
   return { ...decideBisect(evidence), runDir, commit };
 }
 
-/** CLI wrapper: one line, and the exit code `git bisect run` reads. */
+/**
+ * CLI wrapper: one line, and the exit code `git bisect run` reads. A stop signal ends the step with
+ * 130 / 143 / 129, which `git bisect run` takes (as any code ≥ 128) as "stop the bisection".
+ */
 export async function bisectCommand(options: BisectOptions, deps: BisectDeps): Promise<void> {
+  const stop = deps.stop ?? new StopRequest();
+  const release = stop.listen();
   let decision: Awaited<ReturnType<typeof runBisect>>;
   try {
-    decision = await runBisect(options, deps);
+    decision = await runBisect(options, { ...deps, stop });
   } catch (error) {
     // An unexpected failure must not mark a commit bad or skip it silently: stop the bisect.
     throw new UserError(
       `bisect: internal error, stopping the bisect: ${(error as Error)?.message ?? error}`,
       BISECT_EXIT.abort,
+    );
+  } finally {
+    release();
+  }
+  if (stop.stoppedBy) {
+    throw new UserError(
+      `bisect: interrupted by ${stopName(stop.stoppedBy)} — the bisection stops here, no verdict${
+        decision.runDir ? `; run dir ${decision.runDir}` : ""
+      }`,
+      stop.exitCode,
     );
   }
   const line = `bisect: ${

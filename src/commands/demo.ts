@@ -7,6 +7,7 @@ import { defaultDemoUsers, startDemoServer } from "../demo/mod.ts";
 import { demoRunConfig } from "../demo/config.ts";
 import { moodleBackend } from "../moodle/backend.ts";
 import { runLoad } from "./run.ts";
+import { StopRequest } from "../util/stop_request.ts";
 
 export interface DemoRunOptions {
   duration: number;
@@ -32,9 +33,14 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
     errorRate: 0.002,
   });
   const dir = await Deno.makeTempDir({ prefix: "moodle_load_demo_" });
+  // The demo owns the stop signals: a second one exits at once, and the config with passwords goes too.
+  const stop = new StopRequest();
+  const release = stop.listen();
+  stop.atHardExit(() => Deno.removeSync(dir, { recursive: true }));
   try {
     const config = `${dir}/config.json`;
-    await Deno.writeTextFile(config, JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2) + "\n");
+    const text = JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2) + "\n";
+    await Deno.writeTextFile(config, text, { mode: 0o600 });
     await runLoad({
       config,
       rpm: options.rpm,
@@ -52,8 +58,9 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       json: options.json,
       banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +
         `15–60 ms each, 1 % slow, 0.2 % HTTP 503); its config, removed at the end: ${config}`,
-    }, { backend: moodleBackend, version });
+    }, { backend: moodleBackend, version, stop });
   } finally {
+    release();
     await demo.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

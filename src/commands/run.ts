@@ -1,24 +1,27 @@
 /**
  * `moodle-load run`: config + flags → plan → login phase → paced measured run → tables and files.
- * Exit codes: 0 done; 2 bad flags or config; 3 no user could log in; 130 interrupted (Ctrl-C, after
- * writing everything measured).
+ * Exit codes: 0 done; 1 a result file could not be written (the results are still on stdout); 2 bad
+ * flags or config; 3 no user could log in; 130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP
+ * (after writing everything measured).
  */
 import { dirname, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
-import { LiveBlock } from "../output/live.ts";
+import { isTerminal, LiveBlock } from "../output/live.ts";
+import { type FileProblem, type OutputFs, realOutputFs } from "../output/atomic.ts";
+import { checkFreeSpace } from "../output/free_space.ts";
 import { renderLoginTable } from "../moodle/login_phase.ts";
 import { buildRunSummary, type FullRunSummary, intervalSummary } from "../results/summary.ts";
 import type { IntervalSummary } from "../results/summary_types.ts";
 import {
-  fileTimestamp,
-  ProgressCsv,
-  RequestLog,
-  runFileNames,
+  estimateRunBytes,
+  type OpenRunFiles,
+  openRunFiles,
   type RunFiles,
   writeSummaryFiles,
 } from "../results/files.ts";
+import { fileStamp } from "../results/stamp.ts";
 import { type IntervalReport, LATE_BOUND_MS, runEngine } from "../engine/engine.ts";
 import { planRun } from "../config/plan.ts";
 import { Schedule } from "../engine/schedule.ts";
@@ -28,10 +31,15 @@ import { emptyPoolMessage, emptyPools } from "../config/pools.ts";
 import type { EndpointSpec } from "../engine/targets.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
-import type { UserBackend } from "../moodle/backend.ts";
+import type { UserBackend, UserOptions } from "../moodle/backend.ts";
+import { stopName, StopRequest } from "../util/stop_request.ts";
 import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
-/** No user could log in: nothing to measure. */
+type RunPlan = ReturnType<typeof planRun>;
+type OutStream = { writeSync(p: Uint8Array): number; isTerminal(): boolean };
+
+/** Longest wait for the requests in flight after a stop (or the request timeout, when shorter). */
+const GRACE_CAP_MS = 15_000;
 
 export interface RunOptions {
   config: string;
@@ -60,7 +68,11 @@ export interface RunDeps {
   backend: UserBackend;
   version: string;
   /** Where human output goes; default stdout (stderr under --json). */
-  out?: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
+  out?: OutStream;
+  /** The stop state when the caller (bench, bisect, demo) owns the stop signals; default: run's own. */
+  stop?: StopRequest;
+  /** The file system the result files go to (tests pass one whose writes fail). */
+  fs?: OutputFs;
 }
 
 const encoder = new TextEncoder();
@@ -109,7 +121,66 @@ function pickerEndpoints(config: Config, endpoints: EndpointSpec[], loggedIn: Vi
   });
 }
 
+/** What the run has got to: a second stop signal says from it what was and was not written. */
+interface RunState {
+  phase: "login" | "measure" | "write";
+  files?: OpenRunFiles;
+  /** Summary files written so far (phase "write"). */
+  written: string[];
+}
+
+/**
+ * The run as a pipeline: read the config → check the output paths → log in → open the files →
+ * measure → summarize → write and print. One stop signal (Ctrl-C, SIGTERM, SIGHUP) stops it at
+ * any step; what was measured is still written. `deps.stop` set: the caller owns the signals.
+ */
 export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullRunSummary | undefined> {
+  const setup = await prepareRun(options);
+  const out = humanOutput(options, deps);
+  await checkOutputs(options, setup);
+  const fs = deps.fs ?? realOutputFs;
+  const stop = deps.stop ?? new StopRequest();
+  const release = deps.stop ? () => {} : stop.listen();
+  const state: RunState = { phase: "login", written: [] };
+  const previousLine = stop.hardStopLine;
+  stop.hardStopLine = () => hardStopLine(state);
+  // Logins in flight are cut off by a stop; measured requests are not (they drain with the grace).
+  const loginStop = new AbortController();
+  stop.onStop(() => state.phase === "login" && loginStop.abort());
+  const pool = await deps.backend.createUsers(setup.config, {
+    ...userOptions(options, setup),
+    signal: loginStop.signal,
+  });
+  try {
+    announce(options, setup, out.say);
+    const logins = await loginPhase(options, setup, pool.users, deps.backend, stop, out.say);
+    state.phase = "measure";
+    state.files = await openFiles(options, fs);
+    const measured = await measure(options, setup, logins.users, state.files, stop, out);
+    state.phase = "write";
+    const summary = summarize(options, setup, deps.version, measured, logins.outcomes);
+    const problems = await writeSummaryFiles(state.files.names, summary, fs);
+    state.written.push(
+      ...summaryFileList(state.files.names).filter((f) => !problems.some((p) => p.path === f)),
+    );
+    printResults(summary, state.files, problems, options, out.say);
+    return finishRun(summary, state.files, problems, stop);
+  } finally {
+    stop.hardStopLine = previousLine;
+    release();
+    pool.close();
+  }
+}
+
+interface RunSetup {
+  config: Config;
+  plan: RunPlan;
+  seed: number;
+  endpoints: ReturnType<typeof compileEndpoints>;
+  caCertPem?: string;
+}
+
+async function prepareRun(options: RunOptions): Promise<RunSetup> {
   const config = await readConfig(options.config);
   const plan = planRun(config, {
     rpm: options.rpm,
@@ -117,170 +188,304 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     warmup: options.warmup,
     profile: options.profile,
   });
-  const seed = options.seed ?? config.seed ?? randomSeed();
   const empty = emptyPools(config, config.users.map((user) => user.username));
   if (empty.length) throw new UserError(emptyPoolMessage(empty, config.users.length), EXIT.usage);
-  const endpoints = compileEndpoints(config.base_url, config.urls, config.parameters, {
-    usernames: config.users.map((user) => user.username),
-    pools: config.pools,
-  });
-  const caCertPem = options.caCert === undefined ? undefined : await readCaCert(options.caCert);
+  return {
+    config,
+    plan,
+    seed: options.seed ?? config.seed ?? randomSeed(),
+    endpoints: compileEndpoints(config.base_url, config.urls, config.parameters, {
+      usernames: config.users.map((user) => user.username),
+      pools: config.pools,
+    }),
+    caCertPem: options.caCert === undefined ? undefined : await readCaCert(options.caCert),
+  };
+}
 
-  const outStream = deps.out ?? (options.json ? Deno.stderr : Deno.stdout);
-  const say = (text: string) => outStream.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
-  const tty = (() => {
-    try {
-      return outStream.isTerminal();
-    } catch {
-      return false;
-    }
-  })();
+interface HumanOutput {
+  stream: OutStream;
+  tty: boolean;
+  say(text: string): void;
+}
 
+/** Tables and progress go to stdout, or to stderr under --json (stdout then holds only the JSON). */
+function humanOutput(options: RunOptions, deps: RunDeps): HumanOutput {
+  const stream = deps.out ?? (options.json ? Deno.stderr : Deno.stdout);
+  return {
+    stream,
+    tty: isTerminal(stream),
+    say: (text) => stream.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+  };
+}
+
+/** Before the (possibly long) login phase: the output folders exist and, it seems, have room. */
+async function checkOutputs(options: RunOptions, setup: RunSetup): Promise<void> {
   await outputFile(options.statsDir, "--stats-dir", () => Deno.mkdir(options.statsDir, { recursive: true }));
   if (options.requestLog) await checkFolderOf(options.requestLog, "--request-log");
-
-  const controller = new AbortController();
-  // First Ctrl-C: stop scheduling, drain, write the files. A second one: leave at once.
-  const onSigint = () => {
-    if (controller.signal.aborted) Deno.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  const pool = await deps.backend.createUsers(config, {
-    insecure: options.insecure,
-    caCertPem,
-    loginTimeoutMs: options.loginTimeout * 1000,
-    requestTimeoutMs: options.requestTimeout * 1000,
-    maxRetries: options.maxRetries,
-  });
-  try {
-    if (options.banner) say(options.banner);
-    say(
-      `moodle-load run: ${config.base_url} — ${plan.kind} ${describeRate(plan)} for ${plan.durationSec} s` +
-        `${plan.warmupSec > 0 ? ` after a ${plan.warmupSec} s warm-up (not counted)` : ""}, ` +
-        `concurrency ${options.concurrency}, ${config.users.length} users, seed ${seed}`,
-    );
-    if (options.concurrency > config.users.length) {
-      say(
-        `note: --concurrency ${options.concurrency} is more than the ${config.users.length} users: the run is ` +
-          `user-bound (one request in flight per Moodle session, at most ${config.users.length} at once)`,
-      );
-    }
-    say(`Logging in ${pool.users.length} users (${options.loginConcurrency} at a time)…`);
-    const outcomes = await deps.backend.loginAll(pool.users, {
-      concurrency: options.loginConcurrency,
-      signal: controller.signal,
-    });
-    if (controller.signal.aborted) {
-      throw new UserError("interrupted during the login phase — nothing measured", EXIT.interrupted);
-    }
-    say(renderLoginTable(outcomes));
-    const loggedIn: VirtualUser[] = pool.users.filter((_, index) => outcomes[index]?.ok);
-    if (loggedIn.length === 0) {
-      throw new UserError(noUsersMessage(outcomes, caCertPem !== undefined), EXIT.noUsers);
-    }
-    if (loggedIn.length < options.concurrency && loggedIn.length < config.users.length) {
-      say(`note: only ${loggedIn.length} users logged in: at most ${loggedIn.length} requests in flight`);
-    }
-
-    const files = runFileNames(options.statsDir, fileTimestamp(), options.requestLog);
-    const progressCsv = await outputFile(
-      files.progress,
-      "--stats-dir",
-      () => ProgressCsv.create(files.progress),
-    );
-    const requestLog = files.requestLog
-      ? await outputFile(files.requestLog, "--request-log", () => RequestLog.create(files.requestLog!))
-      : undefined;
-    const live = new LiveBlock(tty, outStream as typeof Deno.stdout);
-    const intervals: IntervalSummary[] = [];
-    const onInterval = (report: IntervalReport) => {
-      const row = intervalSummary(report);
-      intervals.push(row);
-      progressCsv.append(row);
-      requestLog?.flush();
-      if (!options.quiet && !report.drain) {
-        live.update(
-          progressBlock(report, row, { durationSec: plan.durationSec, warmupSec: plan.warmupSec }, tty),
-        );
-        if (!tty) live.commit();
-      }
-    };
-
-    let result;
-    try {
-      result = await runEngine({
-        schedule: new Schedule(plan.segments),
-        warmupSec: plan.warmupSec,
-        users: loggedIn,
-        picker: new TargetPicker(pickerEndpoints(config, endpoints, loggedIn), loggedIn.length, seed),
-        concurrency: options.concurrency,
-        reloginConcurrency: options.loginConcurrency,
-        requestTimeoutMs: options.requestTimeout * 1000,
-        graceMs: Math.min(options.requestTimeout * 1000, 15_000),
-        progressSec: options.progress,
-        onInterval,
-        onRequest: requestLog?.write,
-        signal: controller.signal,
-      });
-    } finally {
-      await progressCsv.close();
-      requestLog?.close();
-    }
-    live.commit();
-    const summary = buildRunSummary(result, {
-      version: deps.version,
-      baseUrl: config.base_url,
-      seed,
-      durationSec: plan.durationSec,
-      warmupSec: plan.warmupSec,
-      concurrency: options.concurrency,
-      users: config.users.length,
-      lateBoundMs: LATE_BOUND_MS,
-      schedule: {
-        kind: plan.kind,
-        segments: plan.measured.map((s) => ({
-          duration_sec: s.durationSec,
-          start_rpm: s.startRate * 60,
-          end_rpm: s.endRate * 60,
-        })),
-      },
-      logins: outcomes,
-      endpoints,
-      intervals,
-    });
-    await writeSummaryFiles(files, summary);
-    say("");
-    say(finalTable(summary));
-    say("");
-    say(endpointTable(summary));
-    say("");
-    say(filesLine(files));
-    console.log(
-      JSON.stringify(stdoutSummary(summary, files.summaryJson), null, options.json ? 2 : undefined),
-    );
-    if (summary.interrupted) {
-      throw new UserError(
-        `interrupted — the files hold what was measured (${files.summaryJson})`,
-        EXIT.interrupted,
-      );
-    }
-    return summary;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
-    pool.close();
+  const needs = estimateRunBytes(setup.plan, options, setup.endpoints.length);
+  const checks: [string, string, number][] = [["--stats-dir", options.statsDir, needs.statsDirBytes]];
+  if (options.requestLog) {
+    checks.push(["--request-log", dirname(resolve(options.requestLog)), needs.requestLogBytes]);
+  }
+  for (const [flag, dir, bytes] of checks) {
+    const warning = await checkFreeSpace(dir, bytes);
+    if (warning) console.error(`moodle-load: warning: ${flag} ${warning}`);
   }
 }
 
-function describeRate(plan: ReturnType<typeof planRun>): string {
+function userOptions(options: RunOptions, setup: RunSetup): UserOptions {
+  return {
+    insecure: options.insecure,
+    caCertPem: setup.caCertPem,
+    loginTimeoutMs: options.loginTimeout * 1000,
+    requestTimeoutMs: options.requestTimeout * 1000,
+    maxRetries: options.maxRetries,
+  };
+}
+
+function announce(options: RunOptions, { config, plan, seed }: RunSetup, say: (text: string) => void): void {
+  if (options.banner) say(options.banner);
+  say(
+    `moodle-load run: ${config.base_url} — ${plan.kind} ${describeRate(plan)} for ${plan.durationSec} s` +
+      `${plan.warmupSec > 0 ? ` after a ${plan.warmupSec} s warm-up (not counted)` : ""}, ` +
+      `concurrency ${options.concurrency}, ${config.users.length} users, seed ${seed}`,
+  );
+  if (options.concurrency > config.users.length) {
+    say(
+      `note: --concurrency ${options.concurrency} is more than the ${config.users.length} users: the run is ` +
+        `user-bound (one request in flight per Moodle session, at most ${config.users.length} at once)`,
+    );
+  }
+}
+
+/** Log every user in; a stop here ends the run at once (nothing measured, no file written). */
+async function loginPhase(
+  options: RunOptions,
+  setup: RunSetup,
+  users: VirtualUser[],
+  backend: UserBackend,
+  stop: StopRequest,
+  say: (text: string) => void,
+): Promise<{ users: VirtualUser[]; outcomes: LoginOutcome[] }> {
+  say(`Logging in ${users.length} users (${options.loginConcurrency} at a time)…`);
+  const outcomes = await backend.loginAll(users, {
+    concurrency: options.loginConcurrency,
+    signal: stop.signal,
+  });
+  if (stop.stoppedBy) {
+    throw new UserError(
+      `interrupted by ${
+        stopName(stop.stoppedBy)
+      } during the login phase, before measuring — nothing measured, ` +
+        `no file written`,
+      stop.exitCode,
+    );
+  }
+  say(renderLoginTable(outcomes));
+  const loggedIn = users.filter((_, index) => outcomes[index]?.ok);
+  if (loggedIn.length === 0) {
+    throw new UserError(noUsersMessage(outcomes, setup.caCertPem !== undefined), EXIT.noUsers);
+  }
+  if (loggedIn.length < options.concurrency && loggedIn.length < setup.config.users.length) {
+    say(`note: only ${loggedIn.length} users logged in: at most ${loggedIn.length} requests in flight`);
+  }
+  return { users: loggedIn, outcomes };
+}
+
+/** Claim this run's file names (never another run's) and open the files written as it goes. */
+function openFiles(options: RunOptions, fs: OutputFs): Promise<OpenRunFiles> {
+  return outputFile(
+    options.statsDir,
+    "--stats-dir",
+    () =>
+      openRunFiles(options.statsDir, fileStamp(new Date()), options.requestLog, fs, (problem) => {
+        const what = problem.path === options.requestLog
+          ? "request logging stopped (the file holds whole lines only)"
+          : "no more progress rows in it";
+        console.error(
+          `moodle-load: cannot write ${problem.path}: ${problem.reason} — ${what}; the run goes on`,
+        );
+      }),
+  );
+}
+
+interface Measured {
+  result: Awaited<ReturnType<typeof runEngine>>;
+  intervals: IntervalSummary[];
+}
+
+/** The paced run itself, with the live progress block; a stop drains for up to the grace. */
+async function measure(
+  options: RunOptions,
+  { config, plan, endpoints, seed }: RunSetup,
+  users: VirtualUser[],
+  files: OpenRunFiles,
+  stop: StopRequest,
+  out: HumanOutput,
+): Promise<Measured> {
+  const live = new LiveBlock(out.tty, out.stream as typeof Deno.stdout);
+  const graceMs = Math.min(options.requestTimeout * 1000, GRACE_CAP_MS);
+  stop.onStop((signal) => {
+    live.commit();
+    out.say(
+      `${stopName(signal)}: stopping — no new requests; waiting up to ${graceMs / 1000} s for those in ` +
+        `flight, then writing the files (send it again to quit at once)`,
+    );
+  });
+  const intervals: IntervalSummary[] = [];
+  const onInterval = (report: IntervalReport) => {
+    const row = intervalSummary(report);
+    intervals.push(row);
+    files.progress.append(row);
+    files.requestLog?.flush();
+    if (options.quiet || report.drain) return;
+    live.update(
+      progressBlock(report, row, { durationSec: plan.durationSec, warmupSec: plan.warmupSec }, out.tty),
+    );
+    if (!out.tty) live.commit();
+  };
+  try {
+    const result = await runEngine({
+      schedule: new Schedule(plan.segments),
+      warmupSec: plan.warmupSec,
+      users,
+      picker: new TargetPicker(pickerEndpoints(config, endpoints, users), users.length, seed),
+      concurrency: options.concurrency,
+      reloginConcurrency: options.loginConcurrency,
+      requestTimeoutMs: options.requestTimeout * 1000,
+      graceMs,
+      progressSec: options.progress,
+      onInterval,
+      onRequest: files.requestLog?.write,
+      signal: stop.signal,
+    });
+    return { result, intervals };
+  } finally {
+    files.progress.close();
+    files.requestLog?.close();
+    live.commit();
+  }
+}
+
+function summarize(
+  options: RunOptions,
+  { config, plan, seed, endpoints }: RunSetup,
+  version: string,
+  { result, intervals }: Measured,
+  logins: LoginOutcome[],
+): FullRunSummary {
+  return buildRunSummary(result, {
+    version,
+    baseUrl: config.base_url,
+    seed,
+    durationSec: plan.durationSec,
+    warmupSec: plan.warmupSec,
+    concurrency: options.concurrency,
+    users: config.users.length,
+    lateBoundMs: LATE_BOUND_MS,
+    schedule: {
+      kind: plan.kind,
+      segments: plan.measured.map((s) => ({
+        duration_sec: s.durationSec,
+        start_rpm: s.startRate * 60,
+        end_rpm: s.endRate * 60,
+      })),
+    },
+    logins,
+    endpoints,
+    intervals,
+  });
+}
+
+/** The tables and the JSON summary always reach stdout, whatever happened to the files. */
+function printResults(
+  summary: FullRunSummary,
+  files: OpenRunFiles,
+  problems: FileProblem[],
+  options: RunOptions,
+  say: (text: string) => void,
+): void {
+  const jsonWritten = !problems.some((p) => p.path === files.names.summaryJson);
+  say("");
+  say(finalTable(summary));
+  say("");
+  say(endpointTable(summary));
+  say("");
+  say(filesLine(files, problems));
+  const printed = {
+    ...stdoutSummary(summary, files.names.summaryJson),
+    summary_file: jsonWritten ? files.names.summaryJson : null,
+  };
+  console.log(JSON.stringify(printed, null, options.json ? 2 : undefined));
+}
+
+/** The exit: a stop signal's code first, then a file that could not be written (EXIT.failure). */
+function finishRun(
+  summary: FullRunSummary,
+  files: OpenRunFiles,
+  problems: FileProblem[],
+  stop: StopRequest,
+): FullRunSummary {
+  const failed = [...problems, files.progress.failure, files.requestLog?.failure].filter((p) =>
+    p !== undefined
+  );
+  for (const problem of problems) {
+    console.error(`moodle-load: cannot write ${problem.path}: ${problem.reason}`);
+  }
+  const notWritten = failed.length
+    ? `${failed.length} file${failed.length === 1 ? "" : "s"} could not be written (${
+      failed.map((p) => p.path).join(", ")
+    }) — free some space or choose another --stats-dir; the results are on stdout`
+    : "";
+  if (stop.stoppedBy) {
+    throw new UserError(
+      `interrupted by ${stopName(stop.stoppedBy)} — ${
+        notWritten || `the files hold what was measured (${files.names.summaryJson})`
+      }`,
+      stop.exitCode,
+    );
+  }
+  if (notWritten) throw new UserError(notWritten, EXIT.failure);
+  return summary;
+}
+
+/** A second stop signal: one line on what was and was not written, then the process exits. */
+function hardStopLine(state: RunState): string {
+  if (state.phase === "login" || !state.files) return "stopped again before measuring — no file written";
+  const files = state.files;
+  files.requestLog?.flush();
+  const written = [
+    files.names.progress,
+    ...(files.names.requestLog ? [files.names.requestLog] : []),
+    ...state.written,
+  ];
+  const missing = summaryFileList(files.names).filter((f) => !state.written.includes(f));
+  return `stopped again, at once — written: ${written.join(", ")}; not written: ${
+    missing.join(", ") || "none"
+  }`;
+}
+
+function summaryFileList(names: RunFiles): string[] {
+  return [names.summaryJson, names.summaryCsv, names.endpointsCsv];
+}
+
+function describeRate(plan: RunPlan): string {
   if (plan.kind === "constant") return `${plan.measured[0].startRate * 60} rpm`;
   const rates = plan.measured.flatMap((s) => [s.startRate * 60, s.endRate * 60]);
   return `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)} rpm`;
 }
 
-function filesLine(files: RunFiles): string {
-  return ["Files:", files.progress, files.summaryCsv, files.endpointsCsv, files.summaryJson, files.requestLog]
-    .filter(Boolean).join("\n  ");
+function filesLine(files: OpenRunFiles, problems: readonly FileProblem[]): string {
+  const { names } = files;
+  const incomplete = [files.progress.failure, files.requestLog?.failure].map((p) => p?.path);
+  const failed = (path: string) =>
+    problems.some((p) => p.path === path)
+      ? " (not written)"
+      : incomplete.includes(path)
+      ? " (incomplete)"
+      : "";
+  return ["Files:", names.progress, names.summaryCsv, names.endpointsCsv, names.summaryJson, names.requestLog]
+    .filter((f) => f !== undefined).map((f, i) => i === 0 ? f : `${f}${failed(f)}`).join("\n  ");
 }
 
 async function readCaCert(file: string): Promise<string> {
@@ -312,7 +517,7 @@ async function outputFile<T>(path: string, flag: string, create: () => Promise<T
   }
 }
 
-/** Before the (possibly long) login phase: the folder a file will be created in exists. */
+/** The folder a file will be created in exists. */
 async function checkFolderOf(file: string, flag: string): Promise<void> {
   const folder = dirname(resolve(file));
   const info = await Deno.stat(folder).catch(() => undefined);

@@ -12,6 +12,7 @@ import { randomString } from "./random.ts";
 import { type DemoSession, SessionStore } from "./sessions.ts";
 import { type DemoAccount, UserDirectory } from "./users.ts";
 import { workOf } from "./workload.ts";
+import { sleep } from "../util/sleep.ts";
 
 export const INVALID_LOGIN = "Invalid login, please try again";
 export const COOKIES_NOT_ENABLED = "Cookies must be enabled in your browser";
@@ -31,8 +32,6 @@ interface Exchange {
   sessionWaitMs: number;
   extraDbWrites: number;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class DemoSite {
   readonly counters = new DemoCounters();

@@ -1,11 +1,12 @@
 /**
  * `moodle-load docker-stats`: one streaming stats connection per container over the Docker unix
  * socket (npm:dockerode), a flushed-as-it-goes CSV per container, a live table, gap rows when a
- * container stops or disappears (re-attached when it is back), Ctrl-C → files closed, exit 130.
+ * container stops or disappears (re-attached when it is back); a stop signal → files closed, exit
+ * 130 / 143 / 129 (src/capture/session.ts).
  */
-import { checkCaptureDuration } from "../util/capture_window.ts";
+import { CaptureSession, checkCaptureWindow } from "../capture/session.ts";
 import Docker from "dockerode";
-import { CsvAppender } from "../output/csv.ts";
+import type { CsvAppender } from "../output/csv.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { LiveBlock } from "../output/live.ts";
 import { abortableSleep } from "../util/sleep.ts";
@@ -14,7 +15,6 @@ import { resolveContainers, type RunningContainer, runningContainer } from "./re
 import { ContainerSeries, type SeriesEvent } from "./series.ts";
 import type { StatsJson } from "./stats_math.ts";
 import { CSV_HEADER, csvValues, liveTable } from "./stats_output.ts";
-import { csvFileName, fileStamp } from "../results/stamp.ts";
 
 export interface DockerStatsOptions {
   containers?: string[];
@@ -221,17 +221,30 @@ class ContainerCapture {
 }
 
 export async function dockerStats(options: DockerStatsOptions): Promise<void> {
-  if (!(options.interval >= 1)) {
-    throw new UserError(
-      "--interval must be at least 1 second (the Docker Engine samples once a second)",
-      EXIT.usage,
-    );
-  }
-  checkCaptureDuration(options.duration, options.interval);
+  checkCaptureWindow(options, 1, "at least 1 second (the Docker Engine samples once a second)");
   if (!options.all && !options.containers?.length) {
     throw new UserError("name the containers to watch with --containers a b …, or use --all", EXIT.usage);
   }
   const socket = dockerSocketPath(options.dockerHost ?? Deno.env.get("DOCKER_HOST"));
+  const { docker, targets } = await connectTargets(options, socket);
+  const session = await CaptureSession.open({ ...options, name: "docker-stats" });
+  try {
+    const captures: ContainerCapture[] = [];
+    for (const target of targets) {
+      const csv = await session.createCsv(target.name, CSV_HEADER);
+      captures.push(new ContainerCapture(docker, target, csv, options.interval * 1000, session.signal));
+    }
+    await captureAll(options, socket, session, captures);
+  } finally {
+    session.close();
+  }
+}
+
+/** Check the socket and the output folder, connect, and find the containers to watch. */
+async function connectTargets(
+  options: DockerStatsOptions,
+  socket: string,
+): Promise<{ docker: Docker; targets: RunningContainer[] }> {
   await checkOutdir(options.outdir, socket);
   await checkSocket(socket);
   const docker = connect(socket);
@@ -245,48 +258,24 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
   if (!targets.length) {
     throw new UserError("no container is running — start some, or name them with --containers");
   }
+  return { docker, targets };
+}
 
-  try {
-    await Deno.mkdir(options.outdir, { recursive: true });
-  } catch (error) {
-    throw new UserError(`cannot create --outdir ${options.outdir}: ${(error as Error).message}`);
-  }
-  const stamp = fileStamp(new Date());
-  const controller = new AbortController();
-  const captures: ContainerCapture[] = [];
-  const files: CsvAppender[] = [];
-  try {
-    for (const target of targets) {
-      const path = `${options.outdir}/${csvFileName(target.name, stamp, options.tag)}`;
-      const csv = await CsvAppender.create(path, CSV_HEADER);
-      files.push(csv);
-      captures.push(new ContainerCapture(docker, target, csv, options.interval * 1000, controller.signal));
-    }
-  } catch (error) {
-    files.forEach((f) => f.close());
-    throw new UserError(`cannot write CSV files in ${options.outdir}: ${(error as Error).message}`);
-  }
-
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
-  if (options.signal?.aborted) controller.abort();
-  const say = options.quiet ? () => {} : (line: string) => console.log(line);
+/** Run every container's capture with the live table until the session stops; then the closing line. */
+async function captureAll(
+  options: DockerStatsOptions,
+  socket: string,
+  session: CaptureSession,
+  captures: ContainerCapture[],
+): Promise<void> {
   // The Engine's first sample comes a second or so after attaching: stopping at exactly --duration
   // lost the last row (and --duration 1 wrote none). Stop once every container has its
   // duration/interval rows, or at most one interval and a few seconds later.
   const wantRows = Math.floor(options.duration / options.interval);
   const enough = options.duration > 0
-    ? setInterval(() => captures.every((c) => c.rows >= wantRows) && controller.abort(), 100)
+    ? setInterval(() => captures.every((c) => c.rows >= wantRows) && session.stop(), 100)
     : undefined;
-  const timer = options.duration > 0
-    ? setTimeout(() => controller.abort(), (options.duration + options.interval + 3) * 1000)
-    : undefined;
-
+  if (options.duration > 0) session.stopAfter((options.duration + options.interval + 3) * 1000);
   const live = new LiveBlock();
   const draw = () =>
     live.update(liveTable(
@@ -299,19 +288,17 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
       options.human ?? false,
     ));
   const printer = options.printInterval > 0 ? setInterval(draw, options.printInterval * 1000) : undefined;
-  say(
-    `docker-stats: ${targets.length} container(s) via ${socket}, every ${options.interval}s` +
-      `${options.duration > 0 ? ` for ${options.duration}s` : " until Ctrl-C"} → ${options.outdir}/`,
+  session.say(
+    `docker-stats: ${captures.length} container(s) via ${socket}, every ${options.interval}s` +
+      `${
+        options.duration > 0 ? ` for ${options.duration}s` : " until stopped (Ctrl-C)"
+      } → ${options.outdir}/`,
   );
-
   try {
     await Promise.all(captures.map((c) => c.run()));
   } finally {
-    clearTimeout(timer);
     clearInterval(enough);
     clearInterval(printer);
-    Deno.removeSignalListener("SIGINT", onSigint);
-    files.forEach((f) => f.close());
   }
   if (options.printInterval > 0) draw();
   const failed = captures.find((c) => c.writeError);
@@ -319,7 +306,5 @@ export async function dockerStats(options: DockerStatsOptions): Promise<void> {
     throw new UserError(`writing ${options.outdir} failed: ${(failed.writeError as Error).message}`);
   }
   const rows = captures.reduce((sum, c) => sum + c.rows, 0);
-  const summary = `${rows} rows in ${files.length} CSV file(s): ${files.map((f) => f.path).join(", ")}`;
-  if (interrupted) throw new UserError(`interrupted — flushed and closed ${summary}`, EXIT.interrupted);
-  say(`docker-stats: ${summary}`);
+  session.finish(`${rows} rows in ${captures.length} CSV file(s): ${session.paths.join(", ")}`);
 }

@@ -7,6 +7,7 @@ import { loginAll } from "./login_phase.ts";
 import { createMoodleUser } from "./user.ts";
 import { createTransport } from "./transport/create.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
+import type { Transport } from "./transport/types.ts";
 
 export interface UserOptions {
   insecure: boolean;
@@ -14,6 +15,8 @@ export interface UserOptions {
   loginTimeoutMs: number;
   requestTimeoutMs: number;
   maxRetries: number;
+  /** Aborts every request these users have in flight (a stop signal during the login phase). */
+  signal?: AbortSignal;
 }
 
 export interface UserPool {
@@ -43,7 +46,10 @@ export function loginWithConcurrency(
 /** Real Moodle users: one cookie jar each, over the transport the TLS flags choose. */
 export const moodleBackend: UserBackend = {
   async createUsers(config, options) {
-    const transport = await createTransport({ insecure: options.insecure, caCertPem: options.caCertPem });
+    const transport = abortable(
+      await createTransport({ insecure: options.insecure, caCertPem: options.caCertPem }),
+      options.signal,
+    );
     const users = config.users.map((user) =>
       createMoodleUser({
         baseUrl: config.base_url,
@@ -60,3 +66,17 @@ export const moodleBackend: UserBackend = {
   },
   loginAll: loginWithConcurrency,
 };
+
+/** Every request through `transport` also aborts when `signal` does. */
+function abortable(transport: Transport, signal: AbortSignal | undefined): Transport {
+  if (!signal) return transport;
+  return {
+    kind: transport.kind,
+    request: (request) =>
+      transport.request({
+        ...request,
+        signal: request.signal ? AbortSignal.any([request.signal, signal]) : signal,
+      }),
+    close: () => transport.close(),
+  };
+}

@@ -12,7 +12,7 @@ export interface LoginPhaseOptions {
   concurrency?: number;
   /** Called after each login finishes (progress display). */
   onOutcome?: (outcome: LoginOutcome, done: number, total: number) => void;
-  /** Stop starting new logins (Ctrl-C); logins already started finish. */
+  /** A stop signal: start no more logins and stop waiting for those in flight (their requests abort too). */
   signal?: AbortSignal;
 }
 
@@ -33,8 +33,25 @@ export async function loginAll(
       options.onOutcome?.(outcomes[index], done, users.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
+  const workers = Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
+  await untilAborted(workers, options.signal);
   return outcomes.filter((outcome) => outcome !== undefined);
+}
+
+/** `work`, or less when `signal` aborts first (a login retrying a dead site must not hold up a stop). */
+async function untilAborted(work: Promise<unknown>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return void await work;
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 export interface LoginSummary {

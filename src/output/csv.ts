@@ -32,6 +32,13 @@ export class CsvAppender {
     return appender;
   }
 
+  /** A file no one else has (Deno.errors.AlreadyExists when the name is taken). */
+  static async createNew(path: string, header: readonly string[]): Promise<CsvAppender> {
+    const appender = new CsvAppender(await Deno.open(path, { write: true, createNew: true }), path);
+    await appender.write(header);
+    return appender;
+  }
+
   async write(values: readonly CsvValue[]): Promise<void> {
     const bytes = new TextEncoder().encode(csvLine(values));
     let written = 0;

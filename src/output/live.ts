@@ -5,12 +5,17 @@
 
 const encoder = new TextEncoder();
 
-export function stdoutIsTty(): boolean {
+/** Whether `stream` is a terminal (false when that cannot be known, e.g. a closed descriptor). */
+export function isTerminal(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
   try {
-    return Deno.stdout.isTerminal();
+    return stream.isTerminal();
   } catch {
     return false;
   }
+}
+
+export function stdoutIsTty(): boolean {
+  return isTerminal(Deno.stdout);
 }
 
 /** The terminal's width, or undefined when it cannot be known. */

@@ -1,17 +1,17 @@
 /**
  * `moodle-load pg-stats`: every interval, one query of pg_stat_database + pg_stat_activity (+ pg_locks)
  * for the target database → a live table and `pg_<db>_<ts>_<tag>.csv`, flushed row by row.
- * A lost connection writes a gap row and reconnects; Ctrl-C closes the file and exits 130.
+ * A lost connection writes a gap row and reconnects; a stop signal closes the file and exits
+ * 130 / 143 / 129 (src/capture/session.ts).
  */
-import { checkCaptureDuration } from "../util/capture_window.ts";
+import { CaptureSession, checkCaptureWindow } from "../capture/session.ts";
 import type pg from "pg";
-import { CsvAppender } from "../output/csv.ts";
-import { EXIT, UserError } from "../errors.ts";
+import type { CsvAppender } from "../output/csv.ts";
+import { UserError } from "../errors.ts";
 import { formatDuration } from "../output/format.ts";
 import { LiveBlock } from "../output/live.ts";
 import { renderTable } from "../output/table.ts";
 import { abortableSleep } from "../util/sleep.ts";
-import { csvFileName, fileStamp } from "../results/stamp.ts";
 import { describeTarget, openClient, resolveConnectionFromCli } from "./connection.ts";
 import type { ConnectionOptionValues } from "./connection_options.ts";
 import {
@@ -80,8 +80,41 @@ async function sample(client: pg.Client, database: string): Promise<PgSnapshot> 
 }
 
 export async function pgStats(options: PgStatsOptions): Promise<void> {
-  if (!(options.interval > 0)) throw new UserError("--interval must be more than 0 seconds", EXIT.usage);
-  checkCaptureDuration(options.duration, options.interval);
+  checkCaptureWindow(options, 0, "more than 0 seconds");
+  const source = await connectSource(options);
+  const session = await CaptureSession.open({ ...options, name: "pg-stats" }).catch(async (error) => {
+    await source.client.end().catch(() => {});
+    throw error;
+  });
+  try {
+    const csv = await session.createCsv(`pg_${source.database}`, PG_CSV_HEADER);
+    if (options.duration > 0) session.stopAfter(options.duration * 1000);
+    session.say(
+      `pg-stats: ${source.target} every ${options.interval}s` +
+        (source.ownCommits
+          ? " (read from the target itself: its tuple counts include pg-stats' own query)"
+          : "") +
+        `${options.duration > 0 ? ` for ${options.duration}s` : " until stopped (Ctrl-C)"} → ${csv.path}`,
+    );
+    const rows = await sampleLoop(options, source, csv, session);
+    session.finish(`${rows} rows in ${csv.path}`);
+  } finally {
+    session.close();
+  }
+}
+
+interface PgSource {
+  target: string;
+  database: string;
+  /** Commits of pg-stats' own query counted in the target's (1 when read from the target itself). */
+  ownCommits: number;
+  connect(): Promise<pg.Client>;
+  client: pg.Client;
+  first: PgSnapshot;
+}
+
+/** Connect, choose where to read from, and take the first snapshot (the baseline). */
+async function connectSource(options: PgStatsOptions): Promise<PgSource> {
   const settings = await resolveConnectionFromCli(options);
   const target = describeTarget(settings);
   const database = settings.database;
@@ -94,80 +127,57 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
       via = MAINTENANCE_DB;
     } catch { /* e.g. no CONNECT on it: read from the target itself */ }
   }
-  const ownCommits = via === database ? 1 : 0;
   const connect = () => openClient(settings, via);
-  let client: pg.Client | undefined = await connect();
-  let previous: PgSnapshot;
+  const client = await connect();
   try {
-    previous = await sample(client, database);
+    const first = await sample(client, database);
+    return { target, database, ownCommits: via === database ? 1 : 0, connect, client, first };
   } catch (error) {
     await client.end().catch(() => {});
     throw new UserError(
       `cannot read pg_stat_database/pg_stat_activity as ${target}: ${(error as Error).message}`,
     );
   }
+}
 
-  try {
-    await Deno.mkdir(options.outdir, { recursive: true });
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new UserError(`cannot create --outdir ${options.outdir}: ${(error as Error).message}`);
-  }
-  const path = `${options.outdir}/${
-    csvFileName(`pg_${settings.database}`, fileStamp(new Date()), options.tag)
-  }`;
-  const csv = await CsvAppender.create(path, PG_CSV_HEADER);
-
-  const controller = new AbortController();
-  options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
-  if (options.signal?.aborted) controller.abort();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  const timer = options.duration > 0
-    ? setTimeout(() => controller.abort(), options.duration * 1000)
-    : undefined;
+/** One row per interval, paced by intended times; a lost connection is a gap row, then a reconnect. */
+async function sampleLoop(
+  options: PgStatsOptions,
+  source: PgSource,
+  csv: CsvAppender,
+  session: CaptureSession,
+): Promise<number> {
   const live = options.quiet ? { update: () => {}, commit: () => {} } : new LiveBlock();
-  const say = options.quiet ? () => {} : (line: string) => console.log(line);
-  say(
-    `pg-stats: ${target} every ${options.interval}s` +
-      (via === database
-        ? " (read from the target itself: its tuple counts include pg-stats' own query)"
-        : "") +
-      `${options.duration > 0 ? ` for ${options.duration}s` : " until Ctrl-C"} → ${path}`,
-  );
-
+  let client: pg.Client | undefined = source.client;
+  let previous = source.first;
   let rows = 0;
   let gapOpen = false;
   const intervalMs = options.interval * 1000;
   const start = performance.now();
   try {
-    for (let tick = 1; !controller.signal.aborted; tick++) {
+    for (let tick = 1; !session.signal.aborted; tick++) {
       // Paced by intended times, so slow queries do not stretch the series.
-      await abortableSleep(start + tick * intervalMs - performance.now(), controller.signal);
-      if (controller.signal.aborted) break;
+      await abortableSleep(start + tick * intervalMs - performance.now(), session.signal);
+      if (session.signal.aborted) break;
       try {
-        client ??= await connect();
-        const current = await sample(client, database);
+        client ??= await source.connect();
+        const current = await sample(client, source.database);
         if (gapOpen) {
           previous = current; // a new baseline after the gap
           gapOpen = false;
           continue;
         }
-        const row = pgStatsRow(previous, current, ownCommits);
+        const row = pgStatsRow(previous, current, source.ownCommits);
         previous = current;
         await csv.write(pgCsvValues(row));
         rows++;
-        live.update(pgLiveTable(settings.database, row));
+        live.update(pgLiveTable(source.database, row));
       } catch (error) {
         if (error instanceof Deno.errors.NotCapable) throw error;
         if (!gapOpen) {
           await csv.write(pgGapValues(Date.now()));
           const reason = error instanceof UserError ? error.message : (error as Error).message;
-          live.update(`pg-stats: lost ${target} (${reason}); retrying every ${options.interval}s`);
+          live.update(`pg-stats: lost ${source.target} (${reason}); retrying every ${options.interval}s`);
           live.commit();
           gapOpen = true;
         }
@@ -176,13 +186,7 @@ export async function pgStats(options: PgStatsOptions): Promise<void> {
       }
     }
   } finally {
-    clearTimeout(timer);
-    Deno.removeSignalListener("SIGINT", onSigint);
-    csv.close();
     await client?.end().catch(() => {});
   }
-  if (interrupted) {
-    throw new UserError(`interrupted — flushed and closed ${rows} rows in ${path}`, EXIT.interrupted);
-  }
-  say(`pg-stats: ${rows} rows in ${path}`);
+  return rows;
 }

@@ -15,7 +15,7 @@ export interface CaptureSeries {
   columns: Record<string, (number | null)[]>;
 }
 
-const STAMP = /_\d{8}T\d{6}Z(?:_.*)?$/;
+const STAMP = /_\d{8}T\d{6}Z(?:-\d+)?(?:_.*)?$/;
 
 function baseName(file: string): string {
   return (file.split("/").pop() ?? file).replace(/\.csv$/i, "");

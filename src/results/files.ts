@@ -1,22 +1,17 @@
 /**
- * The files a run leaves under `--stats-dir`: progress CSV (one row per interval, flushed as it
+ * The files a run leaves under `--stats-dir`: progress CSV (one row per interval, written as it
  * goes), summary CSV, endpoints CSV and summary JSON (written atomically at the end), and the
- * optional JSONL request log (written in batches, flushed at the end and on Ctrl-C).
+ * optional JSONL request log (written in batches, flushed at the end and on a stop signal).
+ * A file that cannot be written is reported, never fatal: the results still reach stdout.
  */
-import { CsvAppender, csvDocument, type CsvValue } from "../output/csv.ts";
-import { writeFileAtomic } from "../output/atomic.ts";
+import { csvDocument, csvLine, type CsvValue } from "../output/csv.ts";
+import { type FileProblem, fileProblem, LineFile, type OutputFs } from "../output/atomic.ts";
+import { createUnique } from "./stamp.ts";
+import type { RunPlan } from "../config/plan.ts";
 import { ERROR_CLASSES } from "../engine/types.ts";
 import type { RequestLogEntry } from "../engine/engine.ts";
 import type { Counts, IntervalSummary, Percentiles } from "./summary_types.ts";
 import type { FullRunSummary } from "./summary.ts";
-
-/** `20261121_052629` in local time, as the seed tool names its files. */
-export function fileTimestamp(date = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${
-    p(date.getMinutes())
-  }${p(date.getSeconds())}`;
-}
 
 export interface RunFiles {
   progress: string;
@@ -26,6 +21,7 @@ export interface RunFiles {
   requestLog?: string;
 }
 
+/** `<dir>/load_{progress,summary,endpoints}_<stamp>.{csv,json}`: the four files of one run share a stamp. */
 export function runFileNames(statsDir: string, stamp: string, requestLog?: string): RunFiles {
   const dir = statsDir.replace(/\/+$/, "") || ".";
   return {
@@ -35,6 +31,70 @@ export function runFileNames(statsDir: string, stamp: string, requestLog?: strin
     summaryJson: `${dir}/load_summary_${stamp}.json`,
     ...(requestLog ? { requestLog } : {}),
   };
+}
+
+/** Sizes measured on demo runs, rounded up: a progress row, a request-log line, the summary JSON's parts. */
+const PROGRESS_ROW_BYTES = 500;
+const REQUEST_LINE_BYTES = 400;
+const SUMMARY_BASE_BYTES = 64 * 1024;
+const SUMMARY_INTERVAL_BYTES = 1500;
+const ENDPOINT_BYTES = 8 * 1024;
+
+/**
+ * About how much a run writes: under --stats-dir (progress rows, the summary JSON with its
+ * histograms and intervals, the two summary CSVs) and into --request-log (one line per request).
+ */
+export function estimateRunBytes(
+  plan: RunPlan,
+  options: { progress: number; requestLog?: string },
+  endpointCount: number,
+): { statsDirBytes: number; requestLogBytes: number } {
+  const seconds = plan.durationSec + plan.warmupSec;
+  const intervals = Math.ceil(seconds / Math.max(1, options.progress)) + 2;
+  const requests = plan.segments.reduce((sum, s) => sum + (s.startRate + s.endRate) / 2 * s.durationSec, 0);
+  return {
+    statsDirBytes: intervals * (PROGRESS_ROW_BYTES + SUMMARY_INTERVAL_BYTES) + SUMMARY_BASE_BYTES +
+      endpointCount * ENDPOINT_BYTES,
+    requestLogBytes: options.requestLog ? Math.ceil(requests) * REQUEST_LINE_BYTES : 0,
+  };
+}
+
+/** The files a run writes as it goes, open; the summary files come at the end (writeSummaryFiles). */
+export interface OpenRunFiles {
+  names: RunFiles;
+  progress: ProgressCsv;
+  requestLog?: RequestLog;
+}
+
+/**
+ * Claim a stamp no other run in `statsDir` has: the progress CSV is created exclusively (`-2`, `-3`…
+ * after the stamp when taken) and a stamp whose summary files exist is passed over, so two runs in
+ * the same second never overwrite each other. `onFailure` hears of a later write error (once per file).
+ */
+export async function openRunFiles(
+  statsDir: string,
+  stamp: string,
+  requestLogPath: string | undefined,
+  fs: OutputFs,
+  onFailure: (problem: FileProblem) => void,
+): Promise<OpenRunFiles> {
+  const claimed = await createUnique(stamp, async (candidate) => {
+    const names = runFileNames(statsDir, candidate, requestLogPath);
+    for (const taken of [names.summaryJson, names.summaryCsv, names.endpointsCsv]) {
+      if (await fs.exists(taken)) throw new Deno.errors.AlreadyExists(taken);
+    }
+    return { names, file: await fs.createNew(names.progress) };
+  });
+  const { names, file } = claimed.value;
+  const progress = new ProgressCsv(new LineFile(names.progress, file, onFailure));
+  if (!names.requestLog) return { names, progress };
+  try {
+    const log = new LineFile(names.requestLog, await fs.create(names.requestLog), onFailure);
+    return { names, progress, requestLog: new RequestLog(log) };
+  } catch (error) {
+    progress.close();
+    throw error;
+  }
 }
 
 const PERCENTILE_KEYS: (keyof Percentiles)[] = [
@@ -97,22 +157,26 @@ export function progressRow(row: IntervalSummary & { drain?: boolean }): CsvValu
   ];
 }
 
-/** The progress CSV: rows appended in order (writes are chained, never interleaved). */
+/** The progress CSV: the header, then one row per interval, each written as it comes. */
 export class ProgressCsv {
-  private chain: Promise<void> = Promise.resolve();
-  private constructor(private readonly appender: CsvAppender) {}
+  constructor(private readonly file: LineFile) {
+    file.append(csvLine(PROGRESS_HEADER));
+  }
 
-  static async create(path: string): Promise<ProgressCsv> {
-    return new ProgressCsv(await CsvAppender.create(path, PROGRESS_HEADER));
+  get path(): string {
+    return this.file.path;
+  }
+
+  get failure(): FileProblem | undefined {
+    return this.file.failure;
   }
 
   append(row: IntervalSummary & { drain?: boolean }): void {
-    this.chain = this.chain.then(() => this.appender.write(progressRow(row)));
+    this.file.append(csvLine(progressRow(row)));
   }
 
-  async close(): Promise<void> {
-    await this.chain;
-    this.appender.close();
+  close(): void {
+    this.file.close();
   }
 }
 
@@ -199,28 +263,52 @@ export function endpointsCsv(summary: FullRunSummary): string {
   return csvDocument(header, rows);
 }
 
-export async function writeSummaryFiles(files: RunFiles, summary: FullRunSummary): Promise<void> {
-  await writeFileAtomic(files.summaryJson, JSON.stringify(summary, null, 2) + "\n");
-  await writeFileAtomic(files.summaryCsv, summaryCsv(summary));
-  await writeFileAtomic(files.endpointsCsv, endpointsCsv(summary));
+/**
+ * The summary JSON, summary CSV and endpoints CSV, each written atomically and on its own: one that
+ * cannot be written (a full disk) does not stop the others. Returns the ones that failed.
+ */
+export async function writeSummaryFiles(
+  files: RunFiles,
+  summary: FullRunSummary,
+  fs: OutputFs,
+): Promise<FileProblem[]> {
+  const problems: FileProblem[] = [];
+  const documents: [string, () => string][] = [
+    [files.summaryJson, () => JSON.stringify(summary, null, 2) + "\n"],
+    [files.summaryCsv, () => summaryCsv(summary)],
+    [files.endpointsCsv, () => endpointsCsv(summary)],
+  ];
+  for (const [path, text] of documents) {
+    try {
+      await fs.writeFileAtomic(path, text());
+    } catch (error) {
+      problems.push(fileProblem(path, error));
+    }
+  }
+  return problems;
 }
 
 /**
  * The JSONL request log: one line per answered request, buffered and written synchronously in
- * batches of ~256 KB (one write per batch keeps the hot path cheap), the rest on close.
+ * batches of ~256 KB (one write per batch keeps the hot path cheap), the rest on flush and close.
+ * After a write error (a full disk) it holds only whole lines and logs nothing more.
  */
 export class RequestLog {
   private buffer: string[] = [];
   private size = 0;
-  private readonly encoder = new TextEncoder();
 
-  private constructor(private readonly file: Deno.FsFile) {}
+  constructor(private readonly file: LineFile) {}
 
-  static async create(path: string): Promise<RequestLog> {
-    return new RequestLog(await Deno.open(path, { write: true, create: true, truncate: true }));
+  get path(): string {
+    return this.file.path;
+  }
+
+  get failure(): FileProblem | undefined {
+    return this.file.failure;
   }
 
   readonly write = (entry: RequestLogEntry): void => {
+    if (this.file.failure) return;
     const line = JSON.stringify(entry);
     this.buffer.push(line);
     this.size += line.length + 1;
@@ -229,17 +317,14 @@ export class RequestLog {
 
   flush(): void {
     if (this.buffer.length === 0) return;
-    const bytes = this.encoder.encode(this.buffer.join("\n") + "\n");
+    const text = this.buffer.join("\n") + "\n";
     this.buffer = [];
     this.size = 0;
-    let written = 0;
-    while (written < bytes.length) written += this.file.writeSync(bytes.subarray(written));
+    this.file.append(text);
   }
 
   close(): void {
     this.flush();
-    try {
-      this.file.close();
-    } catch { /* closed */ }
+    this.file.close();
   }
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { RunSummary } from "./summary_types.ts";
 import { UserError } from "../errors.ts";
 import { jsonSyntaxError } from "../config/json_error.ts";
+import { compareStampedNames } from "./stamp.ts";
 
 export const SUMMARY_FILE = /^load_summary_.*\.json$/;
 
@@ -15,7 +16,7 @@ export interface LocatedSummary {
   /** The directory holding it (where the capture CSVs and manifest sit). */
   dir: string;
   summary: RunSummary;
-  /** Other summaries in the same directory that were not chosen (the newest by name wins). */
+  /** Other summaries in the same directory that were not chosen (the newest stamp in the name wins). */
   others: string[];
 }
 
@@ -61,7 +62,7 @@ export async function locateSummary(path: string): Promise<LocatedSummary> {
   for await (const entry of Deno.readDir(path)) {
     if (entry.isFile && SUMMARY_FILE.test(entry.name)) names.push(entry.name);
   }
-  names.sort();
+  names.sort(compareStampedNames);
   const newest = names.pop();
   if (!newest) {
     throw new UserError(

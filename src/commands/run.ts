@@ -8,6 +8,8 @@ import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { LiveBlock } from "../output/live.ts";
+import { parseByteSize } from "../output/format.ts";
+import { ErrorReasons } from "../results/error_reasons.ts";
 import { renderLoginTable } from "../moodle/login_phase.ts";
 import { buildRunSummary, type FullRunSummary, intervalSummary } from "../results/summary.ts";
 import type { IntervalSummary } from "../results/summary_types.ts";
@@ -46,6 +48,8 @@ export interface RunOptions {
   seed?: number;
   loginConcurrency: number;
   maxRetries: number;
+  /** `--max-body` in bytes; default the config's `max_body`, else 64 MiB. */
+  maxBody?: number;
   requestLog?: string;
   quiet: boolean;
   json: boolean;
@@ -136,6 +140,8 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     loginTimeoutMs: options.loginTimeout * 1000,
     requestTimeoutMs: options.requestTimeout * 1000,
     maxRetries: options.maxRetries,
+    maxBodyBytes: options.maxBody ??
+      (config.max_body === undefined ? undefined : parseByteSize(config.max_body)),
   });
   try {
     if (options.banner) say(options.banner);
@@ -191,12 +197,13 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
       }
     };
 
+    const reasons = new ErrorReasons();
     let result;
     try {
       result = await runEngine({
         schedule: new Schedule(plan.segments),
         warmupSec: plan.warmupSec,
-        users: loggedIn,
+        users: reasons.wrap(loggedIn),
         picker: new TargetPicker(endpoints, loggedIn.length, seed),
         concurrency: options.concurrency,
         reloginConcurrency: options.loginConcurrency,
@@ -204,7 +211,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
         graceMs: Math.min(options.requestTimeout * 1000, 15_000),
         progressSec: options.progress,
         onInterval,
-        onRequest: requestLog?.write,
+        onRequest: reasons.onRequest(requestLog?.write),
         signal: controller.signal,
       });
     } finally {
@@ -233,6 +240,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
       endpoints,
       intervals,
     });
+    if (Object.keys(reasons.counts).length > 0) summary.error_reasons = reasons.counts;
     await writeSummaryFiles(files, summary);
     say("");
     say(finalTable(summary));

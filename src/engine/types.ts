@@ -13,6 +13,12 @@ export const ERROR_CLASSES = [
   "session_lost",
   "unexpected_status",
   "other",
+  "body_too_large",
+  "not_enrolled",
+  "moodle_error",
+  "maintenance",
+  "policy",
+  "password_change",
 ] as const;
 export type ErrorClass = typeof ERROR_CLASSES[number];
 

@@ -14,6 +14,8 @@ export interface UserOptions {
   loginTimeoutMs: number;
   requestTimeoutMs: number;
   maxRetries: number;
+  /** Longest response body accepted, bytes (default 64 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface UserPool {
@@ -54,6 +56,7 @@ export const moodleBackend: UserBackend = {
         loginTimeoutMs: options.loginTimeoutMs,
         requestTimeoutMs: options.requestTimeoutMs,
         maxRetries: options.maxRetries,
+        maxBodyBytes: options.maxBodyBytes,
       })
     );
     return { users, close: () => transport.close() };

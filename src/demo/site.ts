@@ -154,6 +154,7 @@ export class DemoSite {
     }
     // A script that does not exist is the web server's 404, before any Moodle code runs.
     if (!PAGES.has(x.path)) return this.#fileNotFound();
+    if (this.options.maintenance) return this.#maintenancePage();
     const account = this.#requireLogin(x);
     if (account instanceof Response) return account;
     return this.#content(x, account);
@@ -495,6 +496,19 @@ export class DemoSite {
       `<div role="main"><div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">` +
       `<p class="errormessage">${escapeHtml(text)}</p><p class="errorcode"></p></div></div></body></html>`;
     return new Response(body, { status, headers: pageHeaders() });
+  }
+
+  /** Moodle's maintenance message (print_maintenance_message), as a real 4.3 shows it. */
+  #maintenancePage(): Response {
+    const body = `<!DOCTYPE html><html><head><title>In maintenance mode | Demo</title></head>` +
+      `<body id="page-maintenance-message">` +
+      `<div role="main"><div class="box py-3 generalbox maintenancewarning">This site is undergoing ` +
+      `maintenance and is currently not available</div></div></body></html>`;
+    return new Response(body, {
+      status: 503,
+      statusText: "Moodle under maintenance",
+      headers: pageHeaders(),
+    });
   }
 
   /** An injected failure, as the web server in front of PHP shows it (no Moodle page). */

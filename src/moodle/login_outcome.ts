@@ -24,6 +24,7 @@ export function failureFromError(errorClass: ErrorClass, message: string): Login
     case "tls":
       return { ok: false, reason: "network", detail: `TLS: ${message}`, transient: false };
     case "unexpected_status":
+    case "body_too_large":
       return { ok: false, reason: "unexpected_page", detail: message, transient: false };
     default:
       return { ok: false, reason: "network", detail: message, transient: true };

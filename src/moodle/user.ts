@@ -206,14 +206,14 @@ class MoodleUserImpl implements MoodleUser {
     const action = new URL(form.attr("action") || page.finalUrl, page.finalUrl).href;
     const token = String(form.find('input[name="logintoken"]').val() ?? "");
     const anchor = String(form.find('input[name="anchor"]').val() ?? "");
+    // The landing page's start holds what is read here (login error, sesskey).
     const posted = await this.session.request(action, {
       signal,
-      keepBody: true,
       form: { anchor, logintoken: token, username: this.username, password: this.#o.password },
     });
     if (posted.errorClass) return this.#transportFailure(posted, signal);
     const onLoginPage = this.#isLoginPage(new URL(posted.finalUrl));
-    const html = wholeText(posted.body);
+    const html = headText(posted.body);
     let loginError: string | undefined;
     if (onLoginPage && html.includes("loginerrormessage")) {
       loginError = cheerio.load(html)("#loginerrormessage").first().text().trim() || "login error";

@@ -193,3 +193,21 @@ Deno.test("demo site in maintenance: pages answer 503 with Moodle's message, and
     transport.close();
   });
 });
+
+Deno.test("login: a landing page over --max-body is not retried, and the login detours come from detour.ts", async () => {
+  const { classifyLanding, failureFromError } = await import("../src/moodle/login_outcome.ts");
+  const tooLarge = failureFromError("body_too_large", "response body larger than the 1024-byte limit");
+  assert.deepEqual([tooLarge.reason, tooLarge.transient], ["unexpected_page", false]);
+  const landing = (finalPath: string) =>
+    classifyLanding({
+      urls: [`${SITE}/login/index.php`],
+      finalUrl: SITE + finalPath,
+      status: 200,
+      onLoginPage: false,
+    });
+  assert.equal(landing("/enrol/index.php").reason, "not_enrolled");
+  assert.equal(landing("/user/policy.php").reason, "policy_not_accepted");
+  assert.equal(landing("/login/change_password.php").reason, "password_change_forced");
+  assert.equal(landing("/user/edit.php").reason, "profile_incomplete");
+  assert.equal(landing("/my/").ok, true);
+});

@@ -135,13 +135,14 @@ async function runAgainst(
     JSON.parse(line)
   );
   await Deno.remove(dir, { recursive: true });
-  return { summary, requests };
+  return { summary, requests, stdout: result.stdout };
 }
 
 Deno.test("run: a course the user is not enrolled in counts as not_enrolled failures, with the reason", async () => {
   const users = [{ username: "outsider", password: DEFAULT_DEMO_PASSWORD, notEnrolled: true }];
   await withDemo({ users, pageBytes: 5_000 }, async (demo) => {
-    const { summary, requests } = await runAgainst(demo, "outsider", ["/course/view.php?id=7"]);
+    const { summary, requests, stdout } = await runAgainst(demo, "outsider", ["/course/view.php?id=7"]);
+    assert.match(stdout, /not_enrolled +20 +not enrolled: Moodle sent the user to the enrolment page/);
     assert.equal(summary.total, 20);
     assert.equal(summary.success, 0);
     assert.deepEqual(summary.errors, { not_enrolled: 20 });

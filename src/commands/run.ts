@@ -29,7 +29,7 @@ import { compileEndpoints } from "../config/endpoints.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend } from "../moodle/backend.ts";
-import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
 /** No user could log in: nothing to measure. */
 
@@ -247,6 +247,8 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     say("");
     say(endpointTable(summary));
     say("");
+    const reasonTable = errorReasonTable(summary);
+    if (reasonTable) say(`${reasonTable}\n`);
     say(filesLine(files));
     console.log(
       JSON.stringify(stdoutSummary(summary, files.summaryJson), null, options.json ? 2 : undefined),

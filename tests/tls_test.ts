@@ -101,7 +101,7 @@ Deno.test("--insecure works under plain `deno run` with no certificate flag", as
       `import { createTransport } from "${ROOT}src/moodle/transport/create.ts";\n` +
         `const t = await createTransport({ insecure: true });\n` +
         `const r = await t.request({ method: "GET", url: Deno.args[0] });\n` +
-        `console.log(r.status, r.setCookies.length, r.body.byteLength > 1000);\nt.close();\n`,
+        `console.log(r.status, r.setCookies.length, r.body.bytes > 1000);\nt.close();\n`,
     );
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "--no-prompt", "--allow-net=127.0.0.1", script, `${demo.url}/login/index.php`],

@@ -1,4 +1,5 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
+import { byteSize, MAX_BODY_HELP } from "./run.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -13,6 +14,7 @@ export function demoCommand(): CommandUnknownOpts {
     .option("--rpm <n>", "target requests per minute", positive("--rpm"), 1200)
     .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
     .option("--progress <s>", "seconds between progress updates", positive("--progress"), 5)
+    .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout", false)
     .addHelpText("after", "\nExample:\n  moodle-load demo --duration 20")

@@ -1,6 +1,6 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { thresholdOption } from "../thresholds/option.ts";
-import { parseDurationSeconds } from "../output/format.ts";
+import { parseByteSize, parseDurationSeconds } from "../output/format.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -28,6 +28,22 @@ const seconds = (name: string, allowZero = false) => (value: string): number => 
   return n;
 };
 
+/** A byte size flag ("512K", "64M", "1G", bytes); shared by run, bench and demo. */
+export const byteSize = (name: string) => (value: string): number => {
+  let n: number;
+  try {
+    n = parseByteSize(value);
+  } catch {
+    throw new InvalidArgumentError(`${name} must be a size such as 512K, 64M or 1G`);
+  }
+  if (!(n > 0)) throw new InvalidArgumentError(`${name} must be more than 0`);
+  return n;
+};
+
+export const MAX_BODY_HELP =
+  "longest response body accepted: 512K, 64M, 1G (default 64M, or the config's max_body); " +
+  "a longer one fails as body_too_large";
+
 /** Long because it is a list: one `.option()` per flag of `run`, each with its help text. */
 export function runCommand(): CommandUnknownOpts {
   return new Command("run")
@@ -45,6 +61,7 @@ export function runCommand(): CommandUnknownOpts {
     .option("--ca-cert <file>", "trust this PEM CA (private PKI) with normal verification")
     .option("--login-timeout <s>", "time limit of one login attempt (s)", seconds("--login-timeout"), 20)
     .option("--request-timeout <s>", "time limit of one page request (s)", seconds("--request-timeout"), 30)
+    .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))
     .option("--progress <s>", "seconds between progress updates", seconds("--progress"), 30)
     .option(
       "--warmup <s>",

@@ -14,6 +14,8 @@ export interface DemoRunOptions {
   rpm: number;
   statsDir: string;
   progress: number;
+  /** `--max-body` in bytes (default: run's). */
+  maxBody?: number;
   quiet: boolean;
   json: boolean;
 }
@@ -54,6 +56,7 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       warmup: 0,
       loginConcurrency: 4,
       maxRetries: 3,
+      maxBody: options.maxBody,
       quiet: options.quiet,
       json: options.json,
       banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +

@@ -9,6 +9,8 @@ import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { isTerminal, LiveBlock } from "../output/live.ts";
+import { parseByteSize } from "../output/format.ts";
+import { type ErrorReasonCounts, ErrorReasons } from "../results/error_reasons.ts";
 import { type FileProblem, type OutputFs, realOutputFs } from "../output/atomic.ts";
 import { checkFreeSpace } from "../output/free_space.ts";
 import { renderLoginTable } from "../moodle/login_phase.ts";
@@ -33,7 +35,7 @@ import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend, UserOptions } from "../moodle/backend.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
-import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
 type OutStream = { writeSync(p: Uint8Array): number; isTerminal(): boolean };
@@ -56,6 +58,8 @@ export interface RunOptions {
   seed?: number;
   loginConcurrency: number;
   maxRetries: number;
+  /** `--max-body` in bytes; default the config's `max_body`, else 64 MiB. */
+  maxBody?: number;
   requestLog?: string;
   quiet: boolean;
   json: boolean;
@@ -240,6 +244,8 @@ function userOptions(options: RunOptions, setup: RunSetup): UserOptions {
     loginTimeoutMs: options.loginTimeout * 1000,
     requestTimeoutMs: options.requestTimeout * 1000,
     maxRetries: options.maxRetries,
+    maxBodyBytes: options.maxBody ??
+      (setup.config.max_body === undefined ? undefined : parseByteSize(setup.config.max_body)),
   };
 }
 
@@ -312,6 +318,8 @@ function openFiles(options: RunOptions, fs: OutputFs): Promise<OpenRunFiles> {
 interface Measured {
   result: Awaited<ReturnType<typeof runEngine>>;
   intervals: IntervalSummary[];
+  /** Failures counted by class and reason (`error_reasons` in the summary). */
+  reasons: ErrorReasonCounts;
 }
 
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
@@ -333,6 +341,7 @@ async function measure(
     );
   });
   const intervals: IntervalSummary[] = [];
+  const reasons = new ErrorReasons();
   const onInterval = (report: IntervalReport) => {
     const row = intervalSummary(report);
     intervals.push(row);
@@ -356,10 +365,10 @@ async function measure(
       graceMs,
       progressSec: options.progress,
       onInterval,
-      onRequest: files.requestLog?.write,
+      onRequest: reasons.onRequest(files.requestLog?.write),
       signal: stop.signal,
     });
-    return { result, intervals };
+    return { result, intervals, reasons: reasons.counts };
   } finally {
     files.progress.close();
     files.requestLog?.close();
@@ -371,10 +380,10 @@ function summarize(
   options: RunOptions,
   { config, plan, seed, endpoints }: RunSetup,
   version: string,
-  { result, intervals }: Measured,
+  { result, intervals, reasons }: Measured,
   logins: LoginOutcome[],
 ): FullRunSummary {
-  return buildRunSummary(result, {
+  const summary = buildRunSummary(result, {
     version,
     baseUrl: config.base_url,
     seed,
@@ -395,6 +404,8 @@ function summarize(
     endpoints,
     intervals,
   });
+  if (Object.keys(reasons).length > 0) summary.error_reasons = reasons;
+  return summary;
 }
 
 /** The tables and the JSON summary always reach stdout, whatever happened to the files. */
@@ -411,6 +422,8 @@ function printResults(
   say("");
   say(endpointTable(summary));
   say("");
+  const reasonTable = errorReasonTable(summary);
+  if (reasonTable) say(`${reasonTable}\n`);
   say(filesLine(files, problems));
   const printed = {
     ...stdoutSummary(summary, files.names.summaryJson),

@@ -132,6 +132,25 @@ export function endpointTable(s: FullRunSummary): string {
   return renderTable(head, rows);
 }
 
+/** Reasons shown at the end of a run (all of them are in the summary JSON). */
+const REASONS_SHOWN = 10;
+
+/** The measured failures by class and reason, most frequent first; undefined when none failed. */
+export function errorReasonTable(s: FullRunSummary): string | undefined {
+  const rows = Object.entries(s.error_reasons ?? {})
+    .flatMap(([errorClass, reasons]) =>
+      Object.entries(reasons).map(([reason, count]) => [errorClass, count, reason])
+    )
+    .sort((a, b) => Number(b[1]) - Number(a[1]));
+  if (rows.length === 0) return undefined;
+  const more = rows.length > REASONS_SHOWN
+    ? `\n… ${rows.length - REASONS_SHOWN} more in the summary JSON`
+    : "";
+  return renderTable(["Error", "Count", "Reason"], rows.slice(0, REASONS_SHOWN), {
+    align: ["left", "right", "left"],
+  }) + more;
+}
+
 /** The JSON printed on stdout: the summary without the bulky histograms and interval rows. */
 export function stdoutSummary(s: FullRunSummary, summaryFile: string): Record<string, unknown> {
   const { histograms: _h, intervals: _i, endpoints, ...rest } = s;

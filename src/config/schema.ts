@@ -107,6 +107,10 @@ export const ConfigSchema = z.strictObject({
   rpm: z.number().positive().optional().describe("constant target rate (overridden by --rpm)"),
   duration: DurationSchema.optional().describe("run length (overridden by --duration)"),
   stages: z.array(StageSchema).min(1).optional().describe("piecewise-linear rate ramps"),
+  max_body: z.union([
+    z.number().int().positive().describe("bytes"),
+    z.string().regex(/^\d+(\.\d+)?\s*([KMGT](i?B)?|B)?$/i, 'a size such as "512K", "64M" or "1G"'),
+  ]).optional().describe("longest response body accepted (default 64M; overridden by --max-body)"),
   thresholds: z.array(z.string()).optional().describe('pass/fail criteria, e.g. "p95<800ms"'),
   db: DbSchema.optional(),
   pools: PoolsSchema.optional().describe(

@@ -60,6 +60,11 @@ export interface DemoOptions {
   lockoutThreshold?: number;
   /** `$CFG->perfdebug` above 7: full HTML pages carry Moodle's performance footer (default true). */
   perfdebug?: boolean;
+  /**
+   * `$CFG->maintenance_enabled`: every page but the login page answers Moodle's maintenance message
+   * with 503 "Moodle under maintenance" (default false).
+   */
+  maintenance?: boolean;
   /** Serve HTTPS with this certificate and key. */
   tls?: DemoTls;
   /** `$CFG->cookiesecure`: add `Secure` to the session cookie on HTTPS (default true). */
@@ -109,6 +114,7 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     sessionTtlSec: options.sessionTtlSec ?? 28_800,
     lockoutThreshold: options.lockoutThreshold ?? 0,
     perfdebug: options.perfdebug ?? true,
+    maintenance: options.maintenance ?? false,
     tls: options.tls,
     cookieSecure: options.cookieSecure ?? true,
     hostname: options.hostname ?? "127.0.0.1",

@@ -83,7 +83,7 @@ export class DemoSite {
     if (injected) {
       this.counters.injectedErrors++;
       await request.body?.cancel();
-      return this.#errorPage(injected);
+      return this.#serverError(injected);
     }
 
     // session_start(): an unknown or expired cookie gets a fresh session.
@@ -152,7 +152,8 @@ export class DemoSite {
         });
     }
     // A script that does not exist is the web server's 404, before any Moodle code runs.
-    if (!PAGES.has(x.path)) return this.#errorPage(404, "The page you are trying to reach does not exist.");
+    if (!PAGES.has(x.path)) return this.#fileNotFound();
+    if (this.options.maintenance) return this.#maintenancePage();
     const account = this.#requireLogin(x);
     if (account instanceof Response) return account;
     return this.#content(x, account);
@@ -386,7 +387,7 @@ export class DemoSite {
           `<div class="noticebox">You must agree to this policy to continue using this site.</div>`,
         );
       default:
-        return this.#errorPage(404, "The page you are trying to reach does not exist.");
+        return this.#fileNotFound();
     }
   }
 
@@ -396,7 +397,7 @@ export class DemoSite {
   ): Response {
     if (x.method === "POST" && x.form) {
       if (x.form.get("sesskey") !== x.session.sesskey) {
-        return this.#errorPage(403, "Your session has most likely timed out. Please log in again.");
+        return this.#errorPage(404, "Your session has most likely timed out. Please log in again.");
       }
       const reply = Number(x.form.get("reply") ?? "0") || 1;
       x.extraDbWrites += 6;
@@ -484,13 +485,44 @@ export class DemoSite {
     return new Response(body, { status: 303, headers });
   }
 
+  /**
+   * Moodle's error page (core_renderer::fatal_error): 404 and the fatal error box, as a real 4.3
+   * answers an invalid id or a missing capability (tests/fixtures/moodle/error_*.html).
+   */
   #errorPage(status: number, message?: string): Response {
-    const text = message ?? (status >= 500 ? "Error reading from database" : "Error");
-    const body = `<!DOCTYPE html><html><head><title>Error</title></head><body id="page-error">` +
-      `<div class="errorbox alert alert-danger"><p class="errormessage">${
-        escapeHtml(text)
-      }</p></div></body></html>`;
+    const text = message ?? "Error";
+    const body = `<!DOCTYPE html><html><head><title>Error</title></head><body id="page-site-index">` +
+      `<div role="main"><div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">` +
+      `<p class="errormessage">${escapeHtml(text)}</p><p class="errorcode"></p></div></div></body></html>`;
     return new Response(body, { status, headers: pageHeaders() });
+  }
+
+  /** Moodle's maintenance message (print_maintenance_message), as a real 4.3 shows it. */
+  #maintenancePage(): Response {
+    const body = `<!DOCTYPE html><html><head><title>In maintenance mode | Demo</title></head>` +
+      `<body id="page-maintenance-message">` +
+      `<div role="main"><div class="box py-3 generalbox maintenancewarning">This site is undergoing ` +
+      `maintenance and is currently not available</div></div></body></html>`;
+    return new Response(body, {
+      status: 503,
+      statusText: "Moodle under maintenance",
+      headers: pageHeaders(),
+    });
+  }
+
+  /** An injected failure, as the web server in front of PHP shows it (no Moodle page). */
+  #serverError(status: number): Response {
+    const body = `<html><head><title>${status}</title></head><body><center><h1>${status}</h1></center>` +
+      `<hr><center>nginx</center></body></html>`;
+    return new Response(body, { status, headers: pageHeaders() });
+  }
+
+  /** A PHP script that does not exist: php-fpm's plain 404 (no Moodle page), as nginx passes it on. */
+  #fileNotFound(): Response {
+    return new Response("File not found.\n", {
+      status: 404,
+      headers: { "content-type": "text/html; charset=UTF-8" },
+    });
   }
 
   #notFound(pathname: string): Response {

@@ -47,6 +47,8 @@ export interface RequestLogEntry {
   bytes: number;
   ok: boolean;
   error: ErrorClass | null;
+  /** Why it failed, in one line (the user's error message, or the status); null on success. */
+  reason: string | null;
 }
 
 export interface EngineOptions {
@@ -215,6 +217,7 @@ export class Engine {
         bytes: 0,
         ok: false,
         error: null,
+        reason: null,
       }
       : undefined;
   }
@@ -334,7 +337,7 @@ export class Engine {
       result.sessionLost,
     );
     const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
-    this.record(slot, now, result.status, result.bytes, errorIndex, result.perf);
+    this.record(slot, now, result.status, result.bytes, errorIndex, result.perf, result.errorMessage);
     const user = slot.user;
     this.freeSlots.push(slot);
     if (result.sessionLost && !this.stopped) this.pool.relogin(user);
@@ -352,6 +355,7 @@ export class Engine {
     bytes: number,
     errorIndex: number,
     perf: PageResult["perf"],
+    errorMessage: string | undefined,
   ): void {
     const latencyUs = (now - slot.intendedMs) * 1000;
     const serviceUs = (now - slot.sentMs) * 1000;
@@ -378,6 +382,9 @@ export class Engine {
       entry.bytes = bytes;
       entry.ok = errorIndex < 0;
       entry.error = errorIndex < 0 ? null : ERROR_CLASSES[errorIndex];
+      entry.reason = errorIndex < 0
+        ? null
+        : errorMessage ?? (status > 0 ? `HTTP ${status} at ${slot.url}` : "no response");
       this.o.onRequest!(entry);
     }
   }
@@ -421,7 +428,15 @@ export class Engine {
     const unanswered = this.slots.filter((slot) => slot.busy).sort((a, b) => a.index - b.index);
     for (const slot of unanswered) {
       slot.busy = false;
-      this.record(slot, now, 0, 0, ABANDONED, undefined);
+      this.record(
+        slot,
+        now,
+        0,
+        0,
+        ABANDONED,
+        undefined,
+        "no answer when the grace period after the run ended",
+      );
     }
     this.abandoned = unanswered.length;
   }

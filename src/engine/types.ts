@@ -15,6 +15,12 @@ export const ERROR_CLASSES = [
   "other",
   /** Sent, and still unanswered when the grace period after the run ended (`timeout`: the request timeout ended it). */
   "abandoned",
+  "body_too_large",
+  "not_enrolled",
+  "moodle_error",
+  "maintenance",
+  "policy",
+  "password_change",
 ] as const;
 export type ErrorClass = typeof ERROR_CLASSES[number];
 

@@ -17,6 +17,8 @@ export interface UserOptions {
   maxRetries: number;
   /** Aborts every request these users have in flight (a stop signal during the login phase). */
   signal?: AbortSignal;
+  /** Longest response body accepted, bytes (default 64 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface UserPool {
@@ -60,6 +62,7 @@ export const moodleBackend: UserBackend = {
         loginTimeoutMs: options.loginTimeoutMs,
         requestTimeoutMs: options.requestTimeoutMs,
         maxRetries: options.maxRetries,
+        maxBodyBytes: options.maxBodyBytes,
       })
     );
     return { users, close: () => transport.close() };

@@ -2,6 +2,7 @@
  * What a finished login chain means (pure): which page the user ended on names the reason, as
  * ../shared/moodle-protocol.md lists them. No I/O here, so every branch is unit-testable.
  */
+import { loginDetour } from "./detour.ts";
 import type { ErrorClass, LoginFailureReason } from "../engine/types.ts";
 
 export interface LoginAttemptResult {
@@ -12,25 +13,8 @@ export interface LoginAttemptResult {
   transient: boolean;
 }
 
-/** Pages Moodle sends a logged-in user to instead of the page asked for. */
-const DETOURS: { pattern: RegExp; reason: LoginFailureReason; detail: string }[] = [
-  {
-    pattern: /\/login\/change_password\.php$/,
-    reason: "password_change_forced",
-    detail: "forced password change",
-  },
-  {
-    pattern: /\/user\/edit\.php$/,
-    reason: "profile_incomplete",
-    detail: "profile incomplete (user/edit.php)",
-  },
-  {
-    pattern: /\/user\/policy\.php$|\/admin\/tool\/policy\//,
-    reason: "policy_not_accepted",
-    detail: "site policy",
-  },
-  { pattern: /\/enrol\/index\.php$/, reason: "not_enrolled", detail: "not enrolled (enrol/index.php)" },
-];
+/** Pages Moodle sends a logged-in user to instead of the page asked for (detour.ts has the rest). */
+const PROFILE_INCOMPLETE = /\/user\/edit\.php$/;
 
 /** A transport-level failure (no final response) during a login attempt. */
 export function failureFromError(errorClass: ErrorClass, message: string): LoginAttemptResult {
@@ -40,6 +24,7 @@ export function failureFromError(errorClass: ErrorClass, message: string): Login
     case "tls":
       return { ok: false, reason: "network", detail: `TLS: ${message}`, transient: false };
     case "unexpected_status":
+    case "body_too_large":
       return { ok: false, reason: "unexpected_page", detail: message, transient: false };
     default:
       return { ok: false, reason: "network", detail: message, transient: true };
@@ -64,13 +49,20 @@ export interface LandingFacts {
 
 /** Classify where the POST's redirect chain ended. */
 export function classifyLanding(facts: LandingFacts): LoginAttemptResult {
-  for (const url of [facts.finalUrl, ...facts.urls]) {
-    const path = pathOf(url);
-    for (const detour of DETOURS) {
-      if (detour.pattern.test(path)) {
-        return { ok: false, reason: detour.reason, detail: `${detour.detail}: ${url}`, transient: false };
-      }
-    }
+  const urls = [facts.finalUrl, ...facts.urls];
+  const detour = loginDetour(urls);
+  if (detour) {
+    const url = urls.find((candidate) => detour.path.test(pathOf(candidate)));
+    return { ok: false, reason: detour.loginReason, detail: `${detour.what}: ${url}`, transient: false };
+  }
+  const incomplete = urls.find((url) => PROFILE_INCOMPLETE.test(pathOf(url)));
+  if (incomplete) {
+    return {
+      ok: false,
+      reason: "profile_incomplete",
+      detail: `profile incomplete (user/edit.php): ${incomplete}`,
+      transient: false,
+    };
   }
   if (facts.status >= 400) return failureFromStatus(facts.status, facts.finalUrl);
   if (facts.onLoginPage) {

@@ -6,6 +6,7 @@
 import { CookieJar } from "tough-cookie";
 import { timeoutSignal } from "./deadline.ts";
 import { classifyError } from "../engine/classify.ts";
+import { BodyTooLargeError, EMPTY_BODY, type ResponseBody } from "./transport/body.ts";
 import type { HttpResponse, Transport } from "./transport/types.ts";
 import type { ErrorClass } from "../engine/types.ts";
 
@@ -33,6 +34,8 @@ export interface SessionRequestOptions {
    * redirect's status). Used to notice the login page without fetching it.
    */
   stopBefore?: (next: URL) => boolean;
+  /** Keep the whole body of the last response (bounded by the session's `maxBodyBytes`). */
+  keepBody?: boolean;
 }
 
 export interface SessionResponse {
@@ -42,8 +45,8 @@ export interface SessionResponse {
   finalUrl: string;
   /** Headers of the last response. */
   headers?: Headers;
-  /** Body of the last response. */
-  body: Uint8Array;
+  /** Body of the last response (its start and end; all of it with `keepBody`). */
+  body: ResponseBody;
   /** Body bytes of every hop. */
   bytes: number;
   hops: Hop[];
@@ -54,7 +57,6 @@ export interface SessionResponse {
   stopped: boolean;
 }
 
-const EMPTY = new Uint8Array(0);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Cookie headers cached per URL path, valid until the jar changes or a cookie expires. */
@@ -64,7 +66,12 @@ export class HttpSession {
   #jar = new CookieJar();
   readonly #cookieCache = new Map<string, { header: string; until: number }>();
 
-  constructor(readonly transport: Transport, readonly userAgent = USER_AGENT) {}
+  /** `maxBodyBytes`: longest response body accepted (default 64 MiB, see transport/body.ts). */
+  constructor(
+    readonly transport: Transport,
+    readonly userAgent = USER_AGENT,
+    readonly maxBodyBytes?: number,
+  ) {}
 
   get jar(): CookieJar {
     return this.#jar;
@@ -120,14 +127,15 @@ export class HttpSession {
     let current = url;
     let bytes = 0;
     let last: HttpResponse | undefined;
+    const read = { maxBodyBytes: this.maxBodyBytes, keepWhole: options.keepBody };
     try {
       for (let hop = 0;; hop++) {
         const headers: Record<string, string> = { "user-agent": this.userAgent, ...options.headers };
         const cookie = this.cookieHeader(current);
         if (cookie) headers.cookie = cookie;
         if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
-        last = await this.transport.request({ method, url: current, headers, body, signal });
-        bytes += last.body.byteLength;
+        last = await this.transport.request({ method, url: current, headers, body, signal, read });
+        bytes += last.body.bytes;
         for (const setCookie of last.setCookies) this.storeCookie(setCookie, current);
         const record: Hop = { method, url: current, status: last.status };
         hops.push(record);
@@ -150,6 +158,18 @@ export class HttpSession {
         current = next.href;
       }
     } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return {
+          status: error.status,
+          finalUrl: current,
+          body: EMPTY_BODY,
+          bytes: bytes + error.readBytes,
+          hops,
+          errorClass: "body_too_large",
+          errorMessage: `${error.message} (${method} ${current})`,
+          stopped: false,
+        };
+      }
       const classified = timeout?.aborted
         ? { errorClass: "timeout" as const, message: `no complete response within ${options.timeoutMs} ms` }
         : classifyError(error);
@@ -157,7 +177,7 @@ export class HttpSession {
         status: 0,
         finalUrl: current,
         headers: last?.headers,
-        body: EMPTY,
+        body: EMPTY_BODY,
         bytes,
         hops,
         errorClass: classified.errorClass,

@@ -15,6 +15,8 @@ import {
 } from "./login_outcome.ts";
 import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
+import { classifyDetour } from "./detour.ts";
+import { headText, wholeText } from "./transport/body.ts";
 import type { Transport } from "./transport/types.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../engine/types.ts";
 
@@ -48,6 +50,8 @@ export interface MoodleUserOptions {
    * lands there after login, which reveals "not enrolled". Default: straight to the login page.
    */
   landingPath?: string;
+  /** Longest response body accepted, bytes (default 64 MiB); a longer one is `body_too_large`. */
+  maxBodyBytes?: number;
   /** Parse Moodle's performance footer on HTML pages (default true). */
   parsePerf?: boolean;
   /** Shared footer scanner of the site (default: one shared by every user of this module). */
@@ -74,7 +78,6 @@ export interface MoodleUser extends VirtualUser {
 
 const SESSKEY = /"sesskey":"([A-Za-z0-9]+)"/;
 const sharedScanner = new PerfFooterScanner();
-const decoder = new TextDecoder();
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Site URL without trailing slash + a path starting with "/". */
@@ -101,7 +104,7 @@ class MoodleUserImpl implements MoodleUser {
     this.username = options.username;
     this.loginUrl = siteUrl(options.baseUrl, options.loginPath ?? DEFAULT_LOGIN_PATH);
     this.#loginPathname = new URL(this.loginUrl).pathname;
-    this.session = new HttpSession(options.transport);
+    this.session = new HttpSession(options.transport, undefined, options.maxBodyBytes);
   }
 
   get loggedIn(): boolean {
@@ -179,7 +182,7 @@ class MoodleUserImpl implements MoodleUser {
     this.#sesskey = undefined;
     const signal = AbortSignal.timeout(this.#o.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS);
     const firstUrl = this.#o.landingPath ? siteUrl(this.#o.baseUrl, this.#o.landingPath) : this.loginUrl;
-    const page = await this.session.request(firstUrl, { signal });
+    const page = await this.session.request(firstUrl, { signal, keepBody: true });
     if (page.errorClass) return this.#transportFailure(page, signal);
     if (page.status !== 200) return failureFromStatus(page.status, page.finalUrl);
     if (!this.#isLoginPage(new URL(page.finalUrl))) {
@@ -190,7 +193,7 @@ class MoodleUserImpl implements MoodleUser {
         transient: false,
       };
     }
-    const $ = cheerio.load(decoder.decode(page.body));
+    const $ = cheerio.load(wholeText(page.body));
     const form = $("form#login");
     if (form.length === 0) {
       return {
@@ -203,13 +206,14 @@ class MoodleUserImpl implements MoodleUser {
     const action = new URL(form.attr("action") || page.finalUrl, page.finalUrl).href;
     const token = String(form.find('input[name="logintoken"]').val() ?? "");
     const anchor = String(form.find('input[name="anchor"]').val() ?? "");
+    // The landing page's start holds what is read here (login error, sesskey).
     const posted = await this.session.request(action, {
       signal,
       form: { anchor, logintoken: token, username: this.username, password: this.#o.password },
     });
     if (posted.errorClass) return this.#transportFailure(posted, signal);
     const onLoginPage = this.#isLoginPage(new URL(posted.finalUrl));
-    const html = decoder.decode(posted.body);
+    const html = headText(posted.body);
     let loginError: string | undefined;
     if (onLoginPage && html.includes("loginerrormessage")) {
       loginError = cheerio.load(html)("#loginerrormessage").first().text().trim() || "login error";
@@ -262,19 +266,41 @@ class MoodleUserImpl implements MoodleUser {
       result.errorMessage = `sent to the login page (${response.finalUrl})`;
       return result;
     }
-    const errorClass = pageErrorClass(response.status, options.expect);
-    if (errorClass) {
+    const detour = this.#detour(url, response, options.expect);
+    const errorClass = detour ? undefined : pageErrorClass(response.status, options.expect);
+    if (detour) {
+      result.errorClass = detour.errorClass;
+      result.errorMessage = detour.message;
+    } else if (errorClass) {
       result.errorClass = errorClass;
       result.errorMessage = `HTTP ${response.status} at ${response.finalUrl}`;
     }
     if (this.#o.parsePerf !== false) {
       const perf = (this.#o.perfScanner ?? sharedScanner).scan(
-        response.body,
+        response.body.tail,
         response.headers?.get("content-type"),
       );
       if (perf) result.perf = perf;
     }
     return result;
+  }
+
+  /**
+   * Moodle's detours (enrolment page, policy, password change, maintenance, error page). A status
+   * the endpoint expects explicitly (`expect`) is taken as wanted, error page or not. A 2xx answer
+   * with no redirect is the page asked for (Moodle detours by 303, and its error and maintenance
+   * pages answer 404/503), so its start is not decoded: that would cost ~70 µs per page.
+   */
+  #detour(url: string, response: SessionResponse, expect: readonly number[] | undefined) {
+    if (expect?.includes(response.status)) return undefined;
+    const status = response.status;
+    if (response.hops.length <= 1 && status >= 200 && status < 300) return undefined;
+    return classifyDetour({
+      requestedUrl: url,
+      finalUrl: response.finalUrl,
+      status,
+      head: headText(response.body),
+    });
   }
 
   logout(): Promise<boolean> {

@@ -49,3 +49,15 @@ export function parseDurationSeconds(value: string | number): number {
   const n = Number(match[1]);
   return match[2] === "ms" ? n / 1000 : match[2] === "m" ? n * 60 : match[2] === "h" ? n * 3600 : n;
 }
+
+/**
+ * Parse a byte size: "512K", "64M", "1G" (binary units: K = 1024), optionally with "B"/"iB"
+ * ("64MiB", "64MB"), or a plain number of bytes. Returns bytes (a whole number).
+ */
+export function parseByteSize(value: string | number): number {
+  if (typeof value === "number") return Math.floor(value);
+  const match = /^(\d+(?:\.\d+)?)\s*(?:([KMGT])(?:i?B)?|B)?$/i.exec(value.trim());
+  if (!match) throw new Error(`not a size: "${value}" (use bytes or 512K, 64M, 1G)`);
+  const power = match[2] ? "KMGT".indexOf(match[2].toUpperCase()) + 1 : 0;
+  return Math.floor(Number(match[1]) * 1024 ** power);
+}

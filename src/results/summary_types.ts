@@ -74,4 +74,6 @@ export interface RunSummary extends Counts, Percentiles {
   intervals: IntervalSummary[];
   histograms: { latency: string; service: string };
   moodle_perf?: PerfAggregate;
+  /** Measured failures per error class, then per reason (see error_reasons.ts); absent when none. */
+  error_reasons?: Record<string, Record<string, number>>;
 }

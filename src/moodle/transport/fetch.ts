@@ -1,4 +1,5 @@
 /** `fetch` transports: plain, or through a client that trusts a private CA. Redirects by hand. */
+import { BodyTooLargeError, readBodyStream } from "./body.ts";
 import type { HttpRequest, HttpResponse, Transport } from "./types.ts";
 
 /** Plain `fetch`, redirects by hand. */
@@ -33,7 +34,13 @@ export async function fetchRequest(
   };
   if (client) init.client = client;
   const response = await fetch(request.url, init);
-  const body = await response.bytes();
+  let body;
+  try {
+    body = await readBodyStream(response.body, request.read ?? {});
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) error.status = response.status;
+    throw error;
+  }
   return {
     status: response.status,
     headers: response.headers,

@@ -6,6 +6,7 @@
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
 import { Buffer } from "node:buffer";
+import { BodyCollector, BodyTooLargeError } from "./body.ts";
 import { fetchRequest } from "./fetch.ts";
 import type { HttpRequest, HttpResponse, Transport } from "./types.ts";
 
@@ -50,16 +51,27 @@ function insecureRequest(agent: https.Agent, request: HttpRequest): Promise<Http
     const fail = (error: unknown) => settle(() => reject(error));
     req.on("error", fail);
     req.on("response", (res: IncomingMessage) => {
-      const chunks: Uint8Array[] = [];
-      res.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+      const collector = new BodyCollector(request.read);
+      res.on("data", (chunk: Uint8Array) => {
+        try {
+          collector.push(chunk);
+        } catch (error) {
+          if (error instanceof BodyTooLargeError) error.status = res.statusCode ?? 0;
+          fail(error);
+          res.destroy();
+          req.destroy();
+        }
+      });
       res.on("error", fail);
+      // After "end" this is a no-op; before it, the body was cut short.
+      res.on("close", () => fail(new Error("connection closed before the end of the response body")));
       res.on("end", () =>
         settle(() =>
           resolve({
             status: res.statusCode ?? 0,
             headers: toHeaders(res.headers),
             setCookies: res.headers["set-cookie"] ?? [],
-            body: new Uint8Array(Buffer.concat(chunks)),
+            body: collector.finish(),
           })
         ));
     });

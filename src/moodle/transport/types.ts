@@ -1,12 +1,15 @@
 /**
  * The HTTP interface a virtual user's session talks through: one request in, the status, headers
- * (with every `Set-Cookie`) and the whole body out. Redirects are never followed here.
+ * (with every `Set-Cookie`) and the body out, read by body.ts (bounded by a size limit; kept whole
+ * only on request). Redirects are never followed here.
  *
  * - default: `fetch` with `redirect: "manual"` — the lean path the load engine runs on;
  * - `caCertPem`: `fetch` through `Deno.createHttpClient({ caCerts })`, normal verification;
  * - `insecure`: HTTPS through `node:https` with `rejectUnauthorized: false` (Deno's fetch has no
  *   per-request switch, and this needs no runtime flag); only built when `--insecure` is given.
  */
+
+import type { BodyReadOptions, ResponseBody } from "./body.ts";
 
 export interface HttpRequest {
   method: "GET" | "POST" | "HEAD";
@@ -15,6 +18,8 @@ export interface HttpRequest {
   body?: string;
   /** Aborts the request (use `AbortSignal.timeout(ms)` for timeouts). */
   signal?: AbortSignal;
+  /** How the body is read: its size limit, and whether to keep all of it. */
+  read?: BodyReadOptions;
 }
 
 export interface HttpResponse {
@@ -22,8 +27,8 @@ export interface HttpResponse {
   headers: Headers;
   /** Every `Set-Cookie` header value, in order. */
   setCookies: string[];
-  /** The whole body (read fully, as a browser would). */
-  body: Uint8Array;
+  /** The body, read to its end (as a browser would) but kept only in part unless asked. */
+  body: ResponseBody;
 }
 
 export type TransportKind = "fetch" | "ca-cert" | "insecure";

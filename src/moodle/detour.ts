@@ -1,0 +1,119 @@
+/**
+ * Pages Moodle answers instead of the one asked for (pure; no I/O). A logged-in user asking for a
+ * course page can end, with a 200, on the enrolment page, the site policy, the forced password
+ * change, or get Moodle's maintenance or error page: none of those is the page measured, so each
+ * is a failure of its own class. Markers were read from a real Moodle 4.3 (see
+ * tests/fixtures/moodle/ and ../shared/moodle-protocol.md): the final URL's path after Moodle's 303,
+ * and the `<body id="page-…">` near the start of the page, which names the script that rendered it.
+ */
+import type { ErrorClass, LoginFailureReason } from "../engine/types.ts";
+
+export type DetourClass = Extract<
+  ErrorClass,
+  "not_enrolled" | "moodle_error" | "maintenance" | "policy" | "password_change"
+>;
+
+/** A page Moodle redirects a user to: where (path), how the page names itself (body id). */
+export interface RedirectDetour {
+  errorClass: DetourClass;
+  /** The same detour met at login. */
+  loginReason: LoginFailureReason;
+  path: RegExp;
+  bodyId: RegExp;
+  what: string;
+}
+
+export const REDIRECT_DETOURS: readonly RedirectDetour[] = [
+  {
+    errorClass: "not_enrolled",
+    loginReason: "not_enrolled",
+    path: /\/enrol\/index\.php$/,
+    bodyId: /^page-enrol-index$/,
+    what: "not enrolled: Moodle sent the user to the enrolment page",
+  },
+  {
+    errorClass: "policy",
+    loginReason: "policy_not_accepted",
+    path: /\/user\/policy\.php$|\/admin\/tool\/policy\//,
+    bodyId: /^page-user-policy$|^page-admin-tool-policy-/,
+    what: "site policy not accepted: Moodle sent the user to the policy page",
+  },
+  {
+    errorClass: "password_change",
+    loginReason: "password_change_forced",
+    path: /\/login\/change_password\.php$/,
+    bodyId: /^page-login-change_password$/,
+    what: "forced password change: Moodle sent the user to the change-password page",
+  },
+];
+
+export interface PageFacts {
+  /** The URL asked for. */
+  requestedUrl: string;
+  finalUrl: string;
+  status: number;
+  /** The start of the final page as text (the first 64 KB is plenty). */
+  head: string;
+}
+
+export interface Detour {
+  errorClass: DetourClass;
+  /** One line: what Moodle did instead, with the URL and (for errors) Moodle's own message. */
+  message: string;
+}
+
+const BODY_ID = /<body\b[^>]*?\bid\s*=\s*["']([^"']+)["']/i;
+const TITLE = /<title>([^<]*)<\/title>/i;
+/** Moodle's fatal error box (core_renderer::fatal_error); the message follows it. */
+const FATAL = 'data-rel="fatalerror"';
+const ERROR_MESSAGE = /<p class="errormessage">([^<]*)<\/p>/;
+
+/** Whether a final page is one of Moodle's detours, and which. */
+export function classifyDetour(facts: PageFacts): Detour | undefined {
+  const bodyId = BODY_ID.exec(facts.head)?.[1];
+  if (facts.status === 503 && (bodyId === "page-maintenance-message" || isMaintenanceTitle(facts.head))) {
+    return { errorClass: "maintenance", message: `site in maintenance mode (HTTP 503 at ${facts.finalUrl})` };
+  }
+  const fatal = facts.head.indexOf(FATAL);
+  if (fatal >= 0) {
+    const text = ERROR_MESSAGE.exec(facts.head.slice(fatal, fatal + 2048))?.[1];
+    return {
+      errorClass: "moodle_error",
+      message:
+        `Moodle error page (HTTP ${facts.status}): ${text ? decodeEntities(text).trim() : "no message"}` +
+        ` at ${facts.finalUrl}`,
+    };
+  }
+  const finalPath = pathOf(facts.finalUrl);
+  // Asking for the enrolment (policy, …) page itself is no detour.
+  if (finalPath === pathOf(facts.requestedUrl)) return undefined;
+  const detour = REDIRECT_DETOURS.find((d) => d.path.test(finalPath) || (bodyId && d.bodyId.test(bodyId)));
+  return detour && { errorClass: detour.errorClass, message: `${detour.what} (${facts.finalUrl})` };
+}
+
+/** The detour a login chain passed through (any URL on the way), for login failures. */
+export function loginDetour(urls: readonly string[]): RedirectDetour | undefined {
+  for (const url of urls) {
+    const path = pathOf(url);
+    const detour = REDIRECT_DETOURS.find((d) => d.path.test(path));
+    if (detour) return detour;
+  }
+  return undefined;
+}
+
+function isMaintenanceTitle(head: string): boolean {
+  return /maintenance/i.test(TITLE.exec(head)?.[1] ?? "");
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&#0*39;|&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The one body reader every transport uses: a response body is read as a stream of chunks, its
+ * bytes counted, and only what the protocol side looks at is kept — the first 64 KB (Moodle's
+ * detour markers, sesskey, login form sit there) and the last 256 KB (the perf footer) — unless a
+ * caller asks for the whole body (the login form parser). A body longer than `maxBodyBytes` ends
+ * the read with `BodyTooLargeError` and the stream is cancelled, so a 2 GiB page or an endless
+ * chunked stream costs at most the limit, never the whole page.
+ *
+ * Why a `getReader()` loop: scripts/bench_body_read.ts measured it as cheap as `bytes()` and
+ * `arrayBuffer()` for a 200 KB page (both buffer the whole body with no limit) and cheaper than
+ * `pipeTo` a counting WritableStream.
+ */
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** How much of the start of a body is kept (markers near the start of a Moodle page). */
+export const HEAD_BYTES = 64 * 1024;
+/**
+ * How much of the end of a body is kept. Moodle 4.3 prints the perf footer before ~107 KB of
+ * end-of-page JavaScript (measured on a 150 KB and a 538 KB page), so 64 KB would miss it.
+ */
+export const TAIL_BYTES = 256 * 1024;
+
+export interface BodyReadOptions {
+  /** Longest body accepted, bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** Keep the whole body (still bounded by `maxBodyBytes`). */
+  keepWhole?: boolean;
+}
+
+/** What was kept of one response body. */
+export interface ResponseBody {
+  /** Body bytes received. */
+  bytes: number;
+  /** The first `HEAD_BYTES` bytes (all of a short body). */
+  head: Uint8Array;
+  /** The last `TAIL_BYTES` bytes (all of a short body). */
+  tail: Uint8Array;
+  /** The whole body, only when asked for (`keepWhole`). */
+  whole?: Uint8Array;
+}
+
+export const EMPTY_BODY: ResponseBody = Object.freeze({
+  bytes: 0,
+  head: new Uint8Array(0),
+  tail: new Uint8Array(0),
+}) as ResponseBody;
+
+/** A body longer than the limit: the read stopped at `readBytes` (just past `maxBodyBytes`). */
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+  /** Set by the transport: the status of the response whose body was too large. */
+  status = 0;
+  constructor(readonly maxBodyBytes: number, readonly readBytes: number) {
+    super(
+      `response body larger than the ${maxBodyBytes}-byte limit (--max-body): stopped after ` +
+        `${readBytes} bytes`,
+    );
+  }
+}
+
+/** Collects chunks as they arrive; `push` throws `BodyTooLargeError` past the limit. */
+export class BodyCollector {
+  readonly #maxBytes: number;
+  readonly #keepWhole: boolean;
+  #bytes = 0;
+  /** Chunks covering the first HEAD_BYTES (or every chunk with keepWhole). */
+  readonly #headChunks: Uint8Array[] = [];
+  #headBytes = 0;
+  /** The most recent chunks covering at least the last TAIL_BYTES. */
+  readonly #tailChunks: Uint8Array[] = [];
+  #tailBytes = 0;
+
+  constructor(options: BodyReadOptions = {}) {
+    this.#maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#keepWhole = options.keepWhole ?? false;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#bytes += chunk.byteLength;
+    if (this.#bytes > this.#maxBytes) throw new BodyTooLargeError(this.#maxBytes, this.#bytes);
+    if (this.#keepWhole || this.#headBytes < HEAD_BYTES) {
+      this.#headChunks.push(chunk);
+      this.#headBytes += chunk.byteLength;
+    }
+    if (this.#keepWhole) return;
+    this.#tailChunks.push(chunk);
+    this.#tailBytes += chunk.byteLength;
+    while (this.#tailBytes - this.#tailChunks[0].byteLength >= TAIL_BYTES) {
+      this.#tailBytes -= this.#tailChunks.shift()!.byteLength;
+    }
+  }
+
+  finish(): ResponseBody {
+    if (this.#bytes === 0) return EMPTY_BODY;
+    const first = concat(this.#headChunks, this.#headBytes);
+    if (this.#keepWhole) {
+      return {
+        bytes: this.#bytes,
+        head: first.subarray(0, HEAD_BYTES),
+        tail: first.subarray(Math.max(0, first.byteLength - TAIL_BYTES)),
+        whole: first,
+      };
+    }
+    const last = concat(this.#tailChunks, this.#tailBytes);
+    return {
+      bytes: this.#bytes,
+      head: first.subarray(0, HEAD_BYTES),
+      tail: last.subarray(Math.max(0, last.byteLength - TAIL_BYTES)),
+    };
+  }
+}
+
+function concat(chunks: Uint8Array[], bytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Read a web stream (fetch's `response.body`) through a collector; cancels it on any failure. */
+export async function readBodyStream(
+  stream: ReadableStream<Uint8Array> | null,
+  options: BodyReadOptions,
+): Promise<ResponseBody> {
+  const collector = new BodyCollector(options);
+  if (stream === null) return collector.finish();
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      collector.push(value);
+    }
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  }
+  return collector.finish();
+}
+
+const decoder = new TextDecoder();
+
+/** The kept start of a body as text (a multi-byte character cut at the edge becomes U+FFFD). */
+export function headText(body: ResponseBody): string {
+  return decoder.decode(body.head);
+}
+
+/** The whole body as text when it was kept (`keepWhole`), else its kept start. */
+export function wholeText(body: ResponseBody): string {
+  return decoder.decode(body.whole ?? body.head);
+}
+
+/** The kept end of a body as text. */
+export function tailText(body: ResponseBody): string {
+  return decoder.decode(body.tail);
+}

@@ -442,3 +442,84 @@ Deno.test({
     await servesLoginPage(moodle);
   },
 });
+
+/*
+ * Moodle's detours answer 200 at another page than the one asked for (docs/moodle-protocol.md,
+ * "Detours"). The tests below show that a run counts them as successes. They are ignored until the
+ * load code classifies detours; src/load is being moved, so the fix belongs there afterwards.
+ * `RUN_BUGS=1 deno test -A tests/real_moodle_test.ts --filter BUG` runs them (both fail today).
+ */
+const BUGS_IGNORED = Deno.env.get("RUN_BUGS") !== "1";
+
+Deno.test({
+  // BUG: MoodleUser.get (src/load/moodle.ts) counts any final 2xx as success; the 303 to
+  // /enrol/index.php?id=N ("You cannot enrol yourself in this course.") should be a failure
+  // (not_enrolled), as classifyLanding already says for logins.
+  name: "BUG (ignored): a course the user is not enrolled in is a failure, not a 200 success",
+  ignore: BUGS_IGNORED,
+  fn: async () => {
+    const moodle = need();
+    await setPasswords(moodle);
+    // Courses other than the main one have a single student: tool_generator_000001.
+    const other = moodle.courses.find((c) => c.id !== moodle.main_course_id)!;
+    const config = await variant("not_enrolled", (c) => {
+      c.users = c.users.slice(1, 3);
+      c.urls = [{ path: `/course/view.php?id=${other.id}`, name: "other_course" }];
+    });
+    const result = await runCli([
+      "run",
+      "--config",
+      config,
+      "--rpm",
+      "120",
+      "--duration",
+      "3",
+      "--quiet",
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = summaryOf(result.stdout);
+    assert.ok(summary.total > 0);
+    assert.equal(summary.failures, summary.total, JSON.stringify(summary.status_codes));
+  },
+});
+
+Deno.test({
+  // BUG: after a session loss Moodle's front page "/" answers 200 to a visitor
+  // (<body id="page-site-index" class="… notloggedin …">); MoodleUser.get only notices the login page,
+  // so the loss goes unnoticed and the user is never logged in again.
+  name: "BUG (ignored): a session lost while the user asks for / is still counted as session_lost",
+  ignore: BUGS_IGNORED,
+  fn: async () => {
+    const moodle = need();
+    await setPasswords(moodle);
+    const ids = firstUsers(moodle, 2);
+    const config = await variant("front", (c) => {
+      c.users = c.users.slice(0, 2);
+      c.urls = [{ path: "/", name: "front_page" }];
+    });
+    const [{ max }] = await sql<{ max: number }>(
+      moodle,
+      "SELECT coalesce(max(id), 0)::int AS max FROM mdl_sessions",
+    );
+    const child = cliCommand([
+      "run",
+      "--config",
+      config,
+      "--rpm",
+      "120",
+      "--duration",
+      "8",
+      "--quiet",
+      "--json",
+    ])
+      .spawn();
+    await waitForSessions(moodle, ids, max);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sql(moodle, "DELETE FROM mdl_sessions WHERE userid = ANY($1)", [ids]);
+    const output = await child.output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const summary = summaryOf(new TextDecoder().decode(output.stdout));
+    assert.ok((summary.errors.session_lost ?? 0) >= 1, JSON.stringify(summary.errors));
+  },
+});

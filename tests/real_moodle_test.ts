@@ -78,6 +78,8 @@ function siteConfig(moodle: RealMoodle, urls?: unknown[]): Record<string, unknow
 }
 
 const workDir = await Deno.makeTempDir({ prefix: "moodle_load_real_" });
+// Configs (with passwords), dumps and run directories go when the test process ends.
+globalThis.addEventListener("unload", () => Deno.removeSync(workDir, { recursive: true }));
 const configPath = join(workDir, "site.json");
 
 /** `users` once for the suite: the config every later test loads (its `users` array is written by it). */

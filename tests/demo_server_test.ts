@@ -377,3 +377,43 @@ Deno.test("already logged in: the login page offers logout instead of a form; to
     assert.equal(JSON.parse(token.text).errorcode, "enablewsdescription");
   });
 });
+
+Deno.test("detours as a real Moodle 4.3 answers them (docs/moodle-protocol.md)", async () => {
+  const flagged = [...users, { username: "forced", password: PW, forcePasswordChange: true }];
+  await withDemo({ users: flagged }, async (demo) => {
+    // A forced password change skips the testsession hop.
+    const forced = new Raw(demo);
+    const post = await forced.post("forced", PW, await forced.token());
+    assert.deepEqual([post.status, post.location], [303, `${demo.url}/login/change_password.php`]);
+
+    const raw = new Raw(demo);
+    await raw.login("alice");
+    // Sesskey errors and bad ids are moodle_exceptions: 404 themed error pages, not redirects.
+    for (
+      const [form, message] of [
+        [{ reply: "3" }, "A required parameter (sesskey) was missing"],
+        [
+          { reply: "3", sesskey: "WRONGWRONG" },
+          "Your session has most likely timed out. Please log in again.",
+        ],
+      ] as const
+    ) {
+      const page = await raw.send("/mod/forum/post.php", form);
+      assert.equal(page.status, 404);
+      assert.match(page.text, /<body id="page-mod-forum-post"/);
+      assert.match(page.text, /<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">/);
+      assert.ok(page.text.includes(`<p class="errormessage">${message}</p>`), message);
+      assert.match(page.text, /class="performanceinfo/);
+    }
+    assert.match((await raw.send("/mod/page/view.php")).text, /errormessage">Invalid course module ID/);
+    const missing = await raw.send("/no/such/script.php");
+    assert.deepEqual([missing.status, missing.text], [404, "File not found.\n"]);
+
+    // Any cookie without a session is "timed out", as when the session row was deleted.
+    const stale = new Raw(demo);
+    stale.cookie = "nosuchsession";
+    const lost = await stale.send("/my/");
+    assert.equal(lost.status, 303);
+    assert.match((await stale.send("/login/index.php")).text, /Your session has timed out/);
+  });
+});

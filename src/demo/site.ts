@@ -93,7 +93,8 @@ export class DemoSite {
     let session = found.session;
     if (!session) {
       session = this.sessions.create();
-      session.hasTimedOut = found.expired;
+      // Moodle says "timed out" for any cookie it has no session for, not only for expired ones.
+      session.hasTimedOut = found.expired || Boolean(presented);
       cookies.push(sessionCookie(session.id, this.#cookie));
     }
     const lock = await this.sessions.lock(session.id);
@@ -233,6 +234,10 @@ export class DemoSite {
     fresh.hasTimedOut = false;
     this.counters.logins++;
     const cookies = [sessionCookie(fresh.id, this.#cookie)];
+    // A forced password change skips the testsession hop (measured on 4.3).
+    if (result.account.forcePasswordChange) {
+      return this.#redirect(`${this.#wwwroot}/login/change_password.php`, cookies);
+    }
     let urlToGo: string;
     if (result.account.profileIncomplete) {
       urlToGo = `${this.#wwwroot}/user/edit.php`;
@@ -326,7 +331,7 @@ export class DemoSite {
       case "/course/view.php": {
         const id = intParam("id");
         if (id === undefined || id < 1) {
-          return this.#errorPage(404, "Can't find data record in database table course.");
+          return this.#moodleError(x, "Must specify course id, short name or idnumber", "unspecifycourseid");
         }
         if (id === 1) return this.#redirect(`${this.#wwwroot}/`, x.cookies);
         return courseGate(id) ??
@@ -340,7 +345,7 @@ export class DemoSite {
       case "/mod/page/view.php":
       case "/mod/forum/view.php": {
         const id = intParam("id") ?? intParam("f");
-        if (id === undefined) return this.#errorPage(404, "Course module is incorrect");
+        if (id === undefined) return this.#moodleError(x, "Invalid course module ID", "invalidcoursemodule");
         const kind = x.path.startsWith("/mod/page") ? "page" : "forum";
         return courseGate(courseOfModule(id)) ??
           page(
@@ -352,7 +357,9 @@ export class DemoSite {
       }
       case "/mod/forum/discuss.php": {
         const d = intParam("d");
-        if (d === undefined) return this.#errorPage(404, "Discussion ID was incorrect or no longer exists");
+        if (d === undefined) {
+          return this.#moodleError(x, "The discussion was not found", "errordiscussionnotfound");
+        }
         return courseGate(courseOfModule(d)) ??
           page(
             `Discussion ${d}`,
@@ -368,7 +375,7 @@ export class DemoSite {
           "Enrolment options",
           "page-enrol-index",
           "page",
-          `<div class="box generalbox info">You cannot enrol yourself in this course.</div>`,
+          `<div id="notice" class="box py-3 generalbox">You cannot enrol yourself in this course.</div>`,
         );
       case "/login/change_password.php":
         return page(
@@ -396,8 +403,15 @@ export class DemoSite {
     page: (title: string, bodyId: string, fillKind: string, main: string) => Response,
   ): Response {
     if (x.method === "POST" && x.form) {
-      if (x.form.get("sesskey") !== x.session.sesskey) {
-        return this.#errorPage(404, "Your session has most likely timed out. Please log in again.");
+      // confirm_sesskey() throws a moodle_exception: a 404 error page, not a redirect.
+      const sesskey = x.form.get("sesskey");
+      if (!sesskey) return this.#moodleError(x, "A required parameter (sesskey) was missing", "missingparam");
+      if (sesskey !== x.session.sesskey) {
+        return this.#moodleError(
+          x,
+          "Your session has most likely timed out. Please log in again.",
+          "invalidsesskey",
+        );
       }
       const reply = Number(x.form.get("reply") ?? "0") || 1;
       x.extraDbWrites += 6;
@@ -431,6 +445,7 @@ export class DemoSite {
       main: string;
       targetBytes: number;
       account?: DemoAccount;
+      status?: number;
     },
   ): Response {
     const work = workOf(x.path, p.targetBytes);
@@ -467,7 +482,31 @@ export class DemoSite {
     });
     const headers = pageHeaders();
     for (const cookie of x.cookies) headers.append("set-cookie", cookie);
-    return new Response(html, { status: 200, headers });
+    return new Response(html, { status: p.status ?? 200, headers });
+  }
+
+  /**
+   * A moodle_exception as Moodle 4.3 renders it: 404, a full themed page (perf footer included)
+   * whose body id is the script's, with the fatalerror box. See docs/moodle-protocol.md.
+   */
+  #moodleError(x: Exchange, message: string, errorcode: string): Response {
+    return this.#page(x, {
+      title: "Error",
+      bodyId: `page-${x.path.replace(/^\/|\.php$/g, "").replace(/\/$/, "-index").replaceAll("/", "-")}`,
+      fillKind: "page",
+      targetBytes: 0,
+      account: x.session.userId ? this.users.byId(x.session.userId) : undefined,
+      status: 404,
+      main: errorBox(message, errorcode),
+    });
+  }
+
+  /** What nginx + php-fpm answer for a .php script that does not exist. */
+  #fileNotFound(): Response {
+    return new Response("File not found.\n", {
+      status: 404,
+      headers: { "content-type": "text/html; charset=UTF-8" },
+    });
   }
 
   /** Moodle's redirect(): 303, `Location`, `X-Redirect-By: Moodle`, a tiny continue page. */
@@ -490,10 +529,9 @@ export class DemoSite {
    * answers an invalid id or a missing capability (tests/fixtures/moodle/error_*.html).
    */
   #errorPage(status: number, message?: string): Response {
-    const text = message ?? "Error";
+    const text = message ?? (status >= 500 ? "Error reading from database" : "Error");
     const body = `<!DOCTYPE html><html><head><title>Error</title></head><body id="page-site-index">` +
-      `<div role="main"><div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">` +
-      `<p class="errormessage">${escapeHtml(text)}</p><p class="errorcode"></p></div></div></body></html>`;
+      `${errorBox(text, status >= 500 ? "dmlreadexception" : "generalexceptionmessage")}</body></html>`;
     return new Response(body, { status, headers: pageHeaders() });
   }
 
@@ -515,14 +553,6 @@ export class DemoSite {
     const body = `<html><head><title>${status}</title></head><body><center><h1>${status}</h1></center>` +
       `<hr><center>nginx</center></body></html>`;
     return new Response(body, { status, headers: pageHeaders() });
-  }
-
-  /** A PHP script that does not exist: php-fpm's plain 404 (no Moodle page), as nginx passes it on. */
-  #fileNotFound(): Response {
-    return new Response("File not found.\n", {
-      status: 404,
-      headers: { "content-type": "text/html; charset=UTF-8" },
-    });
   }
 
   #notFound(pathname: string): Response {
@@ -560,6 +590,14 @@ function pageHeaders(): Headers {
     "content-language": "en",
     "x-ua-compatible": "IE=edge",
   });
+}
+
+/** Moodle's fatal error box (core_renderer::fatal_error). */
+function errorBox(message: string, errorcode: string): string {
+  return `<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">` +
+    `<p class="errormessage">${escapeHtml(message)}</p><p class="errorcode">` +
+    `<a href="https://docs.moodle.org/403/en/error/moodle/${errorcode}">More information about this error</a>` +
+    `</p></div>`;
 }
 
 function json(value: unknown): Response {

@@ -10,6 +10,7 @@ import { compareRuns } from "./compare.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { EXIT, UserError } from "../errors.ts";
+import { redactUrl } from "../util/redact.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { evaluateThresholds } from "../thresholds/evaluate.ts";
 import { resolveThresholds } from "../thresholds/option.ts";
@@ -148,7 +149,7 @@ export async function runBisect(
         ...decideBisect({
           failure: {
             step: "wait for site",
-            message: `${config.base_url} did not answer within ${options.waitForSite} s`,
+            message: `${redactUrl(config.base_url)} did not answer within ${options.waitForSite} s`,
           },
         }),
         commit,

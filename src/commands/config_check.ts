@@ -1,6 +1,7 @@
 /** `moodle-load config check FILE`: validate and print a resolved summary. */
 import { EXIT, UserError } from "../errors.ts";
 import { renderTable } from "../output/table.ts";
+import { redactUrl } from "../util/redact.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import { type ConfigSummary, summarizeConfig } from "../config/resolve.ts";
 
@@ -17,8 +18,8 @@ export function formatSummary(summary: ConfigSummary): string {
     )
     : "  (no parameters)";
   return [
-    `Base URL:   ${summary.baseUrl}`,
-    `Login page: ${summary.loginUrl}`,
+    `Base URL:   ${redactUrl(summary.baseUrl)}`,
+    `Login page: ${redactUrl(summary.loginUrl)}`,
     `Users:      ${summary.users}`,
     "",
     "URL mix:",
@@ -32,8 +33,8 @@ export function formatSummary(summary: ConfigSummary): string {
 /** The `--json` form: snake_case keys, like every other file the tool writes. */
 export function summaryJson(summary: ConfigSummary): Record<string, unknown> {
   return {
-    base_url: summary.baseUrl,
-    login_url: summary.loginUrl,
+    base_url: redactUrl(summary.baseUrl),
+    login_url: redactUrl(summary.loginUrl),
     users: summary.users,
     endpoints: summary.endpoints.map((e) => ({
       name: e.name,

@@ -21,6 +21,7 @@ import {
 } from "../results/files.ts";
 import { type IntervalReport, LATE_BOUND_MS, runEngine } from "../engine/engine.ts";
 import { planRun } from "../config/plan.ts";
+import { redactUrl } from "../util/redact.ts";
 import { Schedule } from "../engine/schedule.ts";
 import { randomSeed, TargetPicker } from "../engine/targets.ts";
 import { compileEndpoints } from "../config/endpoints.ts";
@@ -140,7 +141,9 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
   try {
     if (options.banner) say(options.banner);
     say(
-      `moodle-load run: ${config.base_url} — ${plan.kind} ${describeRate(plan)} for ${plan.durationSec} s` +
+      `moodle-load run: ${redactUrl(config.base_url)} — ${plan.kind} ${
+        describeRate(plan)
+      } for ${plan.durationSec} s` +
         `${plan.warmupSec > 0 ? ` after a ${plan.warmupSec} s warm-up (not counted)` : ""}, ` +
         `concurrency ${options.concurrency}, ${config.users.length} users, seed ${seed}`,
     );

@@ -5,6 +5,7 @@
  */
 import { CsvAppender, csvDocument, type CsvValue } from "../output/csv.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
+import { redactUrl } from "../util/redact.ts";
 import { ERROR_CLASSES } from "../engine/types.ts";
 import type { RequestLogEntry } from "../engine/engine.ts";
 import type { Counts, IntervalSummary, Percentiles } from "./summary_types.ts";
@@ -220,7 +221,7 @@ export class RequestLog {
   }
 
   readonly write = (entry: RequestLogEntry): void => {
-    const line = JSON.stringify(entry);
+    const line = redactUrl(JSON.stringify(entry));
     this.buffer.push(line);
     this.size += line.length + 1;
     if (this.size >= 256 * 1024) this.flush();

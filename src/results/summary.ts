@@ -3,6 +3,7 @@ import type { LoginOutcome } from "../engine/types.ts";
 import type { EngineResult, IntervalReport } from "../engine/engine.ts";
 import type { EndpointSpec } from "../engine/targets.ts";
 import { encodeHistogram, maxMs, percentileMs, round3 } from "../engine/histogram.ts";
+import { redactUrl } from "../util/redact.ts";
 import {
   type EndpointSummary,
   type IntervalSummary,
@@ -116,7 +117,7 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
     schema_version: SUMMARY_SCHEMA_VERSION,
     started_at: new Date(result.startEpochMs).toISOString(),
     ended_at: new Date(result.endEpochMs).toISOString(),
-    base_url: meta.baseUrl,
+    base_url: redactUrl(meta.baseUrl),
     seed: meta.seed,
     elapsed_sec: round3(elapsed),
     duration_sec: meta.durationSec,

@@ -81,3 +81,42 @@ Deno.test("run with credentials in base_url: the password is in no output and no
     );
   });
 });
+
+Deno.test("config check on a bad config: the problem is named, the password is not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_redact_" });
+  const valid = demoRunConfig({ url: "http://127.0.0.1:9", users: defaultDemoUsers(1) });
+  const cases: [string, unknown, RegExp][] = [
+    [
+      "a number as a user's password",
+      { ...valid, users: [{ username: "s1", password: 12345678 }] },
+      /\$\.users\[0\]\.password: expected string, found a number/,
+    ],
+    [
+      "a number as db.password",
+      { ...valid, db: { password: 12345678 } },
+      /\$\.db\.password: expected string, found a number/,
+    ],
+    ["a bad base_url with a password", { ...valid, base_url: `ftp://u:${SECRET}@host` }, /\$\.base_url/],
+  ];
+  for (const [what, config, named] of cases) {
+    const file = await writeConfig(dir, config, "bad.json");
+    const result = await runCli(["config", "check", file]);
+    assert.equal(result.code, 2, `${what}: ${result.stderr}`);
+    assert.match(result.stderr, named, what);
+    for (const secret of [SECRET, "12345678"]) {
+      assert.ok(
+        !result.stdout.includes(secret) && !result.stderr.includes(secret),
+        `${what}: ${result.stderr}`,
+      );
+    }
+  }
+});
+
+Deno.test("users --config with a bad db section: the password is not echoed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_redact_" });
+  const file = await writeConfig(dir, { db: { password: 12345678 } });
+  const result = await runCli(["users", "--count", "1", "--password", "x", "--config", file]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /\$\.db\.password/);
+  assert.ok(!result.stderr.includes("12345678"), result.stderr);
+});

@@ -4,7 +4,7 @@
  * functions by `deps.ts`; this file owns the run directory, manifest, report and the verdict.
  */
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { resolveEndpoints } from "../config/resolve.ts";
 import type { RunSummary } from "../results/summary_types.ts";
@@ -84,12 +84,7 @@ async function readConfig(file: string): Promise<{ config: Config; hash: string 
   try {
     return { config: await loadConfig(file), hash: `sha256:${await sha256Hex(bytes)}` };
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const first = error.problems[0];
-    throw new UserError(
-      `${file}: ${first?.path ?? ""}: ${first?.message ?? error.message} (moodle-load config check ${file})`,
-      EXIT.usage,
-    );
+    throw error instanceof ConfigError ? configUserError(error) : error;
   }
 }
 

@@ -1,8 +1,7 @@
 /** `moodle-load config check FILE`: validate and print a resolved summary. */
-import { EXIT, UserError } from "../errors.ts";
 import { renderTable } from "../output/table.ts";
 import { redactUrl } from "../util/redact.ts";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import { type ConfigSummary, summarizeConfig } from "../config/resolve.ts";
 
 export function formatSummary(summary: ConfigSummary): string {
@@ -56,7 +55,7 @@ export async function checkConfig(file: string, options: { json?: boolean }): Pr
         : `${file}: OK\n\n${formatSummary(summary)}`,
     );
   } catch (error) {
-    if (error instanceof ConfigError) throw new UserError(error.describe(), EXIT.usage);
+    if (error instanceof ConfigError) throw configUserError(error, "all");
     throw error;
   }
 }

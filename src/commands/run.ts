@@ -4,7 +4,7 @@
  * writing everything measured).
  */
 import { dirname, resolve } from "node:path";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { LiveBlock } from "../output/live.ts";
@@ -68,16 +68,7 @@ async function readConfig(file: string): Promise<Config> {
   try {
     return await loadConfig(file);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const [first, ...rest] = error.problems;
-    const more = rest.length ? ` (and ${rest.length} more)` : "";
-    const fix = first.message.startsWith("cannot read")
-      ? "check the --config path"
-      : `fix the config; \`moodle-load config check ${file}\` lists every problem`;
-    throw new UserError(
-      `${file}: ${first.path}: ${first.message}${more} — ${fix}`,
-      EXIT.usage,
-    );
+    throw error instanceof ConfigError ? configUserError(error) : error;
   }
 }
 

@@ -1,5 +1,5 @@
 /** The config's `urls` as the engine's endpoint specs: full URL templates split around their placeholders. */
-import { joinUrl } from "./resolve.ts";
+import { joinUrl } from "../util/url.ts";
 import { placeholdersOf } from "./schema.ts";
 import type { EndpointSpec } from "../engine/targets.ts";
 

@@ -1,5 +1,6 @@
 /** A config resolved into what a run will do: the URL mix in %, parameter ranges, counts. */
 import { type Config, placeholdersOf } from "./schema.ts";
+import { joinUrl } from "../util/url.ts";
 
 export interface ResolvedEndpoint {
   name: string;
@@ -15,11 +16,6 @@ export interface ConfigSummary {
   users: number;
   endpoints: ResolvedEndpoint[];
   parameters: { name: string; min: number; max: number; values: number }[];
-}
-
-/** Join base_url (which may carry a sub-path) and a path that starts with "/". */
-export function joinUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);
 }
 
 export function resolveEndpoints(config: Config): ResolvedEndpoint[] {

@@ -17,6 +17,7 @@ import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
 import type { Transport } from "./transport/types.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../engine/types.ts";
+import { joinUrl as siteUrl } from "../util/url.ts";
 
 export const DEFAULT_LOGIN_PATH = "/login/index.php";
 export const DEFAULT_LOGIN_TIMEOUT_MS = 20_000;
@@ -76,11 +77,6 @@ const SESSKEY = /"sesskey":"([A-Za-z0-9]+)"/;
 const sharedScanner = new PerfFooterScanner();
 const decoder = new TextDecoder();
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Site URL without trailing slash + a path starting with "/". */
-export function siteUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);
-}
 
 export function createMoodleUser(options: MoodleUserOptions): MoodleUser {
   return new MoodleUserImpl(options);

@@ -8,6 +8,7 @@ import type { ThresholdResult } from "../thresholds/evaluate.ts";
 import type { ChartSet } from "./charts.ts";
 import { CLIENT_JS } from "./client.ts";
 import { redactUrl } from "../util/redact.ts";
+import { escapeHtml } from "../util/html.ts";
 import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from "./uplot_asset.ts";
 
 export interface ReportInput {
@@ -22,11 +23,6 @@ export interface ReportInput {
   problems?: string[];
   generatedAt: string;
   version: string;
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
 /** JSON safe inside <script>: no "</script>", no "<!--". */

@@ -11,7 +11,7 @@ import type { RequestLogEntry } from "../engine/engine.ts";
 import type { Counts, IntervalSummary, Percentiles } from "./summary_types.ts";
 import type { FullRunSummary } from "./summary.ts";
 
-/** `20261121_052629` in local time, as the seed tool names its files. */
+/** `20261121_052629` in local time, as the original Python tool names its files. */
 export function fileTimestamp(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${

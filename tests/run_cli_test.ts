@@ -4,7 +4,7 @@ import { cliCommand, runCli } from "./helpers/cli.ts";
 import { closedPort, withDemo } from "./helpers/demo.ts";
 import { DEFAULT_DEMO_PASSWORD, defaultDemoUsers } from "../src/demo/mod.ts";
 import { demoRunConfig } from "../src/demo/config.ts";
-import { decodeHistogram } from "../src/engine/histogram.ts";
+import { decodeHistogram } from "./helpers/histogram.ts";
 import { runFlags } from "../src/permissions.ts";
 import { makeSelfSignedCert } from "./helpers/tls.ts";
 

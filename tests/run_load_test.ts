@@ -1,11 +1,12 @@
 /** `runLoad` in process with plain-fetch users against a tiny local server: files, JSON, counts. */
 import assert from "node:assert/strict";
 import { runLoad, type RunOptions } from "../src/commands/run.ts";
-import { loginWithConcurrency, type UserBackend } from "../src/moodle/backend.ts";
+import type { UserBackend } from "../src/moodle/backend.ts";
+import { loginAll } from "../src/moodle/login_phase.ts";
 import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import type { LoginOutcome } from "../src/engine/types.ts";
 import { UserError } from "../src/errors.ts";
-import { decodeHistogram } from "../src/engine/histogram.ts";
+import { decodeHistogram } from "./helpers/histogram.ts";
 
 const plainBackend = (failLogin = false): UserBackend => ({
   createUsers(config) {
@@ -26,7 +27,7 @@ const plainBackend = (failLogin = false): UserBackend => ({
     });
     return Promise.resolve({ users, close() {} });
   },
-  loginAll: loginWithConcurrency,
+  loginAll,
 });
 
 class Sink {

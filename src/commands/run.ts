@@ -8,7 +8,7 @@ import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { LiveBlock } from "../output/live.ts";
-import { renderLoginTable } from "../moodle/login_phase.ts";
+import { groupLoginFailures, renderLoginTable } from "../moodle/login_phase.ts";
 import { buildRunSummary, type FullRunSummary, intervalSummary } from "../results/summary.ts";
 import type { IntervalSummary } from "../results/summary_types.ts";
 import {
@@ -73,16 +73,13 @@ async function readConfig(file: string): Promise<Config> {
 }
 
 function noUsersMessage(outcomes: readonly LoginOutcome[], caCertGiven: boolean): string {
-  const counts = new Map<string, number>();
-  for (const o of outcomes) {
-    counts.set(o.reason ?? "unexpected_page", (counts.get(o.reason ?? "unexpected_page") ?? 0) + 1);
-  }
-  const reasons = [...counts].map(([reason, n]) => `${reason} ${n}`).join(", ");
+  const groups = groupLoginFailures(outcomes);
+  const reasons = groups.map((group) => `${group.reason} ${group.count}`).join(", ");
   const full = outcomes.find((o) => o.detail)?.detail;
   const detail = full && full.length > 200 ? `${full.slice(0, 199)}…` : full;
   const hint = /TLS|certificate/i.test(full ?? "")
     ? tlsHint(full ?? "", caCertGiven)
-    : counts.has("wrong_credentials") && counts.size === 1
+    : groups.length === 1 && groups[0].reason === "wrong_credentials"
     ? "check the users' passwords in the config"
     : "check base_url, the site's reachability and the users' passwords";
   return `no user could log in (${outcomes.length} tried: ${reasons}${

@@ -31,16 +31,3 @@ export async function writeFileAtomic(
     throw error;
   }
 }
-
-export function writeFileAtomicSync(path: string, data: string): void {
-  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    Deno.writeTextFileSync(temp, data);
-    Deno.renameSync(temp, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* already gone */ }
-    throw error;
-  }
-}

@@ -6,14 +6,13 @@
 import { join } from "node:path";
 import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { resolveEndpoints } from "../config/resolve.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeReport } from "./report.ts";
 import { SUMMARY_FILE } from "../results/summary_file.ts";
-import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
-import { checkThresholdEndpoints, judgeThresholds, resolveThresholds } from "../thresholds/option.ts";
+import type { ThresholdVerdict } from "../thresholds/evaluate.ts";
+import { judgeRun, prepareThresholds, thresholdsCrossedError } from "../thresholds/run_hook.ts";
 import { type Manifest, redactArgv, redactText, runDirName, sha256Hex } from "../bench/manifest.ts";
 import { type BenchOutcome, type CaptureTask, orchestrateBench } from "../bench/orchestrate.ts";
 
@@ -68,6 +67,8 @@ export interface BenchResult {
   outcome: BenchOutcome<RunSummary>;
   /** 0 ok; 99 thresholds crossed (the run itself worked). */
   exitCode: number;
+  /** The thresholds' verdict, printed already (undefined without thresholds or without a summary). */
+  thresholds?: ThresholdVerdict;
   reportPath?: string;
 }
 
@@ -128,9 +129,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   const log = deps.log ?? ((line: string) => console.error(line));
   const now = deps.now ?? (() => new Date());
   const { config, hash } = await readConfig(options.config);
-  const thresholdSources = { config: config.thresholds, flags: options.threshold };
-  const thresholds = resolveThresholds(thresholdSources);
-  checkThresholdEndpoints(thresholds, resolveEndpoints(config).map((e) => e.name));
+  const thresholds = prepareThresholds(config, options.threshold);
   if (options.restore && !deps.restore) {
     throw new UserError("--restore needs the Postgres utilities", EXIT.usage);
   }
@@ -175,7 +174,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
       ...(options.restore ? { restore: { dump: options.restore, mode: options.mode ?? "clean" } } : {}),
       ...(options.containers?.length ? { containers: options.containers } : {}),
       pg_stats: Boolean(options.pgStats),
-      thresholds: thresholds.map((t) => t.source),
+      thresholds: thresholds?.thresholds.map((t) => t.source) ?? [],
       steps,
       ...(failedStep ? { failed_step: failedStep } : {}),
       files: (await listFiles(runDir)).filter((f) => f !== "manifest.json"),
@@ -213,20 +212,20 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
       runDir,
     );
   }
-  let exitCode = 0;
-  if (thresholds.length && summary) {
-    exitCode = judgeThresholds(summary, thresholdSources, log).exitCode;
-  }
-  return { runDir, outcome, exitCode, reportPath: outcome.reportPath };
+  const verdict = summary ? judgeRun(summary, thresholds, log) : undefined;
+  return {
+    runDir,
+    outcome,
+    exitCode: verdict?.exitCode ?? 0,
+    thresholds: verdict,
+    reportPath: outcome.reportPath,
+  };
 }
 
-/** CLI wrapper: exit 99 (one line) when thresholds were crossed. */
-export async function benchCommand(options: BenchOptions, deps: BenchDeps): Promise<void> {
+/** `bench` as the CLI runs it: the run, then exit 99 (one line) when a threshold was crossed. */
+export async function benchWithThresholds(options: BenchOptions, deps: BenchDeps): Promise<void> {
   const result = await runBench(options, deps);
-  if (result.exitCode === THRESHOLD_EXIT) {
-    throw new UserError(
-      `thresholds crossed — see the list above and ${result.reportPath ?? result.runDir}`,
-      THRESHOLD_EXIT,
-    );
+  if (result.thresholds?.crossed.length) {
+    throw thresholdsCrossedError(result.thresholds, result.reportPath ?? result.runDir);
   }
 }

@@ -12,8 +12,7 @@ import type { RunSummary } from "../results/summary_types.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { redactUrl } from "../util/redact.ts";
 import { locateSummary } from "../results/summary_file.ts";
-import { evaluateThresholds } from "../thresholds/evaluate.ts";
-import { resolveThresholds } from "../thresholds/option.ts";
+import { judgeRun, prepareThresholds } from "../thresholds/run_hook.ts";
 import { BISECT_EXIT, type BisectDecision, type BisectEvidence, decideBisect } from "../bisect/decide.ts";
 
 export interface BisectOptions extends Omit<BenchOptions, "runDir" | "tag"> {
@@ -129,7 +128,7 @@ export async function runBisect(
       await locateSummary(options.baseline);
       criteria = bisectCriteria(options);
     }
-    resolveThresholds({ flags: options.threshold });
+    prepareThresholds(undefined, options.threshold);
   } catch (error) {
     if (error instanceof UserError) return abort(error.message);
     throw error;
@@ -184,15 +183,16 @@ export async function runBisect(
         });
         evidence.hits = outcome.hits;
       }
-      const thresholds = resolveThresholds({ flags: options.threshold });
-      if (thresholds.length) evidence.crossed = evaluateThresholds(thresholds, summary).crossed;
+      // Judged by --threshold alone (the verdict bench printed also counts the config's thresholds).
+      const silent = () => {};
+      evidence.crossed = judgeRun(summary, prepareThresholds(undefined, options.threshold), silent)?.crossed;
     }
   }
   return { ...decideBisect(evidence), runDir, commit };
 }
 
-/** CLI wrapper: one line, and the exit code `git bisect run` reads. */
-export async function bisectCommand(options: BisectOptions, deps: BisectDeps): Promise<void> {
+/** `bisect` as `git bisect run` calls it: judge the checked-out commit, one line, and the exit code git reads. */
+export async function judgeCommit(options: BisectOptions, deps: BisectDeps): Promise<void> {
   let decision: Awaited<ReturnType<typeof runBisect>>;
   try {
     decision = await runBisect(options, deps);

@@ -74,7 +74,7 @@ export async function compareRuns(
   return { comparison, hits, exitCode: hits.length ? FAIL_ON_EXIT : 0 };
 }
 
-export async function compareCommand(
+export async function printComparison(
   base: string,
   candidate: string,
   options: CompareCliOptions,

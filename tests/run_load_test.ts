@@ -7,6 +7,7 @@ import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import type { LoginOutcome } from "../src/engine/types.ts";
 import { UserError } from "../src/errors.ts";
 import { decodeHistogram } from "./helpers/histogram.ts";
+import { writeConfig } from "./helpers/config.ts";
 
 const plainBackend = (failLogin = false): UserBackend => ({
   createUsers(config) {
@@ -75,21 +76,19 @@ function options(dir: string, extra: Partial<RunOptions> = {}): RunOptions {
   };
 }
 
-async function writeConfig(dir: string, base: string): Promise<void> {
-  await Deno.writeTextFile(
-    `${dir}/config.json`,
-    JSON.stringify({
-      base_url: base,
-      users: Array.from({ length: 5 }, (_, i) => ({ username: `u${i}`, password: "secret-pw" })),
-      parameters: { id: { min: 1, max: 5 } },
-      urls: [{ path: "/page?id={id}", name: "page", weight: 9 }, { path: "/err", name: "err" }],
-    }),
-  );
+/** Five users, a page endpoint and an error endpoint on the test server at `base`. */
+function serverConfig(base: string) {
+  return {
+    base_url: base,
+    users: Array.from({ length: 5 }, (_, i) => ({ username: `u${i}`, password: "secret-pw" })),
+    parameters: { id: { min: 1, max: 5 } },
+    urls: [{ path: "/page?id={id}", name: "page", weight: 9 }, { path: "/err", name: "err" }],
+  };
 }
 
 Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; counts agree", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     const out = new Sink();
     const log = console.log;
     let stdout = "";
@@ -221,7 +220,7 @@ Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; c
 
 Deno.test("runLoad: the same seed gives the same URL and user sequence", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     const sequences: string[][] = [];
     for (const run of [1, 2]) {
       const log = console.log;
@@ -252,7 +251,7 @@ Deno.test("runLoad: the same seed gives the same URL and user sequence", async (
 
 Deno.test("runLoad: no user logs in → exit code 3 with one line naming the reason", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     await assert.rejects(
       runLoad(options(dir), { backend: plainBackend(true), version: "test", out: new Sink() }),
       (error: unknown) => {

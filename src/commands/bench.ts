@@ -12,7 +12,12 @@ import { EXIT, UserError } from "../errors.ts";
 import { writeReport } from "./report.ts";
 import { SUMMARY_FILE } from "../results/summary_file.ts";
 import type { ThresholdVerdict } from "../thresholds/evaluate.ts";
-import { judgeRun, prepareThresholds, thresholdsCrossedError } from "../thresholds/run_hook.ts";
+import {
+  judgeRun,
+  prepareThresholds,
+  type RunThresholds,
+  thresholdsCrossedError,
+} from "../thresholds/run_hook.ts";
 import { type Manifest, redactArgv, redactText, runDirName, sha256Hex } from "../bench/manifest.ts";
 import { type BenchOutcome, type CaptureTask, orchestrateBench } from "../bench/orchestrate.ts";
 
@@ -125,11 +130,8 @@ function safeHostname(deps: BenchDeps): string {
   }
 }
 
-export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<BenchResult> {
-  const log = deps.log ?? ((line: string) => console.error(line));
-  const now = deps.now ?? (() => new Date());
-  const { config, hash } = await readConfig(options.config);
-  const thresholds = prepareThresholds(config, options.threshold);
+/** Refuse flags whose work was not provided (a bisect or test without the Postgres tools, say). */
+function checkDeps(options: BenchOptions, deps: BenchDeps): void {
   if (options.restore && !deps.restore) {
     throw new UserError("--restore needs the Postgres utilities", EXIT.usage);
   }
@@ -137,81 +139,112 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   if (options.containers?.length && !deps.docker) {
     throw new UserError("--containers needs docker-stats", EXIT.usage);
   }
+}
 
-  const tag = options.tag ?? "bench";
-  const started = now();
-  const runDir = options.runDir
-    ? (await Deno.mkdir(options.runDir, { recursive: true }), options.runDir)
-    : await makeRunDir(options.out, runDirName(started, tag));
-  log(`bench: run directory ${runDir}`);
-
+/** The captures that run beside the load, writing into the run directory. */
+function captureTasks(options: BenchOptions, deps: BenchDeps, runDir: string, tag: string): CaptureTask[] {
   const captures: CaptureTask[] = [];
   if (options.containers?.length && deps.docker) {
     const containers = options.containers;
     captures.push({ name: "docker-stats", run: (signal) => deps.docker!(containers, runDir, tag, signal) });
   }
   if (options.pgStats && deps.pg) {
-    captures.push({
-      name: "pg-stats",
-      run: (signal) => deps.pg!(runDir, tag, signal),
-    });
+    captures.push({ name: "pg-stats", run: (signal) => deps.pg!(runDir, tag, signal) });
   }
+  return captures;
+}
 
-  let summary: RunSummary | undefined;
-  const manifest = async (steps: Manifest["steps"], failedStep?: string) => {
-    const value: Manifest = {
-      tool: "moodle-load",
-      version: deps.version,
-      tag,
-      host: safeHostname(deps),
-      config: options.config,
-      config_hash: hash,
-      seed: summary?.seed,
-      started_at: started.toISOString(),
-      ended_at: now().toISOString(),
-      command: ["moodle-load", ...redactArgv(deps.argv)],
-      base_url: redactText(config.base_url),
-      ...(options.restore ? { restore: { dump: options.restore, mode: options.mode ?? "clean" } } : {}),
-      ...(options.containers?.length ? { containers: options.containers } : {}),
-      pg_stats: Boolean(options.pgStats),
-      thresholds: thresholds?.thresholds.map((t) => t.source) ?? [],
-      steps,
-      ...(failedStep ? { failed_step: failedStep } : {}),
-      files: (await listFiles(runDir)).filter((f) => f !== "manifest.json"),
-    };
-    await writeFileAtomic(join(runDir, "manifest.json"), JSON.stringify(value, null, 2) + "\n");
+/** What the manifest needs that is known before the run starts. */
+interface ManifestContext {
+  options: BenchOptions;
+  deps: BenchDeps;
+  config: Config;
+  hash: string;
+  tag: string;
+  started: Date;
+  runDir: string;
+  thresholds: RunThresholds | undefined;
+}
+
+/** Write manifest.json: what ran, where and how, secrets removed, with the steps so far. */
+async function writeManifest(
+  context: ManifestContext,
+  summary: RunSummary | undefined,
+  steps: Manifest["steps"],
+  failedStep?: string,
+): Promise<void> {
+  const { options, deps, config } = context;
+  const value: Manifest = {
+    tool: "moodle-load",
+    version: deps.version,
+    tag: context.tag,
+    host: safeHostname(deps),
+    config: options.config,
+    config_hash: context.hash,
+    seed: summary?.seed,
+    started_at: context.started.toISOString(),
+    ended_at: (deps.now ?? (() => new Date()))().toISOString(),
+    command: ["moodle-load", ...redactArgv(deps.argv)],
+    base_url: redactText(config.base_url),
+    ...(options.restore ? { restore: { dump: options.restore, mode: options.mode ?? "clean" } } : {}),
+    ...(options.containers?.length ? { containers: options.containers } : {}),
+    pg_stats: Boolean(options.pgStats),
+    thresholds: context.thresholds?.thresholds.map((t) => t.source) ?? [],
+    steps,
+    ...(failedStep ? { failed_step: failedStep } : {}),
+    files: (await listFiles(context.runDir)).filter((f) => f !== "manifest.json"),
   };
+  await writeFileAtomic(join(context.runDir, "manifest.json"), JSON.stringify(value, null, 2) + "\n");
+}
 
+/** A failed step as the one error line: the step, why, what did not run, and what was kept. */
+async function stepError(outcome: BenchOutcome<RunSummary>, runDir: string): Promise<BenchStepError> {
+  const error = outcome.error;
+  const code = error instanceof UserError ? error.exitCode : EXIT.failure;
+  const what = error instanceof Error ? error.message : String(error);
+  const kept = (await listFiles(runDir)).length;
+  // Capture stop, manifest and report run even after a failure: name only the steps that did not.
+  const skipped = outcome.steps.filter((s) => s.status === "skipped").map((s) => s.name);
+  const after = skipped.length ? `later steps did not run (${skipped.join(", ")}); ` : "";
+  return new BenchStepError(
+    `bench: step "${outcome.failedStep}" failed: ${what} — ${after}${kept} file${
+      kept === 1 ? "" : "s"
+    } kept in ${runDir}`,
+    code,
+    outcome.failedStep!,
+    what,
+    runDir,
+  );
+}
+
+export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<BenchResult> {
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const { config, hash } = await readConfig(options.config);
+  const thresholds = prepareThresholds(config, options.threshold);
+  checkDeps(options, deps);
+
+  const tag = options.tag ?? "bench";
+  const started = (deps.now ?? (() => new Date()))();
+  const runDir = options.runDir
+    ? (await Deno.mkdir(options.runDir, { recursive: true }), options.runDir)
+    : await makeRunDir(options.out, runDirName(started, tag));
+  log(`bench: run directory ${runDir}`);
+
+  const context: ManifestContext = { options, deps, config, hash, tag, started, runDir, thresholds };
+  let summary: RunSummary | undefined;
   const outcome = await orchestrateBench<RunSummary>({
     restore: options.restore ? () => deps.restore!(options.restore!, options.mode ?? "clean") : undefined,
-    captures,
+    captures: captureTasks(options, deps, runDir, tag),
     load: async () => (summary = await deps.load(runDir)),
     measured: () => hasSummary(runDir),
-    writeManifest: manifest,
+    writeManifest: (steps, failedStep) => writeManifest(context, summary, steps, failedStep),
     report: () => writeReport(runDir, { quiet: true }),
     log,
     captureStartMs: deps.captureStartMs,
   });
 
   if (outcome.reportPath) log(`bench: report ${outcome.reportPath}`);
-  if (outcome.failedStep) {
-    const error = outcome.error;
-    const code = error instanceof UserError ? error.exitCode : EXIT.failure;
-    const what = error instanceof Error ? error.message : String(error);
-    const kept = (await listFiles(runDir)).length;
-    // Capture stop, manifest and report run even after a failure: name only the steps that did not.
-    const skipped = outcome.steps.filter((s) => s.status === "skipped").map((s) => s.name);
-    const after = skipped.length ? `later steps did not run (${skipped.join(", ")}); ` : "";
-    throw new BenchStepError(
-      `bench: step "${outcome.failedStep}" failed: ${what} — ${after}${kept} file${
-        kept === 1 ? "" : "s"
-      } kept in ${runDir}`,
-      code,
-      outcome.failedStep,
-      what,
-      runDir,
-    );
-  }
+  if (outcome.failedStep) throw await stepError(outcome, runDir);
   const verdict = summary ? judgeRun(summary, thresholds, log) : undefined;
   return {
     runDir,

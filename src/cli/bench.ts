@@ -11,9 +11,6 @@ import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.
 import type { CaptureFlags, DbFlags, LoadFlags } from "../commands/bench_deps.ts";
 import type { RestoreMode } from "../commands/bench.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyArgs = any[];
-
 /** What commander gives the action for the flags `addBenchOptions` adds. */
 export type BenchFlags = Omit<DbFlags, "config"> & CaptureFlags & {
   out: string;
@@ -31,7 +28,7 @@ export type BenchFlags = Omit<DbFlags, "config"> & CaptureFlags & {
  * drift. `--stats-dir` is left out (the run directory takes its place), and so is any flag the
  * command already has (e.g. `--threshold`). Typed: the action sees them in its options.
  */
-export function addRunOptions<Args extends AnyArgs, Opts extends OptionValues>(
+export function addRunOptions<Args extends unknown[], Opts extends OptionValues>(
   command: Command<Args, Opts>,
 ): Command<Args, Opts & LoadFlags> {
   const skip = new Set(["--stats-dir", ...command.options.map((o) => o.long ?? "")]);
@@ -43,7 +40,7 @@ export function addRunOptions<Args extends AnyArgs, Opts extends OptionValues>(
 }
 
 /** bench's own flags (bisect takes them too). */
-export function addBenchOptions<Args extends AnyArgs, Opts extends OptionValues>(
+export function addBenchOptions<Args extends unknown[], Opts extends OptionValues>(
   command: Command<Args, Opts>,
   defaultOut: string,
 ): Command<Args, Opts & BenchFlags> {

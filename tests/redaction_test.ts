@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "./helpers/cli.ts";
 import { writeConfig } from "./helpers/config.ts";
-import { withDemo } from "./helpers/demo.ts";
+import { closedPort, withDemo } from "./helpers/demo.ts";
 import { defaultDemoUsers } from "../src/demo/mod.ts";
 import { demoRunConfig } from "../src/demo/config.ts";
 import { redactUrl } from "../src/util/redact.ts";
@@ -80,6 +80,26 @@ Deno.test("run with credentials in base_url: the password is in no output and no
       "the site is still named",
     );
   });
+});
+
+Deno.test("run where no user can log in: the failure details quote base_url without its password", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_redact_" });
+  const config = await writeConfig(
+    dir,
+    demoRunConfig({ url: withCredentials(`http://127.0.0.1:${closedPort()}`), users: defaultDemoUsers(2) }),
+  );
+  const result = await runCli([
+    "run",
+    ...["--config", config, "--rpm", "60", "--duration", "1", "--max-retries", "0"],
+    ...["--stats-dir", `${dir}/stats`],
+  ]);
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /no user could log in/);
+  assertNoSecret("stdout", result.stdout);
+  assertNoSecret("stderr", result.stderr);
+  const files = await allFiles(dir);
+  delete files[config];
+  for (const [path, text] of Object.entries(files)) assertNoSecret(path, text);
 });
 
 Deno.test("config check on a bad config: the problem is named, the password is not", async () => {

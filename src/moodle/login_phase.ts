@@ -3,6 +3,7 @@
  * (a login storm would distort the site), then report "logged in N/M" and failures by reason.
  */
 import { renderTable } from "../output/table.ts";
+import { redactUrl } from "../util/redact.ts";
 import type { LoginFailureReason, LoginOutcome, VirtualUser } from "../engine/types.ts";
 
 export const DEFAULT_LOGIN_CONCURRENCY = 4;
@@ -28,7 +29,9 @@ export async function loginAll(
   const worker = async () => {
     while (next < users.length && !options.signal?.aborted) {
       const index = next++;
-      outcomes[index] = await users[index].login();
+      const outcome = await users[index].login();
+      // A failure's detail may quote base_url: it is shown and stored, so without its password.
+      outcomes[index] = outcome.detail ? { ...outcome, detail: redactUrl(outcome.detail) } : outcome;
       done++;
       options.onOutcome?.(outcomes[index], done, users.length);
     }

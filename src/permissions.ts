@@ -9,6 +9,7 @@
  * (where they are known up front) are exact under `deno task <command>` and widen to the union in
  * the compiled binary. See README "Permissions".
  */
+import { DEFAULT_DOCKER_SOCKET } from "./docker/socket.ts";
 
 export const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys"] as const;
 export type PermissionKind = typeof PERMISSION_KINDS[number];
@@ -24,7 +25,6 @@ export interface Grant {
 export type CommandPermissions = Partial<Record<PermissionKind, Grant>>;
 
 const ANY = "*" as const;
-export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 /** docker-stats' default --outdir (relative to the working directory). */
 export const DEFAULT_STATS_DIR = "stats";
 

@@ -8,6 +8,7 @@ import { UserError } from "../src/errors.ts";
 import type { RunSummary } from "../src/results/summary_types.ts";
 import { makeRunSummary, moodleMix } from "./helpers/run_fixture.ts";
 import { CSV_HEADER as DOCKER_HEADER } from "../src/docker/stats_output.ts";
+import { writeConfig } from "./helpers/config.ts";
 
 async function withTemp(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "bench_run_" });
@@ -18,23 +19,19 @@ async function withTemp(fn: (dir: string) => Promise<void>) {
   }
 }
 
-async function writeConfig(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const file = join(dir, "site.json");
-  await Deno.writeTextFile(
-    file,
-    JSON.stringify({
-      base_url: "http://127.0.0.1:9",
-      users: [{ username: "student01", password: "Secret-pass-1" }],
-      parameters: { course: { min: 1, max: 5 }, forum: { min: 1, max: 5 } },
-      urls: [
-        { path: "/course/view.php?id={course}", name: "course_view" },
-        { path: "/mod/forum/view.php?id={forum}", name: "forum_view" },
-        { path: "/my/", name: "dashboard" },
-      ],
-      ...extra,
-    }),
-  );
-  return file;
+/** site.json in `dir`: one user, three endpoints, plus `extra` keys. */
+function writeSiteConfig(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
+  return writeConfig(dir, {
+    base_url: "http://127.0.0.1:9",
+    users: [{ username: "student01", password: "Secret-pass-1" }],
+    parameters: { course: { min: 1, max: 5 }, forum: { min: 1, max: 5 } },
+    urls: [
+      { path: "/course/view.php?id={course}", name: "course_view" },
+      { path: "/mod/forum/view.php?id={forum}", name: "forum_view" },
+      { path: "/my/", name: "dashboard" },
+    ],
+    ...extra,
+  }, "site.json");
 }
 
 function fakeDeps(summary: () => RunSummary, events: string[] = []): BenchDeps {
@@ -82,7 +79,7 @@ const fast = () => makeRunSummary({ endpoints: moodleMix(), targetRpm: 1800, dur
 
 Deno.test("bench writes one run directory: load files, capture CSVs, manifest without secrets, report", async () => {
   await withTemp(async (dir) => {
-    const config = await writeConfig(dir);
+    const config = await writeSiteConfig(dir);
     const events: string[] = [];
     const result = await runBench(
       {
@@ -147,7 +144,7 @@ Deno.test("bench writes one run directory: load files, capture CSVs, manifest wi
 
 Deno.test("bench: thresholds from the config and flags are judged; crossed → exit code 99", async () => {
   await withTemp(async (dir) => {
-    const config = await writeConfig(dir, { thresholds: ["error_rate<1%"] });
+    const config = await writeSiteConfig(dir, { thresholds: ["error_rate<1%"] });
     const printed: string[] = [];
     const deps = { ...fakeDeps(fast), log: (line: string) => printed.push(line) };
     const ok = await runBench({ config, out: dir, threshold: ["p95<60s"] }, deps);
@@ -164,7 +161,7 @@ Deno.test("bench: thresholds from the config and flags are judged; crossed → e
 
 Deno.test("bench: a failed step stops the rest, keeps what was measured, names the step", async () => {
   await withTemp(async (dir) => {
-    const config = await writeConfig(dir);
+    const config = await writeSiteConfig(dir);
     const deps = fakeDeps(fast);
     deps.restore = () => Promise.reject(new Error("pg_restore: could not open input file"));
     const error = await runBench({ config, out: dir, restore: "missing.dump" }, deps).catch((e) => e);
@@ -182,7 +179,7 @@ Deno.test("bench: a failed step stops the rest, keeps what was measured, names t
 
 Deno.test("bisect over fake work: good, bad (2× slower than the baseline), skip (prepare fails), abort (no baseline)", async () => {
   await withTemp(async (dir) => {
-    const config = await writeConfig(dir);
+    const config = await writeSiteConfig(dir);
     const baseline = await runBench({ config, out: join(dir, "runs"), tag: "good" }, fakeDeps(fast));
     const slow = () =>
       makeRunSummary({

@@ -4,7 +4,7 @@ import { summarizeConfig } from "../src/config/resolve.ts";
 import { schemaText } from "../scripts/write_schema.ts";
 import { ROOT, runCli } from "./helpers/cli.ts";
 
-const seedConfig = {
+const pythonToolConfig = {
   base_url: "https://moodle.example.org/moodle",
   login_path: "/login/index.php",
   users: [{ username: "u1", password: "secret-pw-1" }, { username: "u2", password: "secret-pw-2" }],
@@ -22,14 +22,14 @@ function problemsOf(input: unknown): { path: string; message: string }[] {
   assert.fail("expected the config to be rejected");
 }
 
-Deno.test("the seed tool's config loads unchanged", () => {
-  const config = validateConfig(structuredClone(seedConfig));
-  assert.equal(config.base_url, seedConfig.base_url);
+Deno.test("the original Python tool's config loads unchanged", () => {
+  const config = validateConfig(structuredClone(pythonToolConfig));
+  assert.equal(config.base_url, pythonToolConfig.base_url);
   assert.equal(config.users.length, 2);
 });
 
 Deno.test("summary resolves the URL mix in % and the login URL under a sub-path", () => {
-  const summary = summarizeConfig(validateConfig(structuredClone(seedConfig)));
+  const summary = summarizeConfig(validateConfig(structuredClone(pythonToolConfig)));
   assert.equal(summary.loginUrl, "https://moodle.example.org/moodle/login/index.php");
   assert.deepEqual(summary.endpoints.map((e) => e.share), [0.25, 0.75]);
   assert.deepEqual(summary.parameters, [{ name: "courseid", min: 2, max: 4, values: 3 }]);
@@ -37,7 +37,7 @@ Deno.test("summary resolves the URL mix in % and the login URL under a sub-path"
 
 Deno.test("every mistake is reported at once with its JSON path", () => {
   const problems = problemsOf({
-    ...seedConfig,
+    ...pythonToolConfig,
     base_url: "ftp://moodle.example.org",
     parameters: { courseid: { min: 9, max: 4 } },
     urls: [{ path: "/mod/page/view.php?id={cmid}", wieght: 2 }],
@@ -57,7 +57,7 @@ Deno.test("every mistake is reported at once with its JSON path", () => {
 });
 
 Deno.test("empty users and urls, wrong types and unknown top-level keys are errors", () => {
-  const problems = problemsOf({ ...seedConfig, users: [], urls: [], seed: "x", user: [] });
+  const problems = problemsOf({ ...pythonToolConfig, users: [], urls: [], seed: "x", user: [] });
   const byPath = new Map(problems.map((p) => [p.path, p.message]));
   assert.match(byPath.get("$.users")!, /at least one user/);
   assert.match(byPath.get("$.urls")!, /at least one URL/);
@@ -107,7 +107,7 @@ Deno.test("CLI: a config with three mistakes reports all three with paths and ex
   const dir = await Deno.makeTempDir();
   try {
     const bad = {
-      ...seedConfig,
+      ...pythonToolConfig,
       base_url: "moodle.example.org",
       users: [],
       urls: [{ path: "/x?id={nope}" }],

@@ -12,6 +12,7 @@ import { compileEndpoints } from "../src/config/endpoints.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../src/engine/types.ts";
 import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import { percentileMs } from "../src/engine/histogram.ts";
+import { withServer } from "./helpers/server.ts";
 
 /** A clock whose time only moves when the test says so; timers fire in order. */
 class FakeClock implements Clock {
@@ -314,18 +315,6 @@ Deno.test("fake clock: requests unanswered when the grace ends count as abandone
 });
 
 // ---- real sockets ----
-
-async function withServer(
-  handler: (request: Request) => Response | Promise<Response>,
-  body: (url: string) => Promise<void>,
-): Promise<void> {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
-  try {
-    await body(`http://127.0.0.1:${server.addr.port}`);
-  } finally {
-    await server.shutdown();
-  }
-}
 
 Deno.test("coordinated omission: 20 ms server, 200 rps, concurrency 2 → honest latency, late and not_sent", async () => {
   await withServer(async () => {

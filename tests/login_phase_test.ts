@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loginAll, renderLoginTable, summarizeLogins } from "../src/moodle/login_phase.ts";
+import { groupLoginFailures, loginAll, renderLoginTable } from "../src/moodle/login_phase.ts";
 import { createMoodleUser } from "../src/moodle/user.ts";
 import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
 import type { LoginOutcome, VirtualUser } from "../src/engine/types.ts";
@@ -51,9 +51,9 @@ Deno.test("the login table: logged in N/M, failures grouped by reason with usern
       detail: "HTTP 503 at /login",
     },
   ];
-  const summary = summarizeLogins(outcomes);
-  assert.deepEqual([summary.total, summary.loggedIn, summary.failed, summary.attempts], [4, 1, 3, 7]);
-  assert.deepEqual(summary.byReason.map((g) => [g.reason, g.usernames]), [
+  const groups = groupLoginFailures(outcomes);
+  assert.deepEqual(groups.map((g) => g.count), [2, 1], "3 of the 4 users failed");
+  assert.deepEqual(groups.map((g) => [g.reason, g.usernames]), [
     ["wrong_credentials", ["b", "c"]],
     ["http_error", ["d"]],
   ]);

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  decodeHistogram,
-  encodeHistogram,
-  newHistogram,
-  percentileMs,
-  recordUs,
-} from "../src/engine/histogram.ts";
+import { decodeHistogram } from "./helpers/histogram.ts";
+import { encodeHistogram, newHistogram, percentileMs, recordUs } from "../src/engine/histogram.ts";
 import { Stats } from "../src/engine/stats.ts";
 import { ERROR_INDEX } from "../src/engine/stats.ts";
 

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  parseDisplaySize,
-  parsePerfFooter,
-  PerfFooterScanner,
-  perfFromBody,
-} from "../src/moodle/perf_footer.ts";
+import { parseDisplaySize, parsePerfFooter, PerfFooterScanner } from "../src/moodle/perf_footer.ts";
 import { displaySize } from "../src/demo/mod.ts";
 
 /** Exactly as ../shared/moodle-protocol.md shows it (seen on a 4.3 site), inside its container. */
@@ -83,7 +78,8 @@ Deno.test("absence, partial footers, other versions and a trailing pageinfo note
   assert.equal(parsePerfFooter(page(`<p>performanceinfo is a class name</p>`)), undefined);
 });
 
-Deno.test("perfFromBody reads only HTML bodies", () => {
+Deno.test("the scanner reads only HTML bodies", () => {
+  const perfFromBody = (body: Uint8Array, type: string | null) => new PerfFooterScanner().scan(body, type);
   const body = new TextEncoder().encode(page(SNIPPET));
   assert.equal(perfFromBody(body, "text/html; charset=utf-8")?.dbWrites, 2);
   assert.equal(perfFromBody(body, "application/json"), undefined);

@@ -4,18 +4,13 @@ import { cliCommand, runCli } from "./helpers/cli.ts";
 import { closedPort, withDemo } from "./helpers/demo.ts";
 import { DEFAULT_DEMO_PASSWORD, defaultDemoUsers } from "../src/demo/mod.ts";
 import { demoRunConfig } from "../src/demo/config.ts";
-import { decodeHistogram } from "../src/engine/histogram.ts";
+import { decodeHistogram } from "./helpers/histogram.ts";
 import { runFlags } from "../src/permissions.ts";
 import { makeSelfSignedCert } from "./helpers/tls.ts";
+import { writeConfig } from "./helpers/config.ts";
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "moodle_load_cli_" });
-}
-
-async function writeConfig(dir: string, config: unknown): Promise<string> {
-  const path = `${dir}/config.json`;
-  await Deno.writeTextFile(path, JSON.stringify(config));
-  return path;
 }
 
 /** A temp dir with a config.json for the demo site at `url` and its first `users` default users. */

@@ -1,12 +1,14 @@
 /** `runLoad` in process with plain-fetch users against a tiny local server: files, JSON, counts. */
 import assert from "node:assert/strict";
 import { runLoad, type RunOptions } from "../src/commands/run.ts";
-import { loginWithConcurrency, type UserBackend } from "../src/moodle/backend.ts";
+import type { UserBackend } from "../src/moodle/backend.ts";
+import { loginAll } from "../src/moodle/login_phase.ts";
 import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import type { LoginOutcome } from "../src/engine/types.ts";
 import { EXIT, UserError } from "../src/errors.ts";
 import { type OutputFile, type OutputFs, realOutputFs } from "../src/output/atomic.ts";
-import { decodeHistogram } from "../src/engine/histogram.ts";
+import { decodeHistogram } from "./helpers/histogram.ts";
+import { writeConfig } from "./helpers/config.ts";
 
 const plainBackend = (failLogin = false): UserBackend => ({
   createUsers(config) {
@@ -27,7 +29,7 @@ const plainBackend = (failLogin = false): UserBackend => ({
     });
     return Promise.resolve({ users, close() {} });
   },
-  loginAll: loginWithConcurrency,
+  loginAll,
 });
 
 class Sink {
@@ -75,21 +77,19 @@ function options(dir: string, extra: Partial<RunOptions> = {}): RunOptions {
   };
 }
 
-async function writeConfig(dir: string, base: string): Promise<void> {
-  await Deno.writeTextFile(
-    `${dir}/config.json`,
-    JSON.stringify({
-      base_url: base,
-      users: Array.from({ length: 5 }, (_, i) => ({ username: `u${i}`, password: "secret-pw" })),
-      parameters: { id: { min: 1, max: 5 } },
-      urls: [{ path: "/page?id={id}", name: "page", weight: 9 }, { path: "/err", name: "err" }],
-    }),
-  );
+/** Five users, a page endpoint and an error endpoint on the test server at `base`. */
+function serverConfig(base: string) {
+  return {
+    base_url: base,
+    users: Array.from({ length: 5 }, (_, i) => ({ username: `u${i}`, password: "secret-pw" })),
+    parameters: { id: { min: 1, max: 5 } },
+    urls: [{ path: "/page?id={id}", name: "page", weight: 9 }, { path: "/err", name: "err" }],
+  };
 }
 
 Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; counts agree", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     const out = new Sink();
     const log = console.log;
     let stdout = "";
@@ -221,7 +221,7 @@ Deno.test("runLoad writes progress/summary/endpoint CSVs and the JSON summary; c
 
 Deno.test("runLoad: the same seed gives the same URL and user sequence", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     const sequences: string[][] = [];
     for (const run of [1, 2]) {
       const log = console.log;
@@ -252,7 +252,7 @@ Deno.test("runLoad: the same seed gives the same URL and user sequence", async (
 
 Deno.test("runLoad: no user logs in → exit code 3 with one line naming the reason", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     await assert.rejects(
       runLoad(options(dir), { backend: plainBackend(true), version: "test", out: new Sink() }),
       (error: unknown) => {
@@ -319,7 +319,7 @@ async function captured<T>(
 
 Deno.test("a full disk under --stats-dir: tables and JSON still printed, every file named with its reason, exit 1", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     const out = new Sink();
     const fs = fullDiskFs((path) => path.includes("/stats/"));
     const run = await captured(() =>
@@ -346,7 +346,7 @@ Deno.test("a full disk under --stats-dir: tables and JSON still printed, every f
 
 Deno.test("a request log that hits a write error: stops logging (whole lines only, said once), the run goes on", async () => {
   await withSite(async (base, dir) => {
-    await writeConfig(dir, base);
+    await writeConfig(dir, serverConfig(base));
     const requestLog = `${dir}/requests.jsonl`;
     const fs = fullDiskFs((path) => path === requestLog, 10_000);
     const run = await captured(() =>

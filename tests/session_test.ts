@@ -4,11 +4,12 @@ import { backoffDelayMs, classifyLanding, tlsHint } from "../src/moodle/login_ou
 import { HttpSession } from "../src/moodle/session.ts";
 import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
 import { timeoutSignal } from "../src/moodle/deadline.ts";
+import { withServer } from "./helpers/server.ts";
 
 /** A tiny server with scripted redirects, to check the session's hop handling. */
-async function withServer(fn: (base: string, seen: string[]) => Promise<void>) {
+async function withRedirectServer(fn: (base: string, seen: string[]) => Promise<void>) {
   const seen: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  await withServer(async (request) => {
     const url = new URL(request.url);
     const body = request.method === "POST" ? await request.text() : "";
     seen.push(
@@ -38,16 +39,11 @@ async function withServer(fn: (base: string, seen: string[]) => Promise<void>) {
       default:
         return new Response("nope", { status: 404 });
     }
-  });
-  try {
-    await fn(`http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`, seen);
-  } finally {
-    await server.shutdown();
-  }
+  }, (base) => fn(base, seen));
 }
 
 Deno.test("redirects are followed by hand: every hop's cookies reach the jar, bytes add up", async () => {
-  await withServer(async (base, seen) => {
+  await withRedirectServer(async (base, seen) => {
     const session = new HttpSession(createFetchTransport());
     const response = await session.request(`${base}/a/start`, { form: { x: "1" } });
     assert.equal(response.status, 200);
@@ -73,7 +69,7 @@ Deno.test("redirects are followed by hand: every hop's cookies reach the jar, by
 });
 
 Deno.test("307 keeps the method and body; too many redirects and stopBefore end the chain", async () => {
-  await withServer(async (base) => {
+  await withRedirectServer(async (base) => {
     const session = new HttpSession(createFetchTransport());
     const echoed = await session.request(`${base}/keep`, { form: { a: "b" } });
     assert.equal(new TextDecoder().decode(echoed.body.head), "a=b");
@@ -92,7 +88,7 @@ Deno.test("307 keeps the method and body; too many redirects and stopBefore end 
 });
 
 Deno.test("timeouts abort the request and are classified; shared deadline signals per window", async () => {
-  await withServer(async (base) => {
+  await withRedirectServer(async (base) => {
     const session = new HttpSession(createFetchTransport());
     const started = performance.now();
     const slow = await session.request(`${base}/slow`, { timeoutMs: 100 });

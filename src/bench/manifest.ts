@@ -4,16 +4,15 @@
  */
 import { fileStamp } from "../results/stamp.ts";
 
-export const REDACTED = "***";
+import { REDACTED, redactUrl } from "../util/redact.ts";
 
 const SECRET_FLAG = /^--?[\w-]*(password|passwd|pass|secret|token|api-key|apikey)[\w-]*$/i;
 const SECRET_ASSIGNMENT =
   /\b([A-Za-z_][A-Za-z0-9_]*(?:PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY)[A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S+)/gi;
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^@\s/]*@/gi;
 
 /** Remove secrets from one string (a URL, a shell command, a flag value). */
 export function redactText(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1:${REDACTED}@`).replace(SECRET_ASSIGNMENT, `$1=${REDACTED}`);
+  return redactUrl(text).replace(SECRET_ASSIGNMENT, `$1=${REDACTED}`);
 }
 
 /** The command line as run, secrets removed; `--password x` and `--password=x` both hide x. */

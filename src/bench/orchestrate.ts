@@ -41,89 +41,101 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function orchestrateBench<S>(work: BenchWork<S>): Promise<BenchOutcome<S>> {
-  const steps: StepRecord[] = [];
-  const outcome: BenchOutcome<S> = { steps };
-  const fail = (record: StepRecord, error: unknown) => {
+interface RunningCapture {
+  task: CaptureTask;
+  promise: Promise<void>;
+  error?: unknown;
+  ended: boolean;
+}
+
+/** One bench run's step records and first failure; each method is one stage of orchestrateBench. */
+class BenchSteps<S> {
+  readonly outcome: BenchOutcome<S> = { steps: [] };
+  readonly #controller = new AbortController();
+  readonly #running: RunningCapture[] = [];
+
+  constructor(readonly work: BenchWork<S>) {}
+
+  /** Mark a step failed; the first failure names the run's failed step. */
+  fail(record: StepRecord, error: unknown): void {
     record.status = "failed";
     record.error = message(error);
-    if (!outcome.failedStep) {
-      outcome.failedStep = record.name;
-      outcome.error = error;
+    if (!this.outcome.failedStep) {
+      this.outcome.failedStep = record.name;
+      this.outcome.error = error;
     }
-  };
-  const step = async <T>(name: string, action: () => Promise<T>): Promise<T | undefined> => {
+  }
+
+  /** Run a step unless one failed before it (then it is recorded as skipped). */
+  async step<T>(name: string, action: () => Promise<T>): Promise<T | undefined> {
     const record: StepRecord = { name, status: "skipped" };
-    steps.push(record);
-    if (outcome.failedStep) return undefined;
+    this.outcome.steps.push(record);
+    if (this.outcome.failedStep) return undefined;
     const started = performance.now();
     record.started_at = new Date().toISOString();
-    work.log(`bench: ${name}…`);
+    this.work.log(`bench: ${name}…`);
     try {
       const value = await action();
       record.status = "ok";
       return value;
     } catch (error) {
-      fail(record, error);
+      this.fail(record, error);
       // The reason is in the one error line at the end; here only what happens next.
-      work.log(`bench: ${name} failed — ending the run`);
+      this.work.log(`bench: ${name} failed — ending the run`);
       return undefined;
     } finally {
       record.seconds = Number(((performance.now() - started) / 1000).toFixed(3));
     }
-  };
-
-  if (work.restore) await step("restore", work.restore);
-
-  // Captures run beside the load; a start failure (unknown container, no socket) shows up at once.
-  const controller = new AbortController();
-  const running: { task: CaptureTask; promise: Promise<void>; error?: unknown; ended: boolean }[] = [];
-  if (work.captures.length) {
-    await step("capture start", async () => {
-      for (const task of work.captures) {
-        const entry: (typeof running)[number] = { task, promise: Promise.resolve(), ended: false };
-        entry.promise = task.run(controller.signal).then(
-          () => void (entry.ended = true),
-          (error) => {
-            entry.ended = true;
-            entry.error = error;
-          },
-        );
-        running.push(entry);
-      }
-      await sleep(work.captureStartMs ?? 1500);
-      const broken = running.find((r) => r.error !== undefined);
-      if (broken) throw new Error(`${broken.task.name}: ${message(broken.error)}`);
-    });
   }
 
-  outcome.summary = await step("load", work.load);
+  /** Captures run beside the load; a start failure (unknown container, no socket) shows up at once. */
+  async startCaptures(): Promise<void> {
+    for (const task of this.work.captures) {
+      const entry: RunningCapture = { task, promise: Promise.resolve(), ended: false };
+      entry.promise = task.run(this.#controller.signal).then(
+        () => void (entry.ended = true),
+        (error) => {
+          entry.ended = true;
+          entry.error = error;
+        },
+      );
+      this.#running.push(entry);
+    }
+    await sleep(this.work.captureStartMs ?? 1500);
+    const broken = this.#running.find((r) => r.error !== undefined);
+    if (broken) throw new Error(`${broken.task.name}: ${message(broken.error)}`);
+  }
 
-  if (running.length) {
+  /** Always runs when a capture was started, even after a failure: its files must be closed. */
+  async stopCaptures(): Promise<void> {
+    if (!this.#running.length) return;
     const record: StepRecord = { name: "capture stop", status: "ok", started_at: new Date().toISOString() };
-    steps.push(record);
-    controller.abort();
+    this.outcome.steps.push(record);
+    this.#controller.abort();
     const stopped = await Promise.race([
-      Promise.all(running.map((r) => r.promise)).then(() => true),
-      sleep(work.captureStopMs ?? 10_000).then(() => false),
+      Promise.all(this.#running.map((r) => r.promise)).then(() => true),
+      sleep(this.work.captureStopMs ?? 10_000).then(() => false),
     ]);
-    const broken = running.find((r) => r.error !== undefined && !isAbort(r.error));
-    if (!stopped) fail(record, new Error("a capture did not stop in time; its file holds what it flushed"));
-    else if (broken && outcome.failedStep !== "capture start") {
-      fail(record, new Error(`${broken.task.name} broke during the run: ${message(broken.error)}`));
+    const broken = this.#running.find((r) => r.error !== undefined && !isAbort(r.error));
+    if (!stopped) {
+      this.fail(record, new Error("a capture did not stop in time; its file holds what it flushed"));
+    } else if (broken && this.outcome.failedStep !== "capture start") {
+      this.fail(record, new Error(`${broken.task.name} broke during the run: ${message(broken.error)}`));
     }
   }
 
-  // The manifest goes first (the report shows it), then again with the report's own step.
-  const wroteSummary = await work.measured().catch(() => false);
-  const manifestRecord: StepRecord = { name: "manifest", status: "ok" };
-  steps.push(manifestRecord);
-  try {
-    await work.writeManifest(steps, outcome.failedStep);
-  } catch (error) {
-    fail(manifestRecord, error);
-  }
-  if (wroteSummary) {
+  /** The manifest goes first (the report shows it), then again with the report's own step. */
+  async writeManifestAndReport(): Promise<void> {
+    const { steps } = this.outcome;
+    const wroteSummary = await this.work.measured().catch(() => false);
+    const manifestRecord: StepRecord = { name: "manifest", status: "ok" };
+    steps.push(manifestRecord);
+    try {
+      await this.work.writeManifest(steps, this.outcome.failedStep);
+    } catch (error) {
+      this.fail(manifestRecord, error);
+    }
+    if (!wroteSummary) return;
     const reportRecord: StepRecord = {
       name: "report",
       status: "skipped",
@@ -131,14 +143,24 @@ export async function orchestrateBench<S>(work: BenchWork<S>): Promise<BenchOutc
     };
     steps.push(reportRecord);
     try {
-      outcome.reportPath = await work.report();
+      this.outcome.reportPath = await this.work.report();
       reportRecord.status = "ok";
     } catch (error) {
-      fail(reportRecord, error);
+      this.fail(reportRecord, error);
     }
-    await work.writeManifest(steps, outcome.failedStep).catch((error) => fail(manifestRecord, error));
+    await this.work.writeManifest(steps, this.outcome.failedStep)
+      .catch((error) => this.fail(manifestRecord, error));
   }
-  return outcome;
+}
+
+export async function orchestrateBench<S>(work: BenchWork<S>): Promise<BenchOutcome<S>> {
+  const run = new BenchSteps(work);
+  if (work.restore) await run.step("restore", work.restore);
+  if (work.captures.length) await run.step("capture start", () => run.startCaptures());
+  run.outcome.summary = await run.step("load", work.load);
+  await run.stopCaptures();
+  await run.writeManifestAndReport();
+  return run.outcome;
 }
 
 function isAbort(error: unknown): boolean {

@@ -1,23 +1,50 @@
-import { Command, type CommandUnknownOpts, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import {
+  Command,
+  type CommandUnknownOpts,
+  InvalidArgumentError,
+  Option,
+  type OptionValues,
+} from "@commander-js/extra-typings";
 import { runCommand } from "./run.ts";
 import { thresholdOption } from "../thresholds/option.ts";
 import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.ts";
+import type { CaptureFlags, DbFlags, LoadFlags } from "../commands/bench_deps.ts";
+import type { RestoreMode } from "../commands/bench.ts";
+
+/** What commander gives the action for the flags `addBenchOptions` adds. */
+export type BenchFlags = Omit<DbFlags, "config"> & CaptureFlags & {
+  out: string;
+  restore?: string;
+  mode: RestoreMode;
+  containers?: string[];
+  pgStats?: boolean;
+  captureInterval: number;
+  jobs: string;
+  threshold?: string[];
+};
 
 /**
  * `run`'s flags, for commands that run the same load (bench, bisect): one definition, so they never
  * drift. `--stats-dir` is left out (the run directory takes its place), and so is any flag the
- * command already has (e.g. `--threshold`).
+ * command already has (e.g. `--threshold`). Typed: the action sees them in its options.
  */
-export function addRunOptions(command: CommandUnknownOpts): void {
+export function addRunOptions<Args extends unknown[], Opts extends OptionValues>(
+  command: Command<Args, Opts>,
+): Command<Args, Opts & LoadFlags> {
   const skip = new Set(["--stats-dir", ...command.options.map((o) => o.long ?? "")]);
   for (const option of runCommand().options) {
     if (!skip.has(option.long ?? "")) command.addOption(option as Option);
   }
+  // The options were copied one by one, so their types are stated here rather than inferred.
+  return command as unknown as Command<Args, Opts & LoadFlags>;
 }
 
 /** bench's own flags (bisect takes them too). */
-export function addBenchOptions(command: CommandUnknownOpts, defaultOut: string): void {
-  command
+export function addBenchOptions<Args extends unknown[], Opts extends OptionValues>(
+  command: Command<Args, Opts>,
+  defaultOut: string,
+): Command<Args, Opts & BenchFlags> {
+  (command as unknown as CommandUnknownOpts)
     .addOption(new Option("--out <dir>", "where run directories are created").default(defaultOut))
     .addOption(new Option("--restore <dump>", "restore the database from this dump first (pg_restore)"))
     .addOption(new Option("--mode <mode>", "restore mode").choices(["clean", "drop"]).default("clean"))
@@ -42,19 +69,21 @@ export function addBenchOptions(command: CommandUnknownOpts, defaultOut: string)
     .addOption(new Option("--pg-restore-path <path>", "pg_restore to run (default: pg_restore on PATH)"))
     .addOption(new Option("--skip-analyze", "do not ANALYZE after the restore"))
     .addOption(thresholdOption());
-  addConnectionOptions(command);
-  command.addHelpText("after", CONNECTION_HELP);
+  addConnectionOptions(command).addHelpText("after", CONNECTION_HELP);
+  // Added through the untyped view (a chain of addOption), so their types are stated here.
+  return command as unknown as Command<Args, Opts & BenchFlags>;
 }
 
 export function benchCommand(): CommandUnknownOpts {
-  const command = new Command("bench")
-    .description(
-      "one measured run end to end: restore → capture → warm-up → load → run directory with manifest and HTML report",
-    )
-    .option("--tag <tag>", "names the run directory runs/<time>_<tag>", "bench");
-  addBenchOptions(command, "runs");
-  addRunOptions(command);
-  command
+  const command = addRunOptions(addBenchOptions(
+    new Command("bench")
+      .description(
+        "one measured run end to end: restore → capture → warm-up → load → run directory with manifest and HTML report",
+      )
+      .option("--tag <tag>", "names the run directory runs/<time>_<tag>", "bench"),
+    "runs",
+  ));
+  return command
     .addHelpText(
       "after",
       `
@@ -66,13 +95,10 @@ Exit codes: 0 done, 99 a threshold crossed, 2 bad flags or config, 3 no user cou
 130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP; a failed step exits non-zero and names the step (what was measured is kept).`,
     )
     .action(async (options) => {
-      const [{ benchCommand }, { realBenchDeps }] = await Promise.all([
+      const [{ benchWithThresholds }, { realBenchDeps }] = await Promise.all([
         import("../commands/bench.ts"),
         import("../commands/bench_deps.ts"),
       ]);
-      // deno-lint-ignore no-explicit-any
-      const o = options as any;
-      await benchCommand(o, await realBenchDeps(o, Deno.args));
+      await benchWithThresholds(options, await realBenchDeps(options, Deno.args));
     });
-  return command;
 }

@@ -5,30 +5,31 @@ import { parseDurationSeconds } from "../output/format.ts";
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function bisectCommand(): CommandUnknownOpts {
-  const command = new Command("bisect")
-    .description(
-      "for `git bisect run`: prepare, restore, load, compare with a baseline → exit 0 good, 1 bad, 125 skip",
-    )
-    .option("--baseline <run>", "the known-good run directory (from bench) to compare against")
-    .option("--prepare <cmd>", "shell command that deploys the checked-out commit (non-zero exit → skip)")
-    .option("--prepare-timeout <s>", "time limit of --prepare", (v) => parseDurationSeconds(v), 600)
-    .option(
-      "--wait-for-site <s>",
-      "after --prepare, wait up to S seconds for the site to answer",
-      (v) => parseDurationSeconds(v),
-      0,
-    )
-    .option("--max-regression <pct>", "the largest significant rise of --metric that is still good", "10%")
-    .option("--metric <p>", "the latency percentile judged: p50, p95 or p99", "p95")
-    .option(
-      "--fail-on <criterion>",
-      "instead of --max-regression: compare criteria, repeatable (e.g. 'course_view:p95>+20%')",
-      collect,
-    )
-    .option("--min-effect <pct>", "smallest relative change that gets a verdict (compare)", "5%");
-  addBenchOptions(command, "runs/bisect");
-  addRunOptions(command);
-  command
+  const command = addRunOptions(addBenchOptions(
+    new Command("bisect")
+      .description(
+        "for `git bisect run`: prepare, restore, load, compare with a baseline → exit 0 good, 1 bad, 125 skip",
+      )
+      .option("--baseline <run>", "the known-good run directory (from bench) to compare against")
+      .option("--prepare <cmd>", "shell command that deploys the checked-out commit (non-zero exit → skip)")
+      .option("--prepare-timeout <s>", "time limit of --prepare", (v) => parseDurationSeconds(v), 600)
+      .option(
+        "--wait-for-site <s>",
+        "after --prepare, wait up to S seconds for the site to answer",
+        (v) => parseDurationSeconds(v),
+        0,
+      )
+      .option("--max-regression <pct>", "the largest significant rise of --metric that is still good", "10%")
+      .option("--metric <p>", "the latency percentile judged: p50, p95 or p99", "p95")
+      .option(
+        "--fail-on <criterion>",
+        "instead of --max-regression: compare criteria, repeatable (e.g. 'course_view:p95>+20%')",
+        collect,
+      )
+      .option("--min-effect <pct>", "smallest relative change that gets a verdict (compare)", "5%"),
+    "runs/bisect",
+  ));
+  return command
     .addHelpText(
       "after",
       `
@@ -41,13 +42,10 @@ Exit codes: 0 good, 1 bad, 125 skip (prepare/restore failed, site down, login fa
 255 stop the bisect (bad flags, missing baseline).`,
     )
     .action(async (options) => {
-      const [{ bisectCommand }, { realBenchDeps }] = await Promise.all([
+      const [{ judgeCommit }, { realBenchDeps }] = await Promise.all([
         import("../commands/bisect.ts"),
         import("../commands/bench_deps.ts"),
       ]);
-      // deno-lint-ignore no-explicit-any
-      const o = options as any;
-      await bisectCommand(o, await realBenchDeps(o, Deno.args));
+      await judgeCommit(options, await realBenchDeps(options, Deno.args));
     });
-  return command;
 }

@@ -24,7 +24,7 @@ export function compareCommand(): CommandUnknownOpts {
         "Method: docs/compare.md",
     )
     .action(async (base, candidate, options) => {
-      const { compareCommand } = await import("../commands/compare.ts");
-      await compareCommand(base, candidate, options);
+      const { printComparison } = await import("../commands/compare.ts");
+      await printComparison(base, candidate, options);
     });
 }

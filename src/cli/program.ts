@@ -1,6 +1,7 @@
 /** The command-line program: every subcommand, global behaviour, and the permission drop. */
 import { Command, type CommanderError, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { VERSION } from "../version.ts";
+import { hasColors } from "./color.ts";
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
@@ -75,6 +76,8 @@ export function buildProgram(hooks: ProgramHooks = {}): Command {
   const configureAll = (command: CommandUnknownOpts) => {
     const name = ["moodle-load", fullName(command)].filter(Boolean).join(" ");
     command.exitOverride().configureOutput({
+      getOutHasColors: () => hasColors(Deno.stdout),
+      getErrHasColors: () => hasColors(Deno.stderr),
       // Commander prints "error: …" and "(Did you mean …?)" on two lines: make it one, named, with the fix.
       outputError: (text, write) =>
         write(

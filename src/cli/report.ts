@@ -15,7 +15,7 @@ export function reportCommand(): CommandUnknownOpts {
       "\nExample:\n  moodle-load report runs/20261121T050000Z_main && xdg-open runs/20261121T050000Z_main/report.html",
     )
     .action(async (runDir, options) => {
-      const { reportCommand } = await import("../commands/report.ts");
-      await reportCommand(runDir, options);
+      const { writeReportAndJudge } = await import("../commands/report.ts");
+      await writeReportAndJudge(runDir, options);
     });
 }

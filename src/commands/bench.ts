@@ -4,16 +4,20 @@
  * functions by `deps.ts`; this file owns the run directory, manifest, report and the verdict.
  */
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { resolveEndpoints } from "../config/resolve.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { writeReport } from "./report.ts";
 import { SUMMARY_FILE } from "../results/summary_file.ts";
-import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
-import { checkThresholdEndpoints, judgeThresholds, resolveThresholds } from "../thresholds/option.ts";
+import type { ThresholdVerdict } from "../thresholds/evaluate.ts";
+import {
+  judgeRun,
+  prepareThresholds,
+  type RunThresholds,
+  thresholdsCrossedError,
+} from "../thresholds/run_hook.ts";
 import { type Manifest, redactArgv, redactText, runDirName, sha256Hex } from "../bench/manifest.ts";
 import { type BenchOutcome, type CaptureTask, orchestrateBench } from "../bench/orchestrate.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
@@ -71,6 +75,8 @@ export interface BenchResult {
   outcome: BenchOutcome<RunSummary>;
   /** 0 ok; 99 thresholds crossed (the run itself worked). */
   exitCode: number;
+  /** The thresholds' verdict, printed already (undefined without thresholds or without a summary). */
+  thresholds?: ThresholdVerdict;
   reportPath?: string;
 }
 
@@ -87,12 +93,7 @@ async function readConfig(file: string): Promise<{ config: Config; hash: string 
   try {
     return { config: await loadConfig(file), hash: `sha256:${await sha256Hex(bytes)}` };
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const first = error.problems[0];
-    throw new UserError(
-      `${file}: ${first?.path ?? ""}: ${first?.message ?? error.message} (moodle-load config check ${file})`,
-      EXIT.usage,
-    );
+    throw error instanceof ConfigError ? configUserError(error) : error;
   }
 }
 
@@ -132,13 +133,8 @@ function safeHostname(deps: BenchDeps): string {
   }
 }
 
-export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<BenchResult> {
-  const log = deps.log ?? ((line: string) => console.error(line));
-  const now = deps.now ?? (() => new Date());
-  const { config, hash } = await readConfig(options.config);
-  const thresholdSources = { config: config.thresholds, flags: options.threshold };
-  const thresholds = resolveThresholds(thresholdSources);
-  checkThresholdEndpoints(thresholds, resolveEndpoints(config).map((e) => e.name));
+/** Refuse flags whose work was not provided (a bisect or test without the Postgres tools, say). */
+function checkDeps(options: BenchOptions, deps: BenchDeps): void {
   if (options.restore && !deps.restore) {
     throw new UserError("--restore needs the Postgres utilities", EXIT.usage);
   }
@@ -146,9 +142,92 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   if (options.containers?.length && !deps.docker) {
     throw new UserError("--containers needs docker-stats", EXIT.usage);
   }
+}
+
+/** The captures that run beside the load, writing into the run directory. */
+function captureTasks(options: BenchOptions, deps: BenchDeps, runDir: string, tag: string): CaptureTask[] {
+  const captures: CaptureTask[] = [];
+  if (options.containers?.length && deps.docker) {
+    const containers = options.containers;
+    captures.push({ name: "docker-stats", run: (signal) => deps.docker!(containers, runDir, tag, signal) });
+  }
+  if (options.pgStats && deps.pg) {
+    captures.push({ name: "pg-stats", run: (signal) => deps.pg!(runDir, tag, signal) });
+  }
+  return captures;
+}
+
+/** What the manifest needs that is known before the run starts. */
+interface ManifestContext {
+  options: BenchOptions;
+  deps: BenchDeps;
+  config: Config;
+  hash: string;
+  tag: string;
+  started: Date;
+  runDir: string;
+  thresholds: RunThresholds | undefined;
+}
+
+/** Write manifest.json: what ran, where and how, secrets removed, with the steps so far. */
+async function writeManifest(
+  context: ManifestContext,
+  summary: RunSummary | undefined,
+  steps: Manifest["steps"],
+  failedStep?: string,
+): Promise<void> {
+  const { options, deps, config } = context;
+  const value: Manifest = {
+    tool: "moodle-load",
+    version: deps.version,
+    tag: context.tag,
+    host: safeHostname(deps),
+    config: options.config,
+    config_hash: context.hash,
+    seed: summary?.seed,
+    started_at: context.started.toISOString(),
+    ended_at: (deps.now ?? (() => new Date()))().toISOString(),
+    command: ["moodle-load", ...redactArgv(deps.argv)],
+    base_url: redactText(config.base_url),
+    ...(options.restore ? { restore: { dump: options.restore, mode: options.mode ?? "clean" } } : {}),
+    ...(options.containers?.length ? { containers: options.containers } : {}),
+    pg_stats: Boolean(options.pgStats),
+    thresholds: context.thresholds?.thresholds.map((t) => t.source) ?? [],
+    steps,
+    ...(failedStep ? { failed_step: failedStep } : {}),
+    files: (await listFiles(context.runDir)).filter((f) => f !== "manifest.json"),
+  };
+  await writeFileAtomic(join(context.runDir, "manifest.json"), JSON.stringify(value, null, 2) + "\n");
+}
+
+/** A failed step as the one error line: the step, why, what did not run, and what was kept. */
+async function stepError(outcome: BenchOutcome<RunSummary>, runDir: string): Promise<BenchStepError> {
+  const error = outcome.error;
+  const code = error instanceof UserError ? error.exitCode : EXIT.failure;
+  const what = error instanceof Error ? error.message : String(error);
+  const kept = (await listFiles(runDir)).length;
+  // Capture stop, manifest and report run even after a failure: name only the steps that did not.
+  const skipped = outcome.steps.filter((s) => s.status === "skipped").map((s) => s.name);
+  const after = skipped.length ? `later steps did not run (${skipped.join(", ")}); ` : "";
+  return new BenchStepError(
+    `bench: step "${outcome.failedStep}" failed: ${what} — ${after}${kept} file${
+      kept === 1 ? "" : "s"
+    } kept in ${runDir}`,
+    code,
+    outcome.failedStep!,
+    what,
+    runDir,
+  );
+}
+
+export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<BenchResult> {
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const { config, hash } = await readConfig(options.config);
+  const thresholds = prepareThresholds(config, options.threshold);
+  checkDeps(options, deps);
 
   const tag = options.tag ?? "bench";
-  const started = now();
+  const started = (deps.now ?? (() => new Date()))();
   const runDir = options.runDir
     ? (await Deno.mkdir(options.runDir, { recursive: true }), options.runDir)
     : await makeRunDir(options.out, runDirName(started, tag));
@@ -158,85 +237,37 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
       `stopped again, at once — the files so far are in ${runDir}; its manifest and report may be missing`;
   }
 
-  const captures: CaptureTask[] = [];
-  if (options.containers?.length && deps.docker) {
-    const containers = options.containers;
-    captures.push({ name: "docker-stats", run: (signal) => deps.docker!(containers, runDir, tag, signal) });
-  }
-  if (options.pgStats && deps.pg) {
-    captures.push({
-      name: "pg-stats",
-      run: (signal) => deps.pg!(runDir, tag, signal),
-    });
-  }
-
+  const context: ManifestContext = { options, deps, config, hash, tag, started, runDir, thresholds };
   let summary: RunSummary | undefined;
-  const manifest = async (steps: Manifest["steps"], failedStep?: string) => {
-    const value: Manifest = {
-      tool: "moodle-load",
-      version: deps.version,
-      tag,
-      host: safeHostname(deps),
-      config: options.config,
-      config_hash: hash,
-      seed: summary?.seed,
-      started_at: started.toISOString(),
-      ended_at: now().toISOString(),
-      command: ["moodle-load", ...redactArgv(deps.argv)],
-      base_url: redactText(config.base_url),
-      ...(options.restore ? { restore: { dump: options.restore, mode: options.mode ?? "clean" } } : {}),
-      ...(options.containers?.length ? { containers: options.containers } : {}),
-      pg_stats: Boolean(options.pgStats),
-      thresholds: thresholds.map((t) => t.source),
-      steps,
-      ...(failedStep ? { failed_step: failedStep } : {}),
-      files: (await listFiles(runDir)).filter((f) => f !== "manifest.json"),
-    };
-    await writeFileAtomic(join(runDir, "manifest.json"), JSON.stringify(value, null, 2) + "\n");
-  };
-
   const outcome = await orchestrateBench<RunSummary>({
     restore: options.restore ? () => deps.restore!(options.restore!, options.mode ?? "clean") : undefined,
-    captures,
+    captures: captureTasks(options, deps, runDir, tag),
     load: async () => (summary = await deps.load(runDir, deps.stop)),
     measured: () => hasSummary(runDir),
-    writeManifest: manifest,
+    writeManifest: (steps, failedStep) => writeManifest(context, summary, steps, failedStep),
     report: () => writeReport(runDir, { quiet: true }),
     log,
     captureStartMs: deps.captureStartMs,
   });
 
   if (outcome.reportPath) log(`bench: report ${outcome.reportPath}`);
-  if (outcome.failedStep) {
-    const error = outcome.error;
-    const code = error instanceof UserError ? error.exitCode : EXIT.failure;
-    const what = error instanceof Error ? error.message : String(error);
-    const kept = (await listFiles(runDir)).length;
-    // Capture stop, manifest and report run even after a failure: name only the steps that did not.
-    const skipped = outcome.steps.filter((s) => s.status === "skipped").map((s) => s.name);
-    const after = skipped.length ? `later steps did not run (${skipped.join(", ")}); ` : "";
-    throw new BenchStepError(
-      `bench: step "${outcome.failedStep}" failed: ${what} — ${after}${kept} file${
-        kept === 1 ? "" : "s"
-      } kept in ${runDir}`,
-      code,
-      outcome.failedStep,
-      what,
-      runDir,
-    );
-  }
-  let exitCode = 0;
-  if (thresholds.length && summary) {
-    exitCode = judgeThresholds(summary, thresholdSources, log).exitCode;
-  }
-  return { runDir, outcome, exitCode, reportPath: outcome.reportPath };
+  if (outcome.failedStep) throw await stepError(outcome, runDir);
+  const verdict = summary ? judgeRun(summary, thresholds, log) : undefined;
+  return {
+    runDir,
+    outcome,
+    exitCode: verdict?.exitCode ?? 0,
+    thresholds: verdict,
+    reportPath: outcome.reportPath,
+  };
 }
 
 /**
- * CLI wrapper: exit 99 (one line) when thresholds were crossed. Owns the stop signals: the load
- * stops and drains, the captures stop, the manifest and report are written, then 130 / 143 / 129.
+ * `bench` as the CLI runs it: the run, then exit 99 (one line) when a threshold was crossed. Owns the
+ * stop signals: the load stops and drains, the captures stop, the manifest and report are written,
+ * then 130 / 143 / 129.
  */
-export async function benchCommand(options: BenchOptions, deps: BenchDeps): Promise<void> {
+export async function benchWithThresholds(options: BenchOptions, deps: BenchDeps): Promise<void> {
   const stop = deps.stop ?? new StopRequest();
   const release = stop.listen();
   let result: BenchResult;
@@ -251,10 +282,7 @@ export async function benchCommand(options: BenchOptions, deps: BenchDeps): Prom
       stop.exitCode,
     );
   }
-  if (result.exitCode === THRESHOLD_EXIT) {
-    throw new UserError(
-      `thresholds crossed — see the list above and ${result.reportPath ?? result.runDir}`,
-      THRESHOLD_EXIT,
-    );
+  if (result.thresholds?.crossed.length) {
+    throw thresholdsCrossedError(result.thresholds, result.reportPath ?? result.runDir);
   }
 }

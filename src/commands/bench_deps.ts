@@ -12,18 +12,18 @@ import type { StopRequest } from "../util/stop_request.ts";
 export type LoadFlags = Omit<RunOptions, "statsDir" | "banner">;
 
 /** Database flags (restore, pg-stats): connection plus pg_restore's. */
-export interface DbFlags extends ConnectionOptionValues {
+export type DbFlags = ConnectionOptionValues & {
   config: string;
   jobs?: string;
   pgRestorePath?: string;
   skipAnalyze?: boolean;
-}
+};
 
 /** Capture flags: sampling interval (s) and the Docker socket. */
-export interface CaptureFlags {
+export type CaptureFlags = {
   captureInterval?: number;
   dockerHost?: string;
-}
+};
 
 export async function realBenchDeps(
   flags: LoadFlags & DbFlags & CaptureFlags,

@@ -10,11 +10,11 @@ import { compareRuns } from "./compare.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { EXIT, UserError } from "../errors.ts";
+import { redactUrl } from "../util/redact.ts";
 import { abortableSleep, sleep } from "../util/sleep.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
 import { locateSummary } from "../results/summary_file.ts";
-import { evaluateThresholds } from "../thresholds/evaluate.ts";
-import { resolveThresholds } from "../thresholds/option.ts";
+import { judgeRun, prepareThresholds } from "../thresholds/run_hook.ts";
 import { BISECT_EXIT, type BisectDecision, type BisectEvidence, decideBisect } from "../bisect/decide.ts";
 
 export interface BisectOptions extends Omit<BenchOptions, "runDir" | "tag"> {
@@ -117,19 +117,13 @@ export async function waitForSite(url: string, seconds: number, signal?: AbortSi
   return false;
 }
 
-export async function runBisect(
-  options: BisectOptions,
-  deps: BisectDeps,
-): Promise<BisectDecision & { runDir?: string; commit: string }> {
-  const log = deps.log ?? ((line: string) => console.error(line));
-  const abort = (reason: string) => ({
-    exitCode: BISECT_EXIT.abort,
-    verdict: "abort" as const,
-    reason,
-    commit: "",
-  });
-  // Setup: anything wrong here stops the bisect (255) instead of marking commits.
-  let criteria: string[] = [];
+type StepDecision = BisectDecision & { runDir?: string; commit: string };
+
+/**
+ * Setup: anything wrong here stops the bisect (255) instead of marking commits. Returns the compare
+ * criteria (empty without --baseline), or the abort message.
+ */
+async function checkSetup(options: BisectOptions): Promise<{ criteria: string[] } | { abort: string }> {
   try {
     if (!options.baseline && !options.threshold?.length) {
       throw new UserError(
@@ -137,81 +131,113 @@ export async function runBisect(
         EXIT.usage,
       );
     }
+    let criteria: string[] = [];
     if (options.baseline) {
       await locateSummary(options.baseline);
       criteria = bisectCriteria(options);
     }
-    resolveThresholds({ flags: options.threshold });
+    prepareThresholds(undefined, options.threshold);
+    return { criteria };
   } catch (error) {
-    if (error instanceof UserError) return abort(error.message);
+    if (error instanceof UserError) return { abort: error.message };
     throw error;
   }
+}
 
+/** After --prepare: the failure line when the site did not come up in time (undefined: go on). */
+async function siteDown(
+  options: BisectOptions,
+  signal?: AbortSignal,
+): Promise<{ step: string; message: string } | undefined> {
+  if (options.waitForSite <= 0) return undefined;
+  const config = await loadConfig(options.config).catch(() => undefined);
+  if (!config || await waitForSite(config.base_url, options.waitForSite, signal)) return undefined;
+  return {
+    step: "wait for site",
+    message: `${redactUrl(config.base_url)} did not answer within ${options.waitForSite} s`,
+  };
+}
+
+/** Bench this commit into a run directory named after it; a failed step becomes evidence, not an error. */
+async function benchCommit(
+  options: BisectOptions,
+  deps: BisectDeps,
+  commit: string,
+  evidence: BisectEvidence,
+): Promise<string | undefined> {
+  let runDir: string | undefined;
+  try {
+    const result = await runBench({
+      ...options,
+      tag: commit,
+      runDir: join(options.out, runDirName(new Date(), commit)),
+    }, deps);
+    runDir = result.runDir;
+    evidence.summary = result.outcome.summary;
+  } catch (error) {
+    if (error instanceof BenchStepError) {
+      runDir = error.runDir;
+      evidence.failure = { step: error.step, message: error.reason, exitCode: error.exitCode };
+      evidence.summary = await locateSummary(error.runDir).then((l) => l.summary).catch(() => undefined);
+    } else if (error instanceof UserError) {
+      evidence.failure = { step: "setup", message: error.message, exitCode: error.exitCode };
+    } else throw error;
+  }
+  return runDir;
+}
+
+/** The criteria this commit's run crossed: against the baseline (compare) and --threshold. */
+async function judgeRunDir(
+  options: BisectOptions,
+  criteria: string[],
+  runDir: string,
+  summary: RunSummary,
+  evidence: BisectEvidence,
+): Promise<void> {
+  if (options.baseline) {
+    const outcome = await compareRuns(options.baseline, runDir, {
+      failOn: criteria,
+      minEffect: options.minEffect,
+    });
+    evidence.hits = outcome.hits;
+    evidence.unjudged = outcome.unjudged;
+  }
+  // Judged by --threshold alone (the verdict bench printed also counts the config's thresholds).
+  const silent = () => {};
+  evidence.crossed = judgeRun(summary, prepareThresholds(undefined, options.threshold), silent)?.crossed;
+}
+
+export async function runBisect(options: BisectOptions, deps: BisectDeps): Promise<StepDecision> {
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const setup = await checkSetup(options);
+  if ("abort" in setup) {
+    return { exitCode: BISECT_EXIT.abort, verdict: "abort", reason: setup.abort, commit: "" };
+  }
   const commit = await (deps.commit ?? gitCommit)();
   const evidence: BisectEvidence = {};
-  let runDir: string | undefined;
   if (options.prepare) {
     log(`bisect: ${commit}: prepare: ${options.prepare}`);
     evidence.prepareFailure = await runPrepare(options.prepare, options.prepareTimeout, deps.stop);
   }
-  if (!evidence.prepareFailure && options.waitForSite > 0) {
-    const config = await loadConfig(options.config).catch(() => undefined);
-    if (config && !(await waitForSite(config.base_url, options.waitForSite, deps.stop?.signal))) {
-      return {
-        ...decideBisect({
-          failure: {
-            step: "wait for site",
-            message: `${config.base_url} did not answer within ${options.waitForSite} s`,
-          },
-        }),
-        commit,
-      };
-    }
-  }
-  if (!evidence.prepareFailure) {
-    let summary: RunSummary | undefined;
-    try {
-      const result = await runBench({
-        ...options,
-        tag: commit,
-        runDir: join(options.out, runDirName(new Date(), commit)),
-      }, deps);
-      runDir = result.runDir;
-      summary = result.outcome.summary;
-    } catch (error) {
-      if (error instanceof BenchStepError) {
-        runDir = error.runDir;
-        evidence.failure = { step: error.step, message: error.reason, exitCode: error.exitCode };
-        summary = await locateSummary(error.runDir).then((l) => l.summary).catch(() => undefined);
-      } else if (error instanceof UserError) {
-        evidence.failure = { step: "setup", message: error.message, exitCode: error.exitCode };
-      } else throw error;
-    }
-    evidence.summary = summary;
-    if (summary && runDir && !evidence.failure) {
-      if (options.baseline) {
-        const outcome = await compareRuns(options.baseline, runDir, {
-          failOn: criteria,
-          minEffect: options.minEffect,
-        });
-        evidence.hits = outcome.hits;
-        evidence.unjudged = outcome.unjudged;
-      }
-      const thresholds = resolveThresholds({ flags: options.threshold });
-      if (thresholds.length) evidence.crossed = evaluateThresholds(thresholds, summary).crossed;
-    }
+  if (evidence.prepareFailure) return { ...decideBisect(evidence), commit };
+  const down = await siteDown(options, deps.stop?.signal);
+  if (down) return { ...decideBisect({ failure: down }), commit };
+  const runDir = await benchCommit(options, deps, commit, evidence);
+  if (evidence.summary && runDir && !evidence.failure) {
+    await judgeRunDir(options, setup.criteria, runDir, evidence.summary, evidence);
   }
   return { ...decideBisect(evidence), runDir, commit };
 }
 
 /**
- * CLI wrapper: one line, and the exit code `git bisect run` reads. A stop signal ends the step with
- * 130 / 143 / 129, which `git bisect run` takes (as any code ≥ 128) as "stop the bisection".
+ * `bisect` as `git bisect run` calls it: judge the checked-out commit, one line, and the exit code git
+ * reads. A stop signal ends the step with 130 / 143 / 129, which `git bisect run` takes (as any code
+ * ≥ 128) as "stop the bisection".
  */
-export async function bisectCommand(options: BisectOptions, deps: BisectDeps): Promise<void> {
+export async function judgeCommit(options: BisectOptions, deps: BisectDeps): Promise<void> {
   const stop = deps.stop ?? new StopRequest();
   const release = stop.listen();
-  let decision: Awaited<ReturnType<typeof runBisect>>;
+  let decision: StepDecision;
   try {
     decision = await runBisect(options, { ...deps, stop });
   } catch (error) {

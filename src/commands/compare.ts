@@ -102,7 +102,7 @@ export async function compareRuns(
   return { comparison, hits, unjudged, skipped, exitCode };
 }
 
-export async function compareCommand(
+export async function printComparison(
   base: string,
   candidate: string,
   options: CompareCliOptions,

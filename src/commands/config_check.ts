@@ -1,7 +1,7 @@
 /** `moodle-load config check FILE`: validate and print a resolved summary. */
-import { EXIT, UserError } from "../errors.ts";
 import { renderTable } from "../output/table.ts";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { redactUrl } from "../util/redact.ts";
+import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import { type ConfigSummary, summarizeConfig } from "../config/resolve.ts";
 import { emptyPoolMessage } from "../config/pools.ts";
 
@@ -25,8 +25,8 @@ export function formatSummary(summary: ConfigSummary): string {
       : []),
   ];
   return [
-    `Base URL:   ${summary.baseUrl}`,
-    `Login page: ${summary.loginUrl}`,
+    `Base URL:   ${redactUrl(summary.baseUrl)}`,
+    `Login page: ${redactUrl(summary.loginUrl)}`,
     `Users:      ${summary.users}`,
     "",
     "URL mix:",
@@ -63,8 +63,8 @@ function poolLines(summary: ConfigSummary): string[] {
 /** The `--json` form: snake_case keys, like every other file the tool writes. */
 export function summaryJson(summary: ConfigSummary): Record<string, unknown> {
   return {
-    base_url: summary.baseUrl,
-    login_url: summary.loginUrl,
+    base_url: redactUrl(summary.baseUrl),
+    login_url: redactUrl(summary.loginUrl),
     users: summary.users,
     endpoints: summary.endpoints.map((e) => ({
       name: e.name,
@@ -89,7 +89,7 @@ export async function checkConfig(file: string, options: { json?: boolean }): Pr
         : `${file}: OK\n\n${formatSummary(summary)}`,
     );
   } catch (error) {
-    if (error instanceof ConfigError) throw new UserError(error.describe(), EXIT.usage);
+    if (error instanceof ConfigError) throw configUserError(error, "all");
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import { UserError } from "../errors.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
 import { resolveThresholds } from "../thresholds/option.ts";
-import { thresholdsAfterRun } from "../thresholds/run_hook.ts";
+import { prepareThresholds, thresholdsAfterRun } from "../thresholds/run_hook.ts";
 import { readCaptures } from "../report/capture.ts";
 import { buildCharts } from "../report/charts.ts";
 import { renderReport } from "../report/html.ts";
@@ -76,12 +76,12 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   return out;
 }
 
-export async function reportCommand(runDir: string, options: ReportOptions): Promise<void> {
+export async function writeReportAndJudge(runDir: string, options: ReportOptions): Promise<void> {
   const out = await writeReport(runDir, options);
   if (!options.quiet) console.log(`wrote ${out} (open it in a browser; it works offline)`);
   // --threshold here judges the run as the help says: verdict printed, exit 99 when one is crossed.
   if (options.threshold?.length) {
     const { summary } = await locateSummary(runDir);
-    thresholdsAfterRun(summary, { flags: options.threshold });
+    thresholdsAfterRun(summary, prepareThresholds(undefined, options.threshold));
   }
 }

@@ -5,7 +5,7 @@
  * (after writing everything measured).
  */
 import { dirname, resolve } from "node:path";
-import { ConfigError, loadConfig } from "../config/load.ts";
+import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { isTerminal, LiveBlock } from "../output/live.ts";
@@ -13,7 +13,8 @@ import { parseByteSize } from "../output/format.ts";
 import { type ErrorReasonCounts, ErrorReasons } from "../results/error_reasons.ts";
 import { type FileProblem, type OutputFs, realOutputFs } from "../output/atomic.ts";
 import { checkFreeSpace } from "../output/free_space.ts";
-import { renderLoginTable } from "../moodle/login_phase.ts";
+import { groupLoginFailures, renderLoginTable } from "../moodle/login_phase.ts";
+import { redactUrl } from "../util/redact.ts";
 import { buildRunSummary, type FullRunSummary, intervalSummary } from "../results/summary.ts";
 import type { IntervalSummary } from "../results/summary_types.ts";
 import {
@@ -85,30 +86,18 @@ async function readConfig(file: string): Promise<Config> {
   try {
     return await loadConfig(file);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const [first, ...rest] = error.problems;
-    const more = rest.length ? ` (and ${rest.length} more)` : "";
-    const fix = first.message.startsWith("cannot read")
-      ? "check the --config path"
-      : `fix the config; \`moodle-load config check ${file}\` lists every problem`;
-    throw new UserError(
-      `${file}: ${first.path}: ${first.message}${more} — ${fix}`,
-      EXIT.usage,
-    );
+    throw error instanceof ConfigError ? configUserError(error) : error;
   }
 }
 
 function noUsersMessage(outcomes: readonly LoginOutcome[], caCertGiven: boolean): string {
-  const counts = new Map<string, number>();
-  for (const o of outcomes) {
-    counts.set(o.reason ?? "unexpected_page", (counts.get(o.reason ?? "unexpected_page") ?? 0) + 1);
-  }
-  const reasons = [...counts].map(([reason, n]) => `${reason} ${n}`).join(", ");
+  const groups = groupLoginFailures(outcomes);
+  const reasons = groups.map((group) => `${group.reason} ${group.count}`).join(", ");
   const full = outcomes.find((o) => o.detail)?.detail;
   const detail = full && full.length > 200 ? `${full.slice(0, 199)}…` : full;
   const hint = /TLS|certificate/i.test(full ?? "")
     ? tlsHint(full ?? "", caCertGiven)
-    : counts.has("wrong_credentials") && counts.size === 1
+    : groups.length === 1 && groups[0].reason === "wrong_credentials"
     ? "check the users' passwords in the config"
     : "check base_url, the site's reachability and the users' passwords";
   return `no user could log in (${outcomes.length} tried: ${reasons}${
@@ -252,7 +241,9 @@ function userOptions(options: RunOptions, setup: RunSetup): UserOptions {
 function announce(options: RunOptions, { config, plan, seed }: RunSetup, say: (text: string) => void): void {
   if (options.banner) say(options.banner);
   say(
-    `moodle-load run: ${config.base_url} — ${plan.kind} ${describeRate(plan)} for ${plan.durationSec} s` +
+    `moodle-load run: ${redactUrl(config.base_url)} — ${plan.kind} ${
+      describeRate(plan)
+    } for ${plan.durationSec} s` +
       `${plan.warmupSec > 0 ? ` after a ${plan.warmupSec} s warm-up (not counted)` : ""}, ` +
       `concurrency ${options.concurrency}, ${config.users.length} users, seed ${seed}`,
   );

@@ -2,7 +2,7 @@
  * The config's `urls` as the engine's endpoint specs: full URL templates split around their placeholders,
  * each placeholder's values resolved from its parameter (a range, a value list, or a per-user pool).
  */
-import { joinUrl } from "./resolve.ts";
+import { joinUrl } from "../util/url.ts";
 import { type Parameter, placeholdersOf, type Pools } from "./schema.ts";
 import { isPoolParameter, poolName, poolValues } from "./pools.ts";
 import type { EndpointSpec, ParamSpec } from "../engine/targets.ts";

@@ -3,6 +3,8 @@ import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { jsonSyntaxError } from "./json_error.ts";
+import { EXIT, UserError } from "../errors.ts";
+import { redactUrl } from "../util/redact.ts";
 
 export interface ConfigProblem {
   /** JSON path such as `$.urls[2].path`. */
@@ -15,12 +17,26 @@ export class ConfigError extends Error {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`);
     this.name = "ConfigError";
   }
+}
 
-  /** One line per problem, ready for the terminal. */
-  describe(): string {
-    const lines = this.problems.map((problem) => `  ${problem.path}: ${problem.message}`);
-    return `${this.message}:\n${lines.join("\n")}\nFix the file (schema: config.schema.json) and run again.`;
+/**
+ * A config's problems as the one error every command shows: `FILE: PATH: WHAT — how to fix`, the
+ * first problem and a count of the others, or (`all`, for `config check`) every problem on its own line.
+ */
+export function configUserError(error: ConfigError, detail: "first" | "all" = "first"): UserError {
+  const [first, ...rest] = error.problems;
+  const unreadable = error.problems.length === 1 && first.message.startsWith("cannot read");
+  const fix = unreadable
+    ? "check the config path"
+    : detail === "all"
+    ? "fix the config (schema: config.schema.json)"
+    : `fix the config; \`moodle-load config check ${error.file}\` lists every problem`;
+  if (detail === "all" && error.problems.length > 1) {
+    const lines = error.problems.map((problem) => `  ${problem.path}: ${problem.message}`);
+    return new UserError(`${error.message}:\n${lines.join("\n")}\n— ${fix}`, EXIT.usage);
   }
+  const more = rest.length ? ` (and ${rest.length} more)` : "";
+  return new UserError(`${error.file}: ${first.path}: ${first.message}${more} — ${fix}`, EXIT.usage);
 }
 
 export function jsonPath(path: readonly PropertyKey[]): string {
@@ -34,12 +50,22 @@ export function jsonPath(path: readonly PropertyKey[]): string {
     ).join("");
 }
 
-function describeFound(value: unknown): string {
+/** A key whose value is a secret (`password`, `db_pass`, `api_token`, `secret`, `key`…). */
+const SECRET_KEY = /pass|secret|token|key/i;
+
+/** Whether the value at `path` sits under a secret key: its value is never shown, only its type. */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.some((key) => typeof key === "string" && SECRET_KEY.test(key));
+}
+
+/** "number 8080", "an object" — a secret as its type alone, a URL without its password. */
+function describeFound(value: unknown, path: readonly PropertyKey[]): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") return "an object";
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (isSecretPath(path)) return `a ${typeof value} (value hidden)`;
+  return `${typeof value} ${redactUrl(JSON.stringify(value))}`;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -76,8 +102,17 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   return def?.type === "object" ? Object.keys(def.shape) : [];
 }
 
-function toProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[] {
-  const path = issue.path;
+/**
+ * One schema issue as problems with JSON paths. `input` is the value the schema checked and `prefix`
+ * its path in the whole config (`["db"]` when only the db section was validated).
+ */
+export function toProblems(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  prefix: readonly PropertyKey[] = [],
+): ConfigProblem[] {
+  const path = [...prefix, ...issue.path];
+  const found = () => describeFound(valueAt(input, issue.path), path);
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = knownKeysAt(path);
@@ -90,11 +125,10 @@ function toProblems(issue: z.core.$ZodIssue, input: unknown): ConfigProblem[] {
     case "invalid_type":
       return [{
         path: jsonPath(path),
-        message: `expected ${issue.expected}, found ${describeFound(valueAt(input, path))}`,
+        message: `expected ${issue.expected}, found ${found()}`,
       }];
     default: {
-      const found = valueAt(input, path);
-      const foundText = issue.code === "custom" ? "" : `, found ${describeFound(found)}`;
+      const foundText = issue.code === "custom" ? "" : `, found ${found()}`;
       return [{ path: jsonPath(path), message: `${issue.message}${foundText}` }];
     }
   }

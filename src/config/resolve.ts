@@ -1,6 +1,7 @@
 /** A config resolved into what a run will do: the URL mix in %, parameter ranges, counts. */
 import { type Config, placeholdersOf } from "./schema.ts";
 import { type EmptyPool, emptyPools, isPoolParameter, poolName, poolSizes } from "./pools.ts";
+import { joinUrl } from "../util/url.ts";
 
 export interface ResolvedEndpoint {
   name: string;
@@ -34,11 +35,6 @@ export interface PoolSize {
   min: number;
   median: number;
   max: number;
-}
-
-/** Join base_url (which may carry a sub-path) and a path that starts with "/". */
-export function joinUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);
 }
 
 export function resolveEndpoints(config: Config): ResolvedEndpoint[] {

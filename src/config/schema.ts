@@ -1,5 +1,5 @@
 /**
- * The config file's schema. The seed tool's format (base_url, login_path, users, parameters, urls)
+ * The config file's schema. The original Python tool's format (base_url, login_path, users, parameters, urls)
  * loads unchanged; everything else is an optional extension. `config.schema.json` is generated from
  * this file by `deno task schema` (a test fails when the committed copy is stale).
  */

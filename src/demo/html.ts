@@ -3,6 +3,7 @@
  * form `id="login"`, `loginerrormessage`, the performance footer) padded with realistic course and
  * forum markup up to a configured size.
  */
+import { escapeHtml } from "../util/html.ts";
 
 export interface PageParts {
   /** Site URL without trailing slash (`$CFG->wwwroot`). */
@@ -23,15 +24,6 @@ export interface PageParts {
   /** The performance footer, rendered last so that the time used is real. */
   perfFooter?: () => string;
 }
-
-const escapes: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => escapes[c]);
 
 const jsonUrl = (url: string): string => url.replaceAll("/", "\\/");
 

@@ -4,7 +4,8 @@
  */
 import { DemoCounters } from "./counters.ts";
 import { deletedSessionCookie, readCookie, sessionCookie, type SessionCookieOptions } from "./cookies.ts";
-import { escapeHtml, loginFormHtml, renderPage } from "./html.ts";
+import { loginFormHtml, renderPage } from "./html.ts";
+import { escapeHtml } from "../util/html.ts";
 import type { ResolvedDemoOptions } from "./options.ts";
 import { perfFooterHtml } from "./perf_footer_html.ts";
 import { seededRandom } from "../util/random.ts";

@@ -1,5 +1,5 @@
 /** `--docker-host` / `DOCKER_HOST` → the unix socket path docker-stats reads (and nothing else). */
-import { DEFAULT_DOCKER_SOCKET } from "../permissions.ts";
+import { DEFAULT_DOCKER_SOCKET } from "./socket.ts";
 import { EXIT, UserError } from "../errors.ts";
 
 /**

@@ -43,10 +43,6 @@ export function encodeHistogram(histogram: Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);
 }
 
-export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
-}
-
 export function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }

@@ -3,7 +3,7 @@
  * the Moodle protocol side (MoodleUser, transports, login phase).
  */
 import type { Config } from "../config/schema.ts";
-import { loginAll } from "./login_phase.ts";
+import { loginAll, type LoginPhaseOptions } from "./login_phase.ts";
 import { createMoodleUser } from "./user.ts";
 import { createTransport } from "./transport/create.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
@@ -26,23 +26,10 @@ export interface UserPool {
   close(): void;
 }
 
-export interface LoginPhaseOptions {
-  concurrency: number;
-  signal?: AbortSignal;
-}
-
 export interface UserBackend {
   createUsers(config: Config, options: UserOptions): Promise<UserPool>;
   /** Log every user in (bounded concurrency); one outcome per user, in the users' order. */
   loginAll(users: VirtualUser[], options: LoginPhaseOptions): Promise<LoginOutcome[]>;
-}
-
-/** Run `login()` on every user, at most `concurrency` at a time; stops starting new ones on abort. */
-export function loginWithConcurrency(
-  users: VirtualUser[],
-  options: LoginPhaseOptions,
-): Promise<LoginOutcome[]> {
-  return loginAll(users, { concurrency: options.concurrency, signal: options.signal });
 }
 
 /** Real Moodle users: one cookie jar each, over the transport the TLS flags choose. */
@@ -67,7 +54,7 @@ export const moodleBackend: UserBackend = {
     );
     return { users, close: () => transport.close() };
   },
-  loginAll: loginWithConcurrency,
+  loginAll,
 };
 
 /** Every request through `transport` also aborts when `signal` does. */

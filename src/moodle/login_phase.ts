@@ -3,6 +3,7 @@
  * (a login storm would distort the site), then report "logged in N/M" and failures by reason.
  */
 import { renderTable } from "../output/table.ts";
+import { redactUrl } from "../util/redact.ts";
 import type { LoginFailureReason, LoginOutcome, VirtualUser } from "../engine/types.ts";
 
 export const DEFAULT_LOGIN_CONCURRENCY = 4;
@@ -28,7 +29,9 @@ export async function loginAll(
   const worker = async () => {
     while (next < users.length && !options.signal?.aborted) {
       const index = next++;
-      outcomes[index] = await users[index].login();
+      const outcome = await users[index].login();
+      // A failure's detail may quote base_url: it is shown and stored, so without its password.
+      outcomes[index] = outcome.detail ? { ...outcome, detail: redactUrl(outcome.detail) } : outcome;
       done++;
       options.onOutcome?.(outcomes[index], done, users.length);
     }
@@ -54,35 +57,35 @@ async function untilAborted(work: Promise<unknown>, signal?: AbortSignal): Promi
   }
 }
 
-export interface LoginSummary {
-  total: number;
-  loggedIn: number;
-  failed: number;
-  /** Failures grouped by reason, largest group first. */
-  byReason: { reason: LoginFailureReason; count: number; usernames: string[]; example?: string }[];
-  /** Attempts over all users (retries included). */
-  attempts: number;
+/** The users that failed for one reason, with the first failure's detail as an example. */
+export interface LoginFailureGroup {
+  reason: LoginFailureReason;
+  count: number;
+  usernames: string[];
+  example?: string;
 }
 
-export function summarizeLogins(outcomes: readonly LoginOutcome[]): LoginSummary {
+/** A failed login's reason (an outcome without one counts as an unexpected page). */
+export function failureReason(outcome: LoginOutcome): LoginFailureReason {
+  return outcome.reason ?? "unexpected_page";
+}
+
+/**
+ * The one grouping of failed logins by reason, largest group first (then by name): the login table,
+ * the summary's `login.by_reason` and run's "no user could log in" line all show this.
+ */
+export function groupLoginFailures(outcomes: readonly LoginOutcome[]): LoginFailureGroup[] {
   const groups = new Map<LoginFailureReason, { usernames: string[]; example?: string }>();
   for (const outcome of outcomes) {
     if (outcome.ok) continue;
-    const reason = outcome.reason ?? "unexpected_page";
+    const reason = failureReason(outcome);
     const group = groups.get(reason) ?? { usernames: [] };
     group.usernames.push(outcome.username);
     group.example ??= outcome.detail;
     groups.set(reason, group);
   }
-  const loggedIn = outcomes.filter((outcome) => outcome.ok).length;
-  return {
-    total: outcomes.length,
-    loggedIn,
-    failed: outcomes.length - loggedIn,
-    byReason: [...groups].map(([reason, group]) => ({ reason, count: group.usernames.length, ...group }))
-      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-    attempts: outcomes.reduce((sum, outcome) => sum + outcome.attempts, 0),
-  };
+  return [...groups].map(([reason, group]) => ({ reason, count: group.usernames.length, ...group }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
 /** Usernames shown per reason before "… and N more". */
@@ -93,12 +96,12 @@ const NAMES_SHOWN = 8;
  * detail. Pure: the same outcomes always render the same text. Passwords never appear.
  */
 export function renderLoginTable(outcomes: readonly LoginOutcome[]): string {
-  const summary = summarizeLogins(outcomes);
-  const retried = summary.attempts - summary.total;
-  const head = `Logged in ${summary.loggedIn}/${summary.total} users` +
+  const loggedIn = outcomes.filter((outcome) => outcome.ok).length;
+  const retried = outcomes.reduce((sum, outcome) => sum + outcome.attempts, 0) - outcomes.length;
+  const head = `Logged in ${loggedIn}/${outcomes.length} users` +
     (retried > 0 ? ` (${retried} retr${retried === 1 ? "y" : "ies"})` : "");
-  if (summary.failed === 0) return head;
-  const rows = summary.byReason.map((group) => {
+  if (loggedIn === outcomes.length) return head;
+  const rows = groupLoginFailures(outcomes).map((group) => {
     const shown = group.usernames.slice(0, NAMES_SHOWN).join(", ");
     const more = group.usernames.length > NAMES_SHOWN
       ? ` … and ${group.usernames.length - NAMES_SHOWN} more`

@@ -96,15 +96,6 @@ function parseAt(html: string, at: number): MoodlePerf | undefined {
   return Object.keys(perf).length > 0 ? perf : undefined;
 }
 
-/** The footer of an HTML response body (undefined for other content types and empty bodies). */
-export function perfFromBody(
-  body: Uint8Array,
-  contentType: string | null | undefined,
-): MoodlePerf | undefined {
-  if (body.byteLength === 0 || !contentType || !contentType.includes("html")) return undefined;
-  return parsePerfFooter(decoder.decode(body));
-}
-
 /**
  * Whether a site prints the footer is a site-wide setting (perfdebug). Scanning a 150 KB page that
  * has no footer costs ~100 µs (decode + search), one that has it ~20 µs. So once `absentStreak`

@@ -19,6 +19,7 @@ import { classifyDetour } from "./detour.ts";
 import { headText, wholeText } from "./transport/body.ts";
 import type { Transport } from "./transport/types.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../engine/types.ts";
+import { joinUrl as siteUrl } from "../util/url.ts";
 
 export const DEFAULT_LOGIN_PATH = "/login/index.php";
 export const DEFAULT_LOGIN_TIMEOUT_MS = 20_000;
@@ -79,11 +80,6 @@ export interface MoodleUser extends VirtualUser {
 const SESSKEY = /"sesskey":"([A-Za-z0-9]+)"/;
 const sharedScanner = new PerfFooterScanner();
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Site URL without trailing slash + a path starting with "/". */
-export function siteUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);
-}
 
 export function createMoodleUser(options: MoodleUserOptions): MoodleUser {
   return new MoodleUserImpl(options);

@@ -36,19 +36,6 @@ export async function writeFileAtomic(
   }
 }
 
-export function writeFileAtomicSync(path: string, data: string): void {
-  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    Deno.writeTextFileSync(temp, data);
-    Deno.renameSync(temp, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* already gone */ }
-    throw error;
-  }
-}
-
 /** The part of Deno.FsFile a growing output file needs. */
 export interface OutputFile {
   writeSync(bytes: Uint8Array): number;

@@ -18,6 +18,7 @@ import type { z } from "zod";
 import { EXIT, UserError } from "../errors.ts";
 import { DbSchema } from "../config/schema.ts";
 import { jsonSyntaxError } from "../config/json_error.ts";
+import { toProblems } from "../config/load.ts";
 import type { ConnectionOptionValues } from "./connection_options.ts";
 
 export type DbConfig = z.output<typeof DbSchema>;
@@ -188,14 +189,12 @@ export function dbSectionOf(text: string, file: string): DbConfig | undefined {
     throw usage(`${file}: ${jsonSyntaxError(text)} — fix the file or drop --config`);
   }
   if (input === null || typeof input !== "object" || !("db" in input)) return undefined;
-  const result = DbSchema.safeParse((input as { db: unknown }).db);
+  const db = (input as { db: unknown }).db;
+  const result = DbSchema.safeParse(db);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const [first] = toProblems(result.error.issues[0], db, ["db"]);
     throw usage(
-      `${file}: $.db${
-        issue.path.map((p) => `.${String(p)}`).join("")
-      }: ${issue.message} — fix the db section ` +
-        `(see config.schema.json) or drop --config`,
+      `${file}: ${first.path}: ${first.message} — fix the db section (see config.schema.json) or drop --config`,
     );
   }
   return result.data;

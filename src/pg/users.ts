@@ -275,106 +275,138 @@ async function writeUsersToConfig(file: string, users: ConfigUser[]): Promise<st
   return note;
 }
 
+/** The hash kind: --hash, or (auto) the one the site's Moodle version stores. Prints the choice. */
+async function chooseHashKind(
+  client: pg.Client,
+  settings: ConnectionSettings,
+  selection: Selection,
+  dry: boolean,
+): Promise<HashKind> {
+  const version = parseMoodleVersion(await configValue(client, tablesOf(settings.prefix), "version"));
+  let kind: HashKind;
+  if (selection.hash === "auto") {
+    if (version === undefined) {
+      throw new UserError(
+        `cannot tell the Moodle version (no usable 'version' row in ${settings.prefix}config) — ` +
+          `pass --hash sha512 (Moodle 4.3+) or --hash bcrypt`,
+      );
+    }
+    kind = hashKindForVersion(version);
+  } else kind = selection.hash;
+  const site = version === undefined
+    ? "Moodle version unknown"
+    : `Moodle ${releaseOfVersion(version)} (${version})`;
+  console.log(
+    `${describeTarget(settings)}: ${site} → ${kind} hashes${dry ? " — DRY RUN, nothing is changed" : ""}`,
+  );
+  return kind;
+}
+
+/** Stop when users are missing (unless --allow-fewer and some were found); say what is left out. */
+function checkSelected(rows: UserRow[], selection: Selection, allowFewer: boolean): void {
+  if (selection.usernames) {
+    const found = new Set(rows.map((row) => row.username));
+    const missing = selection.usernames.filter((name) => !found.has(name));
+    if (missing.length && (!allowFewer || rows.length === 0)) {
+      throw new UserError(
+        `${missing.length} of ${selection.usernames.length} user(s) not found (or deleted): ${
+          sample(missing)
+        }` +
+          (rows.length ? " — pass --allow-fewer to continue with the others" : ""),
+      );
+    }
+    if (missing.length) {
+      console.log(`continuing without ${missing.length} missing user(s): ${sample(missing)}`);
+    }
+  } else if (rows.length < selection.count!) {
+    const what = `${rows.length} user(s) match "${selection.pattern}" but --count is ${selection.count}`;
+    if (!allowFewer || rows.length === 0) {
+      throw new UserError(
+        `only ${what} — ${
+          rows.length ? "pass --allow-fewer to continue with them, or " : ""
+        }create more (admin/tool/generator/cli/maketestsite.php) or change --pattern`,
+      );
+    }
+    console.log(`only ${what}: continuing with ${rows.length} (--allow-fewer)`);
+  }
+}
+
+/** What the transaction changed (or would have), and what it left for the admin to fix. */
+function printChanges(rows: UserRow[], changes: Changes, problems: string[], dry: boolean): void {
+  const verb = dry ? "would set" : "set";
+  const removed = Object.entries(changes.removed).map(([name, n]) => `${name} ${n}`).join(", ");
+  console.log(
+    [
+      `${dry ? "Would change" : "Changed"} (one transaction${dry ? ", rolled back" : ", committed"}):`,
+      `  password               ${verb} for ${rows.length} user(s)`,
+      `  auth → manual          ${changes.auth} user(s)`,
+      `  confirmed → 1          ${changes.confirmed} user(s)`,
+      `  suspended → 0          ${changes.suspended} user(s)`,
+      `  preferences removed    ${removed}`,
+      `  login_lockout_ignored  ${changes.ignoredAdded} added, ${changes.ignoredUpdated} set to 1, ` +
+      `${rows.length - changes.ignoredAdded - changes.ignoredUpdated} already 1`,
+    ].join("\n"),
+  );
+  if (problems.length) {
+    console.log(`Left as they are (fix them in Moodle):\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+}
+
+/** Write the users into --config (unless there is none, or this is a dry run). */
+async function saveUsers(rows: UserRow[], selection: Selection, options: UsersOptions): Promise<void> {
+  const users = rows.map((row) => ({ username: row.username, password: selection.password }));
+  if (!options.config) {
+    console.log("no --config given: the users were not written to a config file");
+  } else if (options.dryRun) {
+    console.log(`would write ${users.length} user(s) into ${options.config} (other keys kept)`);
+  } else {
+    const note = await writeUsersToConfig(options.config, users);
+    console.log(`wrote ${users.length} user(s) into ${options.config} (other keys kept)`);
+    if (note) console.log(note);
+  }
+}
+
+/** Inside one transaction: select, hash once, change every user; commit (or roll back a dry run). */
+async function changeUsers(
+  client: pg.Client,
+  tables: Tables,
+  selection: Selection,
+  kind: HashKind,
+  options: UsersOptions,
+): Promise<UserRow[]> {
+  const dry = options.dryRun === true;
+  await client.query("BEGIN");
+  let ended = false;
+  try {
+    const rows = await selectUsers(client, tables, selection);
+    checkSelected(rows, selection, options.allowFewer === true);
+    const started = performance.now();
+    const hash = hashPassword(selection.password, kind);
+    const hashMs = performance.now() - started;
+    console.log(
+      `selected ${rows.length} user(s)${selection.usernames ? "" : ` matching "${selection.pattern}"`}: ${
+        rows[0].username
+      } … ${rows.at(-1)!.username}; one ${kind} hash for all (${seconds(hashMs)})`,
+    );
+    const changes = await applyChanges(client, tables, rows.map((row) => row.id), hash, !dry);
+    const problems = profileProblems(rows, await configValue(client, tables, "mnet_localhost_id"));
+    await client.query(dry ? "ROLLBACK" : "COMMIT");
+    ended = true;
+    printChanges(rows, changes, problems, dry);
+    return rows;
+  } finally {
+    if (!ended) await client.query("ROLLBACK").catch(() => {});
+  }
+}
+
 export async function setUserPasswords(settings: ConnectionSettings, options: UsersOptions): Promise<void> {
   const selection = parseUsersOptions(options);
-  const tables = tablesOf(settings.prefix);
   const client = await openClient(settings);
-  const dry = options.dryRun === true;
   try {
     await checkTables(client, settings);
-    const version = parseMoodleVersion(await configValue(client, tables, "version"));
-    let kind: HashKind;
-    if (selection.hash === "auto") {
-      if (version === undefined) {
-        throw new UserError(
-          `cannot tell the Moodle version (no usable 'version' row in ${settings.prefix}config) — ` +
-            `pass --hash sha512 (Moodle 4.3+) or --hash bcrypt`,
-        );
-      }
-      kind = hashKindForVersion(version);
-    } else kind = selection.hash;
-    const site = version === undefined
-      ? "Moodle version unknown"
-      : `Moodle ${releaseOfVersion(version)} (${version})`;
-    console.log(
-      `${describeTarget(settings)}: ${site} → ${kind} hashes${dry ? " — DRY RUN, nothing is changed" : ""}`,
-    );
-
-    await client.query("BEGIN");
-    let committed = false;
-    try {
-      const rows = await selectUsers(client, tables, selection);
-      if (selection.usernames) {
-        const found = new Set(rows.map((row) => row.username));
-        const missing = selection.usernames.filter((name) => !found.has(name));
-        if (missing.length && (!options.allowFewer || rows.length === 0)) {
-          throw new UserError(
-            `${missing.length} of ${selection.usernames.length} user(s) not found (or deleted): ${
-              sample(missing)
-            }` +
-              (rows.length ? " — pass --allow-fewer to continue with the others" : ""),
-          );
-        }
-        if (missing.length) {
-          console.log(`continuing without ${missing.length} missing user(s): ${sample(missing)}`);
-        }
-      } else if (rows.length < selection.count!) {
-        const what = `${rows.length} user(s) match "${selection.pattern}" but --count is ${selection.count}`;
-        if (!options.allowFewer || rows.length === 0) {
-          throw new UserError(
-            `only ${what} — ${
-              rows.length ? "pass --allow-fewer to continue with them, or " : ""
-            }create more (admin/tool/generator/cli/maketestsite.php) or change --pattern`,
-          );
-        }
-        console.log(`only ${what}: continuing with ${rows.length} (--allow-fewer)`);
-      }
-      const started = performance.now();
-      const hash = hashPassword(selection.password, kind);
-      const hashMs = performance.now() - started;
-      const ids = rows.map((row) => row.id);
-      console.log(
-        `selected ${rows.length} user(s)${selection.usernames ? "" : ` matching "${selection.pattern}"`}: ${
-          rows[0].username
-        } … ${rows.at(-1)!.username}; one ${kind} hash for all (${seconds(hashMs)})`,
-      );
-      const changes = await applyChanges(client, tables, ids, hash, !dry);
-      const mnet = await configValue(client, tables, "mnet_localhost_id");
-      const problems = profileProblems(rows, mnet);
-      if (dry) await client.query("ROLLBACK");
-      else await client.query("COMMIT");
-      committed = true;
-
-      const verb = dry ? "would set" : "set";
-      const removed = Object.entries(changes.removed).map(([name, n]) => `${name} ${n}`).join(", ");
-      console.log(
-        [
-          `${dry ? "Would change" : "Changed"} (one transaction${dry ? ", rolled back" : ", committed"}):`,
-          `  password               ${verb} for ${rows.length} user(s)`,
-          `  auth → manual          ${changes.auth} user(s)`,
-          `  confirmed → 1          ${changes.confirmed} user(s)`,
-          `  suspended → 0          ${changes.suspended} user(s)`,
-          `  preferences removed    ${removed}`,
-          `  login_lockout_ignored  ${changes.ignoredAdded} added, ${changes.ignoredUpdated} set to 1, ` +
-          `${rows.length - changes.ignoredAdded - changes.ignoredUpdated} already 1`,
-        ].join("\n"),
-      );
-      if (problems.length) {
-        console.log(`Left as they are (fix them in Moodle):\n${problems.map((p) => `  ${p}`).join("\n")}`);
-      }
-      const users = rows.map((row) => ({ username: row.username, password: selection.password }));
-      if (!options.config) {
-        console.log("no --config given: the users were not written to a config file");
-      } else if (dry) {
-        console.log(`would write ${users.length} user(s) into ${options.config} (other keys kept)`);
-      } else {
-        const note = await writeUsersToConfig(options.config, users);
-        console.log(`wrote ${users.length} user(s) into ${options.config} (other keys kept)`);
-        if (note) console.log(note);
-      }
-    } finally {
-      if (!committed) await client.query("ROLLBACK").catch(() => {});
-    }
+    const kind = await chooseHashKind(client, settings, selection, options.dryRun === true);
+    const rows = await changeUsers(client, tablesOf(settings.prefix), selection, kind, options);
+    await saveUsers(rows, selection, options);
   } finally {
     await client.end().catch(() => {});
   }

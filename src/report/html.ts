@@ -7,6 +7,8 @@ import { binaryBytes, decimalBytes, formatDuration } from "../output/format.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
 import type { ChartSet } from "./charts.ts";
 import { CLIENT_JS } from "./client.ts";
+import { redactUrl } from "../util/redact.ts";
+import { escapeHtml } from "../util/html.ts";
 import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from "./uplot_asset.ts";
 
 export interface ReportInput {
@@ -21,11 +23,6 @@ export interface ReportInput {
   problems?: string[];
   generatedAt: string;
   version: string;
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
 /** JSON safe inside <script>: no "</script>", no "<!--". */
@@ -328,7 +325,7 @@ function settingValue(key: string, value: unknown): string {
 function renderSettings(input: ReportInput): string {
   const s = input.summary;
   const rows: [string, unknown][] = [
-    ["Site", s.base_url],
+    ["Site", redactUrl(s.base_url)],
     ["Started", utc(s.started_at)],
     ["Ended", utc(s.ended_at)],
     ["Measured", `${formatDuration(s.elapsed_sec)} (planned ${formatDuration(s.duration_sec)})`],
@@ -440,7 +437,7 @@ export function renderReport(input: ReportInput): string {
 </head>
 <body>
 <header>
-<h1>Load test of ${escapeHtml(s.base_url)}</h1>
+<h1>Load test of ${escapeHtml(redactUrl(s.base_url))}</h1>
 <div class="sub"><b>${escapeHtml(input.runName)}</b>${tag ? ` · tag <b>${escapeHtml(tag)}</b>` : ""} · ${
     escapeHtml(utc(s.started_at))
   } · ${escapeHtml(formatDuration(s.elapsed_sec))} measured at ${num(s.target_rpm)} requests/min${

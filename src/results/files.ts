@@ -8,6 +8,7 @@ import { csvDocument, csvLine, type CsvValue } from "../output/csv.ts";
 import { type FileProblem, fileProblem, LineFile, type OutputFs } from "../output/atomic.ts";
 import { createUnique } from "./stamp.ts";
 import type { RunPlan } from "../config/plan.ts";
+import { redactUrl } from "../util/redact.ts";
 import { ERROR_CLASSES } from "../engine/types.ts";
 import type { RequestLogEntry } from "../engine/engine.ts";
 import type { Counts, IntervalSummary, Percentiles } from "./summary_types.ts";
@@ -309,7 +310,7 @@ export class RequestLog {
 
   readonly write = (entry: RequestLogEntry): void => {
     if (this.file.failure) return;
-    const line = JSON.stringify(entry);
+    const line = redactUrl(JSON.stringify(entry));
     this.buffer.push(line);
     this.size += line.length + 1;
     if (this.size >= 256 * 1024) this.flush();

@@ -3,6 +3,8 @@ import type { LoginOutcome } from "../engine/types.ts";
 import type { EngineResult, IntervalReport } from "../engine/engine.ts";
 import type { EndpointSpec } from "../engine/targets.ts";
 import { encodeHistogram, maxMs, percentileMs, round3 } from "../engine/histogram.ts";
+import { redactUrl } from "../util/redact.ts";
+import { failureReason, groupLoginFailures } from "../moodle/login_phase.ts";
 import {
   type EndpointSummary,
   type IntervalSummary,
@@ -34,23 +36,16 @@ export interface RunSummaryExtras {
 export type FullRunSummary = RunSummary & RunSummaryExtras;
 
 export function summarizeLogins(outcomes: readonly LoginOutcome[], relogins: number): LoginSummary {
-  const by_reason: Record<string, number> = {};
-  const failed: LoginSummary["failed"] = [];
-  for (const outcome of outcomes) {
-    if (outcome.ok) continue;
-    const reason = outcome.reason ?? "unexpected_page";
-    by_reason[reason] = (by_reason[reason] ?? 0) + 1;
-    failed.push({
-      username: outcome.username,
-      reason,
-      ...(outcome.detail ? { detail: outcome.detail } : {}),
-    });
-  }
+  const failed = outcomes.filter((o) => !o.ok).map((outcome) => ({
+    username: outcome.username,
+    reason: failureReason(outcome),
+    ...(outcome.detail ? { detail: outcome.detail } : {}),
+  }));
   return {
     attempted: outcomes.length,
     logged_in: outcomes.filter((o) => o.ok).length,
     relogins,
-    by_reason,
+    by_reason: Object.fromEntries(groupLoginFailures(outcomes).map((group) => [group.reason, group.count])),
     failed,
   };
 }
@@ -116,7 +111,7 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
     schema_version: SUMMARY_SCHEMA_VERSION,
     started_at: new Date(result.startEpochMs).toISOString(),
     ended_at: new Date(result.endEpochMs).toISOString(),
-    base_url: meta.baseUrl,
+    base_url: redactUrl(meta.baseUrl),
     seed: meta.seed,
     elapsed_sec: round3(elapsed),
     duration_sec: meta.durationSec,

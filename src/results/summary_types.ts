@@ -1,6 +1,6 @@
 /**
  * The JSON summary of a run (`load_summary_<ts>.json`), the format every later command reads
- * (report, compare, bisect, thresholds). Keys are snake_case; the seed tool's keys are kept.
+ * (report, compare, bisect, thresholds). Keys are snake_case; the original Python tool's keys are kept.
  * Histograms are hdr-histogram-js `encodeIntoCompressedBase64` strings of values in MICROSECONDS.
  */
 

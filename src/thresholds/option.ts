@@ -1,13 +1,10 @@
 /**
- * The glue `run` and `bench` use: a repeatable `--threshold` commander option, and one call that
- * merges flag and config thresholds, judges the summary, prints the verdict and returns the exit code.
- *
- *   command.addOption(thresholdOption());
- *   …
- *   const code = applyThresholds(summary, { flags: options.threshold, config: config.thresholds });
+ * `--threshold` as a commander option (each value checked when the command line is parsed), and the
+ * steps src/thresholds/run_hook.ts strings together around a run: merge flag and config thresholds,
+ * check their endpoint names, judge the summary and print the verdict.
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { UserError } from "../errors.ts";
+import { EXIT, UserError } from "../errors.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { evaluateThresholds, thresholdReport, type ThresholdVerdict } from "./evaluate.ts";
 import { parseThreshold, parseThresholds, type Threshold, ThresholdSyntaxError } from "./parse.ts";
@@ -47,7 +44,7 @@ export function resolveThresholds(sources: ThresholdSources): Threshold[] {
     return parseThresholds(expressions);
   } catch (error) {
     if (error instanceof ThresholdSyntaxError) {
-      throw new UserError(`${error.message} — fix the expression`, 2);
+      throw new UserError(`${error.message} — fix the expression`, EXIT.usage);
     }
     throw error;
   }
@@ -68,7 +65,7 @@ export function checkThresholdEndpoints(
         unknown.map((t) => `threshold "${t.source}"`).join(", ")
       } names an endpoint the config does not have ` +
         `(endpoints: ${endpointNames.join(", ")}) — use a urls[].name from the config`,
-      2,
+      EXIT.usage,
     );
   }
 }
@@ -83,13 +80,4 @@ export function judgeThresholds(
   const text = thresholdReport(verdict);
   if (text) print(text);
   return verdict;
-}
-
-/** As judgeThresholds, returning only the exit code: 0, or 99 when any threshold was crossed. */
-export function applyThresholds(
-  summary: RunSummary,
-  sources: ThresholdSources,
-  print?: (text: string) => void,
-): number {
-  return judgeThresholds(summary, sources, print).exitCode;
 }

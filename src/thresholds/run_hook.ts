@@ -1,12 +1,15 @@
 /**
- * Thresholds around a command that runs load (`run`): check the expressions and endpoint names
- * against the config before any request is sent, judge the summary after, exit 99 when crossed.
+ * The thresholds lifecycle around every command that runs load (`run`, `bench`, `bisect`): before any
+ * request is sent, merge the flags with the config's `thresholds`, parse them and check their endpoint
+ * names; after the run, judge the summary, print the verdict, and end with exit 99 when one was crossed.
  */
 import { loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
 import { resolveEndpoints } from "../config/resolve.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { UserError } from "../errors.ts";
-import { THRESHOLD_EXIT } from "./evaluate.ts";
+import { THRESHOLD_EXIT, type ThresholdVerdict } from "./evaluate.ts";
+import type { Threshold } from "./parse.ts";
 import {
   checkThresholdEndpoints,
   judgeThresholds,
@@ -14,28 +17,54 @@ import {
   type ThresholdSources,
 } from "./option.ts";
 
-/** Before the run: flags + the config's `thresholds`, validated. Undefined when there are none. */
-export async function thresholdsBeforeRun(
-  configFile: string,
+/** What a run is judged by: where the expressions came from, and their parsed form. */
+export interface RunThresholds {
+  sources: ThresholdSources;
+  thresholds: Threshold[];
+}
+
+/**
+ * Before the run, with the config already read (undefined: check the flags' syntax only). Throws a
+ * usage UserError on a bad expression or an unknown endpoint; undefined when there are no thresholds.
+ */
+export function prepareThresholds(
+  config: Config | undefined,
   flags: readonly string[] | undefined,
-): Promise<ThresholdSources | undefined> {
-  // A config the run itself will reject is reported by the run, with its own message.
-  const config = await loadConfig(configFile).catch(() => undefined);
+): RunThresholds | undefined {
   const sources: ThresholdSources = { flags, config: config?.thresholds };
   const thresholds = resolveThresholds(sources);
   if (!thresholds.length) return undefined;
   if (config) checkThresholdEndpoints(thresholds, resolveEndpoints(config).map((e) => e.name));
-  return sources;
+  return { sources, thresholds };
 }
 
-/** After the run: print the verdict; exit 99 (one line) when any threshold was crossed. */
-export function thresholdsAfterRun(summary: RunSummary, sources: ThresholdSources | undefined): void {
-  if (!sources) return;
-  const verdict = judgeThresholds(summary, sources);
-  if (verdict.crossed.length) {
-    throw new UserError(
-      `thresholds crossed: ${verdict.crossed.map((r) => r.threshold.source).join(", ")}`,
-      THRESHOLD_EXIT,
-    );
-  }
+/** As prepareThresholds, reading the config file first (for `run`, which reads it again itself). */
+export async function thresholdsBeforeRun(
+  configFile: string,
+  flags: readonly string[] | undefined,
+): Promise<RunThresholds | undefined> {
+  // A config the run itself will reject is reported by the run, with its own message.
+  const config = await loadConfig(configFile).catch(() => undefined);
+  return prepareThresholds(config, flags);
+}
+
+/** After the run: judge and print the verdict (stderr by default); undefined when there are none. */
+export function judgeRun(
+  summary: RunSummary,
+  thresholds: RunThresholds | undefined,
+  print?: (text: string) => void,
+): ThresholdVerdict | undefined {
+  return thresholds ? judgeThresholds(summary, thresholds.sources, print) : undefined;
+}
+
+/** The one line a command ends with when a threshold was crossed (exit 99); `where` names the report. */
+export function thresholdsCrossedError(verdict: ThresholdVerdict, where?: string): UserError {
+  const crossed = verdict.crossed.map((result) => result.threshold.source).join(", ");
+  return new UserError(`thresholds crossed: ${crossed}${where ? ` — see ${where}` : ""}`, THRESHOLD_EXIT);
+}
+
+/** After the run, for a command: print the verdict; throw the exit-99 line when any was crossed. */
+export function thresholdsAfterRun(summary: RunSummary, thresholds: RunThresholds | undefined): void {
+  const verdict = judgeRun(summary, thresholds);
+  if (verdict?.crossed.length) throw thresholdsCrossedError(verdict);
 }

@@ -229,7 +229,13 @@ export class Engine {
     this.o.picker.next();
     this.nextIntendedMs = this.total > 0 ? this.startMs : Infinity;
     const signal = this.o.signal;
-    const onAbort = () => this.stop(clock.now());
+    // A stop sends first what was already due (its timer may not have fired yet): those requests
+    // belong to the schedule before the stop, so they are measured, not counted as never sent.
+    const onAbort = () => {
+      const now = clock.now();
+      this.dispatch(now);
+      this.stop(now);
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) this.stop(this.startMs);
 
@@ -245,7 +251,8 @@ export class Engine {
   // ---- scheduling ----
 
   /** Sends every due request a slot and a user are free for (the hot loop; see the file comment). */
-  private dispatch(): void {
+  /** Send every due request a slot and a user allow; `beforeMs`: only those due strictly before it. */
+  private dispatch(beforeMs = Infinity): void {
     if (this.stopped) return;
     const clock = this.clock;
     let now = clock.now();
@@ -256,7 +263,7 @@ export class Engine {
     const schedule = this.o.schedule;
     const concurrency = this.o.concurrency;
     let count = 0;
-    while (this.nextIntendedMs <= now) {
+    while (this.nextIntendedMs <= now && this.nextIntendedMs < beforeMs) {
       if (this.inFlight >= concurrency) break;
       const user = this.pool.take(picker.user);
       if (user < 0) break;

@@ -212,3 +212,40 @@ Deno.test("login: a landing page over --max-body is not retried, and the login d
   assert.equal(landing("/user/edit.php").reason, "profile_incomplete");
   assert.equal(landing("/my/").ok, true);
 });
+
+Deno.test("a page rendered for a visitor (body class notloggedin) means the session is gone", async () => {
+  const { pageSaysLoggedOut } = await import("../src/moodle/detour.ts");
+  const bytes = (name: string) => Deno.readFileSync(new URL(`./fixtures/moodle/${name}`, import.meta.url));
+  assert.equal(pageSaysLoggedOut(bytes("front_page_visitor.html")), true);
+  for (const loggedIn of ["page_view_ok.html", "enrol_index.html", "change_password.html"]) {
+    assert.equal(pageSaysLoggedOut(bytes(loggedIn)), false, loggedIn);
+  }
+  const text = (html: string) => new TextEncoder().encode(html);
+  assert.equal(pageSaysLoggedOut(text(`<body class="x">notloggedin in the text</body>`)), false);
+  assert.equal(pageSaysLoggedOut(text(`<p>no body tag</p>`)), false);
+});
+
+Deno.test("session lost on /: the front page answers 200 to a visitor, get() says session_lost; logout() ends", async () => {
+  const { createMoodleUser } = await import("../src/moodle/user.ts");
+  const { createTransport } = await import("../src/moodle/transport/create.ts");
+  const users = [{ username: "student", password: DEFAULT_DEMO_PASSWORD }];
+  await withDemo({ users }, async (demo) => {
+    const transport = await createTransport();
+    const user = createMoodleUser({
+      baseUrl: demo.url,
+      username: "student",
+      password: DEFAULT_DEMO_PASSWORD,
+      transport,
+    });
+    assert.equal((await user.login()).ok, true);
+    assert.equal((await user.get(`${demo.url}/my/`)).errorClass, undefined);
+    demo.expireAllSessions();
+    const front = await user.get(`${demo.url}/`);
+    assert.deepEqual([front.status, front.sessionLost, front.errorClass], [200, true, "session_lost"]);
+    assert.match(front.errorMessage ?? "", /visitor/);
+    assert.equal((await user.login()).ok, true);
+    // Logout: 303 to /, then the front page for a visitor (Moodle 4.3), which is the session ended.
+    assert.equal(await user.logout(), true);
+    transport.close();
+  });
+});

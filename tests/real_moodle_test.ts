@@ -447,18 +447,13 @@ Deno.test({
 
 /*
  * Moodle's detours answer 200 at another page than the one asked for (docs/moodle-protocol.md,
- * "Detours"). The tests below show that a run counts them as successes. They are ignored until the
- * load code classifies detours; src/load is being moved, so the fix belongs there afterwards.
- * `RUN_BUGS=1 deno test -A tests/real_moodle_test.ts --filter BUG` runs them (both fail today).
+ * "Detours"): regression tests for two verdicts the run once got wrong on the real site.
  */
-const BUGS_IGNORED = Deno.env.get("RUN_BUGS") !== "1";
 
 Deno.test({
-  // BUG: MoodleUser.get (src/load/moodle.ts) counts any final 2xx as success; the 303 to
-  // /enrol/index.php?id=N ("You cannot enrol yourself in this course.") should be a failure
-  // (not_enrolled), as classifyLanding already says for logins.
-  name: "BUG (ignored): a course the user is not enrolled in is a failure, not a 200 success",
-  ignore: BUGS_IGNORED,
+  // Was counted as a 200 success: the 303 to /enrol/index.php?id=N ("You cannot enrol yourself in
+  // this course.") is a not_enrolled failure (src/moodle/detour.ts).
+  name: "real Moodle: a course the user is not enrolled in is a not_enrolled failure, not a 200 success",
   fn: async () => {
     const moodle = need();
     await setPasswords(moodle);
@@ -483,15 +478,14 @@ Deno.test({
     const summary = summaryOf(result.stdout);
     assert.ok(summary.total > 0);
     assert.equal(summary.failures, summary.total, JSON.stringify(summary.status_codes));
+    assert.equal(summary.errors.not_enrolled, summary.total, JSON.stringify(summary.errors));
   },
 });
 
 Deno.test({
-  // BUG: after a session loss Moodle's front page "/" answers 200 to a visitor
-  // (<body id="page-site-index" class="… notloggedin …">); MoodleUser.get only notices the login page,
-  // so the loss goes unnoticed and the user is never logged in again.
-  name: "BUG (ignored): a session lost while the user asks for / is still counted as session_lost",
-  ignore: BUGS_IGNORED,
+  // Went unnoticed: after a session loss the front page "/" answers 200 to a visitor
+  // (<body id="page-site-index" class="… notloggedin …">), no redirect to the login page.
+  name: "real Moodle: a session lost while the user asks for / is counted as session_lost, then re-logged in",
   fn: async () => {
     const moodle = need();
     await setPasswords(moodle);
@@ -523,5 +517,6 @@ Deno.test({
     assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
     const summary = summaryOf(new TextDecoder().decode(output.stdout));
     assert.ok((summary.errors.session_lost ?? 0) >= 1, JSON.stringify(summary.errors));
+    assert.ok(summary.login.relogins >= 1, JSON.stringify(summary.login));
   },
 });

@@ -169,7 +169,10 @@ const TRAILING_SCRIPT =
 /** A full page: head, navigation, content, padding, footer (with perf figures), scripts. */
 export function renderPage(p: PageParts): string {
   const top = head(p) +
-    `<body id="${p.bodyId}" class="limitedwidth format-site path-site chrome dir-ltr lang-en yui-skin-sam">\n` +
+    // Moodle adds `notloggedin` to the body of every page rendered for a visitor.
+    `<body id="${p.bodyId}" class="limitedwidth format-site path-site chrome dir-ltr lang-en yui-skin-sam${
+      p.userId === undefined ? " notloggedin" : ""
+    }">\n` +
     `<div id="page-wrapper" class="d-print-block">\n${
       navbar(p)
     }<div id="page" data-region="mainpage" class="drawers">` +

@@ -156,6 +156,10 @@ export class DemoSite {
     // A script that does not exist is the web server's 404, before any Moodle code runs.
     if (!PAGES.has(x.path)) return this.#fileNotFound();
     if (this.options.maintenance) return this.#maintenancePage();
+    // The front page is open to visitors: 200 with `notloggedin`, no redirect (as a real 4.3 answers).
+    if ((x.path === "/" || x.path === "/index.php") && !this.#loggedInAccount(x)) {
+      return this.#frontPageForVisitor(x);
+    }
     const account = this.#requireLogin(x);
     if (account instanceof Response) return account;
     return this.#content(x, account);
@@ -278,8 +282,23 @@ export class DemoSite {
 
   // ---- require_login() -------------------------------------------------------------------------
 
+  #loggedInAccount(x: Exchange): DemoAccount | undefined {
+    return x.session.userId ? this.users.byId(x.session.userId) : undefined;
+  }
+
+  #frontPageForVisitor(x: Exchange): Response {
+    return this.#page(x, {
+      title: "Demo site",
+      bodyId: "page-site-index",
+      fillKind: "dashboard",
+      main:
+        `<div class="logininfo">You are not logged in. (<a href="${this.#wwwroot}/login/index.php">Log in</a>)</div>`,
+      targetBytes: 0,
+    });
+  }
+
   #requireLogin(x: Exchange): DemoAccount | Response {
-    const account = x.session.userId ? this.users.byId(x.session.userId) : undefined;
+    const account = this.#loggedInAccount(x);
     if (!account) {
       this.counters.notLoggedIn++;
       x.session.wantsUrl = x.url.href;

@@ -117,3 +117,33 @@ function pathOf(url: string): string {
     return url;
   }
 }
+
+const BODY_TAG = new TextEncoder().encode("<body");
+const ASCII = new TextDecoder("latin1");
+
+/**
+ * Whether the page's `<body>` tag carries Moodle's `notloggedin` class: the page was rendered for a
+ * visitor, so the user's session is gone. Pages that guests may see (the front page `/`, a course open
+ * to guests) answer 200 with no redirect to the login page, so this is the only sign of a lost session
+ * there (and after a logout: 303 to `/`, then the front page for a visitor). A byte search for `<body`
+ * in the kept head, then a look at that tag only: no decoding of the page (a 4.3 page puts `<body` at
+ * ~13 KB).
+ */
+export function pageSaysLoggedOut(head: Uint8Array): boolean {
+  const at = indexOfBytes(head, BODY_TAG);
+  if (at < 0) return false;
+  const tag = ASCII.decode(head.subarray(at, Math.min(head.length, at + 2048)));
+  const end = tag.indexOf(">");
+  return /\bclass\s*=\s*["'][^"']*\bnotloggedin\b/.test(end < 0 ? tag : tag.slice(0, end));
+}
+
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0];
+  const last = haystack.length - needle.length;
+  for (let i = haystack.indexOf(first); i >= 0 && i <= last; i = haystack.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < needle.length && haystack[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
+}

@@ -15,7 +15,7 @@ import {
 } from "./login_outcome.ts";
 import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
-import { classifyDetour } from "./detour.ts";
+import { classifyDetour, pageSaysLoggedOut } from "./detour.ts";
 import { headText, wholeText } from "./transport/body.ts";
 import type { Transport } from "./transport/types.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../engine/types.ts";
@@ -256,11 +256,13 @@ class MoodleUserImpl implements MoodleUser {
       return result;
     }
     if (response.stopped || this.#isLoginPage(new URL(response.finalUrl))) {
-      this.#loggedIn = false;
-      result.sessionLost = true;
-      result.errorClass = "session_lost";
-      result.errorMessage = `sent to the login page (${response.finalUrl})`;
-      return result;
+      return this.#sessionLost(result, `sent to the login page (${response.finalUrl})`);
+    }
+    if (response.status >= 200 && response.status < 300 && pageSaysLoggedOut(response.body.head)) {
+      return this.#sessionLost(
+        result,
+        `the page was rendered for a visitor, not logged in (${response.finalUrl})`,
+      );
     }
     const detour = this.#detour(url, response, options.expect);
     const errorClass = detour ? undefined : pageErrorClass(response.status, options.expect);
@@ -278,6 +280,14 @@ class MoodleUserImpl implements MoodleUser {
       );
       if (perf) result.perf = perf;
     }
+    return result;
+  }
+
+  #sessionLost(result: PageResult, message: string): PageResult {
+    this.#loggedIn = false;
+    result.sessionLost = true;
+    result.errorClass = "session_lost";
+    result.errorMessage = message;
     return result;
   }
 
@@ -312,7 +322,10 @@ class MoodleUserImpl implements MoodleUser {
       timeoutMs: this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
     });
-    const ended = !response.errorClass && (response.stopped || this.#isLoginPage(new URL(response.finalUrl)));
+    // Moodle 4.3 answers 303 to `/`, then the front page for a visitor; older sites went to the login page.
+    const ended = !response.errorClass &&
+      (response.stopped || this.#isLoginPage(new URL(response.finalUrl)) ||
+        pageSaysLoggedOut(response.body.head));
     if (ended) {
       this.#loggedIn = false;
       this.#sesskey = undefined;

@@ -304,7 +304,8 @@ Deno.test({
     withThrowawayDatabase(async (db) => {
       await seed(db);
       await withBaseDump(db, async (dir, dump) => {
-        // A pg_restore that answers --version/--list like the real one but fails the restore itself.
+        // A pg_restore that answers --version, --list and the full read (-f /dev/null) like the real one
+        // but fails the restore itself.
         const real = new TextDecoder().decode(
           (await new Deno.Command("sh", { args: ["-c", "command -v pg_restore"], stdout: "piped" }).output())
             .stdout,
@@ -312,7 +313,7 @@ Deno.test({
         const failing = `${dir}/pg_restore`;
         await Deno.writeTextFile(
           failing,
-          `#!/bin/sh\ncase "$1" in --version|--list) exec "${real}" "$@";; esac\n` +
+          `#!/bin/sh\ncase "$1" in --version|--list|-f) exec "${real}" "$@";; esac\n` +
             `echo "pg_restore: connecting to database for restore" >&2\n` +
             `echo "pg_restore: error: could not execute query: ERROR:  disk full (simulated)" >&2\nexit 1\n`,
         );

@@ -36,7 +36,18 @@ export function clusterAvailability(): Availability {
   if (!findPgBin()) {
     return { ok: false, reason: "no initdb in /usr/lib/postgresql/*/bin (set PG_BINDIR)" };
   }
+  if (Deno.uid() === 0 && !/^postgres:/m.test(readOr("/etc/passwd"))) {
+    return { ok: false, reason: "running as root, and there is no postgres user to run the server as" };
+  }
   return { ok: true, reason: "" };
+}
+
+function readOr(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
 }
 
 async function run(argv: string[], asPostgres: boolean): Promise<string> {

@@ -135,6 +135,7 @@ Deno.test("archive: header, TOC list and verbose progress parsing", () => {
   assert.deepEqual(toc, {
     ids: [215, 3356, 3211],
     kinds: { TABLE: 1, "TABLE DATA": 1, "FK CONSTRAINT": 1 },
+    dataIds: [3356],
     dumpedBy: "15.20",
   });
   const progress = new RestoreProgress([215, 3356, 3211]);

@@ -87,7 +87,7 @@ export async function checkArchive(
   }
   const toc = parseTocList(list.stdout);
   if (toc.ids.length === 0) throw new UserError(`${dump} has no entries to restore — ${UNTOUCHED}`);
-  const unreadable = await readWholeArchive(tool.path, dump, toc.ids, stopper, readers);
+  const unreadable = await readWholeArchive(tool.path, dump, toc, stopper, readers);
   stopper.throwIfStopped(UNTOUCHED);
   if (unreadable !== undefined) {
     throw new UserError(
@@ -162,7 +162,11 @@ export async function terminateOtherSessions(client: pg.Client, database: string
       if (result.rows[0].ok) ended.push(row.pid);
     } catch (error) {
       // 42501: a superuser's session, or another role's without pg_signal_backend.
-      if ((error as { code?: string }).code !== "42501") throw error;
+      if ((error as { code?: string }).code !== "42501") {
+        throw new UserError(
+          `cannot end the other sessions on ${database}: ${(error as Error).message} (the data is unchanged)`,
+        );
+      }
       blocked.push(`pid ${row.pid} (${row.usename ?? "another role"})`);
     }
   }

@@ -179,7 +179,7 @@ async function verifyDump(restore: ToolInfo, temp: string, stopper: Stopper, unc
     throw new UserError(`the new dump does not verify with pg_restore --list (${reason}) — ${unchanged}`);
   }
   const readers = Math.min(4, navigator.hardwareConcurrency || 1);
-  const unreadable = await readWholeArchive(restore.path, temp, toc.ids, stopper, readers);
+  const unreadable = await readWholeArchive(restore.path, temp, toc, stopper, readers);
   stopper.throwIfStopped(unchanged);
   if (unreadable !== undefined) {
     throw new UserError(`the new dump does not read back in full (${unreadable}) — ${unchanged}`);

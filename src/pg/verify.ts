@@ -8,24 +8,29 @@
  * data both make it fail. Cost: ~4 s for a 195 MB dump here, against ~50 s for the restore itself
  * (see `deno task bench pg`).
  */
+import type { TocList } from "./archive.ts";
 import type { Stopper } from "./stopper.ts";
 import { forEachLine, Tail } from "./tools.ts";
 
 /**
  * Reads every TOC entry's data with `readers` pg_restore processes, each given a share of the entries
  * by `-L` (fed on stdin: `db restore` may not write files), so a dump with many tables is read on
- * several cores. Resolves to undefined when all of it was read, else to pg_restore's last error line.
+ * several cores (4 tables of 30 MB: 1.9 s with one reader, 1.6 s with two on this 2-core VM). The
+ * entries with data are dealt out first so each reader gets its share of them; every entry goes to
+ * exactly one reader. Resolves to undefined when all of it was read, else to pg_restore's last error.
  */
 export async function readWholeArchive(
   pgRestore: string,
   dump: string,
-  ids: readonly number[],
+  toc: Pick<TocList, "ids" | "dataIds">,
   stopper: Stopper,
   readers: number,
 ): Promise<string | undefined> {
-  const count = Math.max(1, Math.min(readers, ids.length));
+  const count = Math.max(1, Math.min(readers, toc.dataIds.length));
+  const withData = new Set(toc.dataIds);
+  const order = [...toc.dataIds, ...toc.ids.filter((id) => !withData.has(id))];
   const shares: number[][] = Array.from({ length: count }, () => []);
-  ids.forEach((id, i) => shares[i % count].push(id));
+  order.forEach((id, i) => shares[i % count].push(id));
   const results = await Promise.all(shares.map((share) => readShare(pgRestore, dump, share, stopper, count)));
   return results.find((reason) => reason !== undefined);
 }

@@ -37,6 +37,17 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+/** VACUUM (ANALYZE) the bench database, untimed. */
+async function vacuum(): Promise<void> {
+  const client = new pg.Client({ ...server, database: name });
+  await client.connect();
+  try {
+    await client.query("VACUUM (ANALYZE)");
+  } finally {
+    await client.end();
+  }
+}
+
 async function timed(label: string, command: Deno.Command): Promise<{ ms: number; stdout: string }> {
   const started = performance.now();
   const output = await command.output();
@@ -96,18 +107,26 @@ try {
   const cliAnalyze: number[] = [];
   const cliCheck: number[] = [];
   const bareTimes: number[] = [];
-  for (let round = 1; round <= rounds; round++) {
+  // Same starting point for both: nothing left for autovacuum to do (a restore leaves a big table that
+  // autovacuum would otherwise vacuum during the next timed run), and the order alternates per round.
+  const quiesce = vacuum;
+  const runOurs = async () => {
+    await quiesce();
     const ours = await timed(
       "db restore",
       cli(["db", "restore", "--db-url", url, "--dump", dump, "--mode", "clean", "--jobs", "4"]),
     );
     cliTimes.push(ours.ms);
-    const step = /^restore\s+([\d.]+)(ms|s)\s/m.exec(ours.stdout);
-    if (step) cliRestoreStep.push(Number(step[1]) * (step[2] === "s" ? 1000 : 1));
-    const analyze = /^analyze\s+([\d.]+)(ms|s)/m.exec(ours.stdout);
-    if (analyze) cliAnalyze.push(Number(analyze[1]) * (analyze[2] === "s" ? 1000 : 1));
-    const check = /^check\s+([\d.]+)(ms|s)/m.exec(ours.stdout);
-    if (check) cliCheck.push(Number(check[1]) * (check[2] === "s" ? 1000 : 1));
+    const step = (label: string) => {
+      const match = new RegExp(`^${label}\\s+([\\d.]+)(ms|s)`, "m").exec(ours.stdout);
+      return match ? Number(match[1]) * (match[2] === "s" ? 1000 : 1) : NaN;
+    };
+    cliRestoreStep.push(step("restore"));
+    cliAnalyze.push(step("analyze"));
+    cliCheck.push(step("check"));
+  };
+  const runBare = async () => {
+    await quiesce();
     const bare = await timed(
       "pg_restore",
       new Deno.Command("pg_restore", {
@@ -118,12 +137,19 @@ try {
       }),
     );
     bareTimes.push(bare.ms);
+  };
+  for (let round = 1; round <= rounds; round++) {
+    if (round % 2) {
+      await runOurs();
+      await runBare();
+    } else {
+      await runBare();
+      await runOurs();
+    }
     console.log(
-      `round ${round}: moodle-load db restore ${s(ours.ms)} (restore step ${
-        s(cliRestoreStep.at(-1) ?? NaN)
-      }, ` +
-        `check ${s(cliCheck.at(-1) ?? NaN)}, analyze ${s(cliAnalyze.at(-1) ?? NaN)}); ` +
-        `bare pg_restore -j 4 ${s(bare.ms)}`,
+      `round ${round}: moodle-load db restore ${s(cliTimes.at(-1)!)} (check ${s(cliCheck.at(-1)!)}, ` +
+        `restore step ${s(cliRestoreStep.at(-1)!)}, analyze ${s(cliAnalyze.at(-1)!)}); ` +
+        `bare pg_restore -j 4 ${s(bareTimes.at(-1)!)}`,
     );
   }
   const bare = median(bareTimes);

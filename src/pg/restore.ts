@@ -399,6 +399,7 @@ async function restoreSteps(
       `${archive.tool.version}`,
   );
 
+  stopper.throwIfStopped(UNTOUCHED);
   started = performance.now();
   if (options.mode === "clean") {
     await endSessionsForClean(settings);

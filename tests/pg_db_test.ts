@@ -135,6 +135,7 @@ Deno.test("archive: header, TOC list and verbose progress parsing", () => {
   assert.deepEqual(toc, {
     ids: [215, 3356, 3211],
     kinds: { TABLE: 1, "TABLE DATA": 1, "FK CONSTRAINT": 1 },
+    dataIds: [3356],
     dumpedBy: "15.20",
   });
   const progress = new RestoreProgress([215, 3356, 3211]);
@@ -304,7 +305,8 @@ Deno.test({
     withThrowawayDatabase(async (db) => {
       await seed(db);
       await withBaseDump(db, async (dir, dump) => {
-        // A pg_restore that answers --version/--list like the real one but fails the restore itself.
+        // A pg_restore that answers --version, --list and the full read (-f /dev/null) like the real one
+        // but fails the restore itself.
         const real = new TextDecoder().decode(
           (await new Deno.Command("sh", { args: ["-c", "command -v pg_restore"], stdout: "piped" }).output())
             .stdout,
@@ -312,7 +314,7 @@ Deno.test({
         const failing = `${dir}/pg_restore`;
         await Deno.writeTextFile(
           failing,
-          `#!/bin/sh\ncase "$1" in --version|--list) exec "${real}" "$@";; esac\n` +
+          `#!/bin/sh\ncase "$1" in --version|--list|-f) exec "${real}" "$@";; esac\n` +
             `echo "pg_restore: connecting to database for restore" >&2\n` +
             `echo "pg_restore: error: could not execute query: ERROR:  disk full (simulated)" >&2\nexit 1\n`,
         );

@@ -78,12 +78,15 @@ export interface TocList {
   ids: number[];
   /** Entries by kind ("TABLE", "TABLE DATA", "INDEX", …). */
   kinds: Record<string, number>;
+  /** The entries whose data is stored in the archive body (table data, large objects), in list order. */
+  dataIds: number[];
   dumpedBy?: string;
 }
 
 /** Parse `pg_restore --list`: lines `3356; 0 16389 TABLE DATA public a postgres`, comments start with ";". */
 export function parseTocList(text: string): TocList {
   const ids: number[] = [];
+  const dataIds: number[] = [];
   const kinds: Record<string, number> = {};
   let dumpedBy: string | undefined;
   for (const line of text.split("\n")) {
@@ -94,8 +97,9 @@ export function parseTocList(text: string): TocList {
     ids.push(Number(match[1]));
     const kind = KNOWN_KINDS.find((k) => match[2].startsWith(k + " ")) ?? match[2].split(" ")[0];
     kinds[kind] = (kinds[kind] ?? 0) + 1;
+    if (/DATA$|^BLOB|^LARGE OBJECT/.test(kind)) dataIds.push(Number(match[1]));
   }
-  return { ids, kinds, dumpedBy };
+  return { ids, kinds, dataIds, dumpedBy };
 }
 
 /** Multi-word TOC kinds first so "TABLE DATA" is not counted as "TABLE". */

@@ -1,6 +1,7 @@
 /**
  * `moodle-load db snapshot`: pg_dump -F c of the database to a temp file next to `--out`, verified
- * with `pg_restore --list`, then renamed into place.
+ * (`pg_restore --list`, then every data block read back), then renamed into place. A stop signal ends
+ * pg_dump's whole process group and removes the temp file.
  */
 import { decimalBytes } from "../output/format.ts";
 import { UserError } from "../errors.ts";
@@ -8,7 +9,9 @@ import { parseTocList } from "./archive.ts";
 import { childEnv, type ConnectionSettings, describeTarget, openClient } from "./connection.ts";
 import { seconds, ToolProgress } from "./progress.ts";
 import { conninfoDbname } from "./restore.ts";
-import { checkTool, forEachLine, indent, runTool, siblingTool, spawnInterruptible, Tail } from "./tools.ts";
+import { Stopper } from "./stopper.ts";
+import { checkTool, forEachLine, indent, runTool, siblingTool, Tail, type ToolInfo } from "./tools.ts";
+import { readWholeArchive } from "./verify.ts";
 
 export interface SnapshotOptions {
   out: string;
@@ -32,6 +35,40 @@ export async function snapshotDatabase(
   options: SnapshotOptions,
 ): Promise<void> {
   const started = performance.now();
+  const { dump, restore, tables } = await preflight(settings, options);
+  const temp = `${options.out}.${crypto.randomUUID().slice(0, 8)}.partial`;
+  const unchanged = `no snapshot written (${options.out} unchanged)`;
+  const stopper = new Stopper();
+  const dispose = stopper.listen(() => unchanged, () => {
+    try {
+      Deno.removeSync(temp);
+    } catch { /* not created yet, or gone */ }
+  });
+  try {
+    const code = await runDump(settings, dump, temp, tables, stopper);
+    stopper.throwIfStopped(unchanged);
+    if (code !== 0) throw new UserError(`pg_dump failed (exit ${code}) — ${unchanged}`);
+    const toc = await verifyDump(restore, temp, stopper, unchanged);
+    const info = await Deno.stat(temp);
+    try {
+      await Deno.rename(temp, options.out);
+    } catch (error) {
+      throw new UserError(`cannot move the dump to ${options.out}: ${(error as Error).message}`);
+    }
+    console.log(
+      `wrote ${options.out}: ${decimalBytes(info.size)}, ${toc.ids.length} objects ` +
+        `(${toc.kinds["TABLE DATA"] ?? 0} tables with data), verified: every block read back with ` +
+        `pg_restore, in ${seconds(performance.now() - started)}`,
+    );
+  } finally {
+    dispose();
+    // After a failure or a stop (the rename moved it otherwise); pg_dump's group has exited by now.
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+/** Everything checked before pg_dump starts: --out, the tools, the server's version, size and tables. */
+async function preflight(settings: ConnectionSettings, options: SnapshotOptions) {
   if (!options.force && await exists(options.out)) {
     throw new UserError(
       `${options.out} already exists — pass --force to replace it, or choose another --out`,
@@ -49,10 +86,9 @@ export async function snapshotDatabase(
   );
 
   const client = await openClient(settings);
-  let tables: number;
-  let size: number;
+  let row: { v: number; version: string; size: number; tables: number };
   try {
-    const row = (await client.query(
+    row = (await client.query(
       `SELECT current_setting('server_version_num')::int AS v, current_setting('server_version') AS version,
               pg_database_size(current_database())::float8 AS size,
               (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -60,38 +96,37 @@ export async function snapshotDatabase(
                   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   AND n.nspname NOT LIKE 'pg_toast%') AS tables`,
     )).rows[0];
-    const serverMajor = row.v >= 100000 ? Math.floor(row.v / 10000) : Math.floor(row.v / 100) / 100;
-    if (serverMajor > dump.major) {
-      throw new UserError(
-        `the server runs PostgreSQL ${row.version} but ${dump.path} is version ${dump.version}, which ` +
-          `cannot dump a newer server — pass --pg-dump-path to pg_dump ${serverMajor} or newer`,
-      );
-    }
-    tables = row.tables;
-    size = row.size;
   } finally {
     await client.end().catch(() => {});
   }
+  const serverMajor = row.v >= 100000 ? Math.floor(row.v / 10000) : Math.floor(row.v / 100) / 100;
+  if (serverMajor > dump.major) {
+    throw new UserError(
+      `the server runs PostgreSQL ${row.version} but ${dump.path} is version ${dump.version}, which ` +
+        `cannot dump a newer server — pass --pg-dump-path to pg_dump ${serverMajor} or newer`,
+    );
+  }
   console.log(
-    `snapshot ${describeTarget(settings)} (${
-      decimalBytes(size)
-    } on disk, ${tables} tables) with ${dump.path} ` +
-      `${dump.version}`,
+    `snapshot ${describeTarget(settings)} (${decimalBytes(row.size)} on disk, ${row.tables} tables) with ` +
+      `${dump.path} ${dump.version}`,
   );
+  return { dump, restore, tables: row.tables };
+}
 
-  const temp = `${options.out}.${crypto.randomUUID().slice(0, 8)}.partial`;
-  const cleanup = () => Deno.remove(temp).catch(() => {});
-  const tool = spawnInterruptible(dump.path, [
-    "-F",
-    "c",
-    "--no-owner",
-    "--no-privileges",
-    "--verbose",
-    "-f",
-    temp,
-    "-d",
-    conninfoDbname(settings.database),
-  ], childEnv(settings));
+/** pg_dump -F c into `temp` with a progress bar; returns its exit code (its last lines shown on failure). */
+async function runDump(
+  settings: ConnectionSettings,
+  dump: ToolInfo,
+  temp: string,
+  tables: number,
+  stopper: Stopper,
+): Promise<number> {
+  const args = ["-F", "c", "--no-owner", "--no-privileges", "--verbose", "-f", temp];
+  const child = stopper.spawn(
+    dump.path,
+    [...args, "-d", conninfoDbname(settings.database)],
+    childEnv(settings),
+  );
   const bar = new ToolProgress();
   const errors = new Tail(15);
   let dumped = 0;
@@ -110,9 +145,8 @@ export async function snapshotDatabase(
     written = (await Deno.stat(temp).catch(() => undefined))?.size ?? written;
     draw();
   }, 500);
-  let code: number;
   try {
-    await forEachLine(tool.child.stderr, (line) => {
+    await forEachLine(child.stderr, (line) => {
       const table = /^pg_dump: dumping contents of table "?(.*?)"?$/.exec(line);
       if (table) {
         dumped++;
@@ -122,48 +156,33 @@ export async function snapshotDatabase(
       }
       draw();
     });
-    const status = await tool.child.status;
-    code = tool.exitCode(status);
+    const status = await stopper.wait(child);
     written = (await Deno.stat(temp).catch(() => undefined))?.size ?? written;
     finished = status.success;
     draw(true);
     bar.done();
+    if (!status.success && !stopper.signal && errors.lines.length) {
+      console.error(`pg_dump exited with ${status.code}; its last lines:\n${indent(errors.lines)}`);
+    }
+    return status.code;
   } finally {
     clearInterval(timer);
-    tool.release();
   }
-  if (code !== 0) {
-    await cleanup();
-    if (errors.lines.length) {
-      console.error(`pg_dump exited with ${code}; its last lines:\n${indent(errors.lines)}`);
-    }
-    throw new UserError(
-      code === 130
-        ? `interrupted — no snapshot written (${options.out} unchanged)`
-        : `pg_dump failed (exit ${code}) — no snapshot written (${options.out} unchanged)`,
-      code === 130 ? 130 : 1,
-    );
-  }
+}
 
+/** The same proof `db restore` asks for: the TOC lists entries and every data block reads back. */
+async function verifyDump(restore: ToolInfo, temp: string, stopper: Stopper, unchanged: string) {
   const list = await runTool(restore.path, ["--list", temp], {});
   const toc = parseTocList(list.stdout);
   if (list.code !== 0 || toc.ids.length === 0) {
-    await cleanup();
     const reason = list.stderr.trim().split("\n").at(-1) ?? "no entries";
-    throw new UserError(
-      `the new dump does not verify with pg_restore --list (${reason}) — ${options.out} unchanged`,
-    );
+    throw new UserError(`the new dump does not verify with pg_restore --list (${reason}) — ${unchanged}`);
   }
-  const info = await Deno.stat(temp);
-  try {
-    await Deno.rename(temp, options.out);
-  } catch (error) {
-    await cleanup();
-    throw new UserError(`cannot move the dump to ${options.out}: ${(error as Error).message}`);
+  const readers = Math.min(4, navigator.hardwareConcurrency || 1);
+  const unreadable = await readWholeArchive(restore.path, temp, toc, stopper, readers);
+  stopper.throwIfStopped(unchanged);
+  if (unreadable !== undefined) {
+    throw new UserError(`the new dump does not read back in full (${unreadable}) — ${unchanged}`);
   }
-  console.log(
-    `wrote ${options.out}: ${decimalBytes(info.size)}, ${toc.ids.length} objects ` +
-      `(${toc.kinds["TABLE DATA"] ?? 0} tables with data), verified with pg_restore --list, in ` +
-      `${seconds(performance.now() - started)}`,
-  );
+  return toc;
 }

@@ -72,43 +72,6 @@ export async function forEachLine(
   if (pending) onLine(pending);
 }
 
-/** A long-running tool (pg_dump, pg_restore) whose stderr is piped and to which Ctrl-C is forwarded. */
-export interface InterruptibleTool {
-  child: Deno.ChildProcess;
-  /** The tool's exit code; 130 when Ctrl-C was pressed or the tool was ended by a signal. */
-  exitCode(status: Deno.CommandStatus): number;
-  /** Stop forwarding Ctrl-C (once the tool has exited). */
-  release(): void;
-}
-
-/** Spawn `path` (stdin and stdout closed, stderr piped) and forward SIGINT to it until `release()`. */
-export function spawnInterruptible(
-  path: string,
-  args: string[],
-  env: Record<string, string>,
-): InterruptibleTool {
-  const child = new Deno.Command(path, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-    try {
-      child.kill("SIGINT");
-    } catch { /* already gone */ }
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  return {
-    child,
-    exitCode: (status) => (interrupted || status.signal ? 130 : status.code),
-    release: () => Deno.removeSignalListener("SIGINT", onInterrupt),
-  };
-}
-
 /** Run a tool to completion, collecting stdout and stderr (for `--list`). */
 export async function runTool(
   path: string,

@@ -27,7 +27,10 @@ export function onStopSignals(
         firstSignal = signal;
         handlers.first(signal);
       } else if (handlers.second) handlers.second(signal);
-      else Deno.exit(STOP_SIGNAL_EXIT_CODE[firstSignal]);
+      else {
+        console.error(`moodle-load: ${signal} again while stopping after ${firstSignal} — exiting now`);
+        Deno.exit(STOP_SIGNAL_EXIT_CODE[firstSignal]);
+      }
     };
     try {
       Deno.addSignalListener(signal, listener);

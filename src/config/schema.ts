@@ -189,9 +189,6 @@ export const ConfigSchema = z.strictObject({
       });
     }
   }
-  if (config.urls.length === 0 && !config.journeys?.length) {
-    ctx.addIssue({ code: "custom", path: ["urls"], message: "at least one URL (or a journey in journeys)" });
-  }
   for (const problem of journeyProblems(config.journeys ?? [], config.parameters)) {
     ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
   }
@@ -206,7 +203,11 @@ export const ConfigSchema = z.strictObject({
       }
     }
   });
-});
+}).refine(
+  // Runs even when other fields are wrong (`when`), so an empty `urls` is reported beside them.
+  (config) => !Array.isArray(config.urls) || config.urls.length > 0 || (config.journeys?.length ?? 0) > 0,
+  { path: ["urls"], message: "at least one URL (or a journey in journeys)", when: () => true },
+);
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

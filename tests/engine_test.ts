@@ -9,7 +9,14 @@ import {
 import { constantSchedule, Schedule, withWarmup } from "../src/engine/schedule.ts";
 import { TargetPicker } from "../src/engine/targets.ts";
 import { compileEndpoints } from "../src/config/endpoints.ts";
-import type { LoginOutcome, PageResult, VirtualUser } from "../src/engine/types.ts";
+import type {
+  JourneyIteration,
+  JourneyRunner,
+  JourneySpec,
+  LoginOutcome,
+  PageResult,
+  VirtualUser,
+} from "../src/engine/types.ts";
 import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import { percentileMs } from "../src/engine/histogram.ts";
 import { withServer } from "./helpers/server.ts";
@@ -424,4 +431,133 @@ Deno.test("per-user pools: a request sent by another idle user (the preferred on
   });
   assert.ok(substituted > 20, `only ${substituted} substitutions`);
   assert.ok(result.sent > 150);
+});
+
+// ---- journeys ----
+
+/** A scripted journey runner: step k of every iteration takes serviceMs[k] and thinks thinkMs[k] after. */
+class FakeJourneyRunner implements JourneyRunner {
+  /** Calls to step(): [iteration, step, fake time at the call, user]. */
+  readonly calls: [number, number, number, number][] = [];
+  failAt = -1;
+  continueOnFail = false;
+  constructor(
+    private clock: FakeClock,
+    private serviceMs: number[],
+    private thinkMs: number[],
+  ) {}
+  begin(_journey: number, user: number, iteration: number): JourneyIteration {
+    return {
+      step: (k) => {
+        this.calls.push([iteration, k, this.clock.t, user]);
+        return new Promise((resolve) =>
+          this.clock.setTimer(() =>
+            resolve({
+              status: 200,
+              finalUrl: `http://x/${k}`,
+              bytes: 10,
+              sessionLost: false,
+              thinkMs: this.thinkMs[k] ?? 0,
+              continueOnFail: this.continueOnFail,
+              ...(k === this.failAt
+                ? { errorClass: "check_failed" as const, errorMessage: 'check "contains" failed' }
+                : {}),
+            }), this.serviceMs[k])
+        );
+      },
+    };
+  }
+}
+
+const JOURNEY_SPECS: JourneySpec[] = [{
+  name: "j",
+  steps: [{ name: "j/a", path: "/a" }, { name: "j/b", path: "/b" }, { name: "j/c", path: "/c" }],
+}];
+
+function journeyPicker(users: number): TargetPicker {
+  return new TargetPicker(compileEndpoints("http://x", [{ path: "/", name: "j" }], {}), users, 1);
+}
+
+Deno.test("fake clock journeys: first step from the intended start, later steps from the end of the think time", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 1));
+  const runner = new FakeJourneyRunner(clock, [20, 30, 40], [100, 200]);
+  const result = await runOnFakeClock(clock, users, 1, {
+    schedule: constantSchedule(60, 3), // one journey per second, 3 of them
+    concurrency: 5,
+    picker: journeyPicker(users.length),
+    journeys: { specs: JOURNEY_SPECS, runner },
+  });
+  // Iteration 0: step a at 0 (20 ms), think 100, b at 120 (30 ms), think 200, c at 350 (40 ms) → 390.
+  assert.deepEqual(runner.calls.filter((c) => c[0] === 0).map((c) => [c[1], c[2]]), [[0, 0], [1, 120], [
+    2,
+    350,
+  ]]);
+  assert.equal(result.sent, 3);
+  assert.equal(result.overall.total, 9);
+  assert.deepEqual(result.endpoints.map((e) => e.total), [3, 3, 3]);
+  // Think time is never in a latency: each step's latency is its service time.
+  near(percentileMs(result.endpoints[0].latency, 100), 20);
+  near(percentileMs(result.endpoints[1].latency, 100), 30);
+  near(percentileMs(result.endpoints[2].latency, 100), 40);
+  const journey = result.journeys![0];
+  assert.equal(journey.started, 3);
+  assert.equal(journey.completed, 3);
+  assert.equal(journey.failed, 0);
+  near(percentileMs(journey.duration, 100), 390);
+  near(percentileMs(journey.think, 100), 300);
+  for (const user of users) assert.equal(user.calls, 0, "journeys never call get()");
+});
+
+Deno.test("fake clock journeys: a user does nothing else during its journey; coordinated omission shows in step 1's latency", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 2 }, (_, u) => new FakeUser(`u${u}`, clock, 1));
+  // A slow first step (500 ms) + 500 ms think + 100 ms: one journey holds its user for 1.1 s.
+  const runner = new FakeJourneyRunner(clock, [500, 100], [500]);
+  const specs: JourneySpec[] = [{ name: "j", steps: JOURNEY_SPECS[0].steps.slice(0, 2) }];
+  const result = await runOnFakeClock(clock, users, 1, {
+    schedule: constantSchedule(600, 2), // one every 100 ms for 2 s: 20 due
+    concurrency: 2,
+    picker: journeyPicker(users.length),
+    journeys: { specs, runner },
+    graceMs: 10_000,
+  });
+  // Never two steps or journeys at once on one user: a user's calls are ≥ 1.1 s apart per iteration.
+  for (const u of [0, 1]) {
+    const starts = runner.calls.filter((c) => c[3] === u && c[1] === 0).map((c) => c[2]);
+    for (let k = 1; k < starts.length; k++) assert.ok(starts[k] - starts[k - 1] >= 1100, `${starts}`);
+  }
+  // Two journeys at a time, 1.1 s each, over 2 s: journeys at 0 and 100, then 1100 and 1200 ms.
+  assert.equal(result.sent, 4);
+  assert.equal(result.notSent, 16);
+  assert.equal(result.late, 2);
+  // The 4th journey was due at 300 ms and started at 1200 ms: step 1 latency 900 + 500 ms service.
+  near(percentileMs(result.endpoints[0].latency, 100), 1400);
+  near(percentileMs(result.endpoints[0].service, 100), 500);
+  near(percentileMs(result.endpoints[1].latency, 100), 100);
+  assert.equal(result.journeys![0].completed, 4);
+  near(percentileMs(result.journeys![0].duration, 100), 900 + 1100);
+});
+
+Deno.test("fake clock journeys: a failed check ends the journey (or not, on_fail continue)", async () => {
+  for (const continueOnFail of [false, true]) {
+    const clock = new FakeClock();
+    const users = [new FakeUser("u0", clock, 1)];
+    const runner = new FakeJourneyRunner(clock, [10, 10, 10], [0, 0]);
+    runner.failAt = 1;
+    runner.continueOnFail = continueOnFail;
+    const result = await runOnFakeClock(clock, users, 1, {
+      schedule: constantSchedule(60, 2),
+      concurrency: 1,
+      picker: journeyPicker(1),
+      journeys: { specs: JOURNEY_SPECS, runner },
+    });
+    const journey = result.journeys![0];
+    assert.equal(journey.started, 2);
+    assert.equal(journey.completed, 0);
+    assert.equal(journey.failed, 2);
+    assert.deepEqual(journey.failedBy, { "j/b": { check_failed: 2 } });
+    assert.equal(result.endpoints[1].failures, 2);
+    assert.equal(result.endpoints[2].total, continueOnFail ? 2 : 0);
+  }
 });

@@ -83,6 +83,10 @@ export function runCommand(): CommandUnknownOpts {
     )
     .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
+    .option(
+      "--journey <name>",
+      "run a built-in journey (forum-post) instead of the config's mix: --rpm = journeys per minute",
+    )
     .addOption(thresholdOption())
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)

@@ -1,9 +1,11 @@
 /** `moodle-load config check FILE`: validate and print a resolved summary. */
+import { EXIT, UserError } from "../errors.ts";
 import { renderTable } from "../output/table.ts";
 import { redactUrl } from "../util/redact.ts";
 import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import { type ConfigSummary, summarizeConfig } from "../config/resolve.ts";
 import { emptyPoolMessage } from "../config/pools.ts";
+import { describeJourneys } from "../journey/describe.ts";
 
 export function formatSummary(summary: ConfigSummary): string {
   const endpoints = renderTable(
@@ -82,14 +84,19 @@ export function summaryJson(summary: ConfigSummary): Record<string, unknown> {
 
 export async function checkConfig(file: string, options: { json?: boolean }): Promise<void> {
   try {
-    const summary = summarizeConfig(await loadConfig(file));
+    const config = await loadConfig(file);
+    const summary = summarizeConfig(config);
+    const journeys = describeJourneys(config);
     console.log(
       options.json
-        ? JSON.stringify(summaryJson(summary), null, 2)
-        : `${file}: OK\n\n${formatSummary(summary)}`,
+        ? JSON.stringify({ ...summaryJson(summary), journeys: config.journeys ?? [] }, null, 2)
+        : `${file}: OK\n\n${formatSummary(summary)}${journeys.map((j) => `\n\n${j}`).join("")}`,
     );
   } catch (error) {
     if (error instanceof ConfigError) throw configUserError(error, "all");
+    if (error instanceof Error && /not a regular expression/.test(error.message)) {
+      throw new UserError(`${file}: ${error.message} — fix the journey`, EXIT.usage);
+    }
     throw error;
   }
 }

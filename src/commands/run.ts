@@ -36,6 +36,9 @@ import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend, UserOptions } from "../moodle/backend.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
+import { journeyRunner, type JourneySetup, journeySetup } from "../journey/setup.ts";
+import { withJourneyPreset } from "../journey/presets.ts";
+import { journeySummaries } from "../results/journeys.ts";
 import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
@@ -67,6 +70,8 @@ export interface RunOptions {
   profile?: string;
   /** Extra line shown in the header (the demo says what it is). */
   banner?: string;
+  /** `--journey NAME`: run this built-in journey (src/journey/presets.ts) instead of the config's mix. */
+  journey?: string;
 }
 
 export interface RunDeps {
@@ -167,6 +172,8 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
 
 interface RunSetup {
   config: Config;
+  /** Journeys (config or --journey): each scheduled item is one iteration. */
+  journeys?: JourneySetup;
   plan: RunPlan;
   seed: number;
   endpoints: ReturnType<typeof compileEndpoints>;
@@ -174,7 +181,14 @@ interface RunSetup {
 }
 
 async function prepareRun(options: RunOptions): Promise<RunSetup> {
-  const config = await readConfig(options.config);
+  let config = await readConfig(options.config);
+  let journeys: JourneySetup | undefined;
+  try {
+    if (options.journey) config = withJourneyPreset(config, options.journey);
+    journeys = journeySetup(config);
+  } catch (error) {
+    throw new UserError(`${(error as Error).message}`, EXIT.usage);
+  }
   const plan = planRun(config, {
     rpm: options.rpm,
     duration: options.duration,
@@ -185,12 +199,14 @@ async function prepareRun(options: RunOptions): Promise<RunSetup> {
   if (empty.length) throw new UserError(emptyPoolMessage(empty, config.users.length), EXIT.usage);
   return {
     config,
+    journeys,
     plan,
     seed: options.seed ?? config.seed ?? randomSeed(),
-    endpoints: compileEndpoints(config.base_url, config.urls, config.parameters, {
-      usernames: config.users.map((user) => user.username),
-      pools: config.pools,
-    }),
+    endpoints: journeys?.stepEndpoints ??
+      compileEndpoints(config.base_url, config.urls, config.parameters, {
+        usernames: config.users.map((user) => user.username),
+        pools: config.pools,
+      }),
     caCertPem: options.caCert === undefined ? undefined : await readCaCert(options.caCert),
   };
 }
@@ -316,7 +332,7 @@ interface Measured {
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
-  { config, plan, endpoints, seed }: RunSetup,
+  { config, plan, endpoints, seed, journeys }: RunSetup,
   users: VirtualUser[],
   files: OpenRunFiles,
   stop: StopRequest,
@@ -349,7 +365,15 @@ async function measure(
       schedule: new Schedule(plan.segments),
       warmupSec: plan.warmupSec,
       users,
-      picker: new TargetPicker(pickerEndpoints(config, endpoints, users), users.length, seed),
+      picker: new TargetPicker(
+        journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
+        users.length,
+        seed,
+      ),
+      journeys: journeys && {
+        specs: journeys.specs,
+        runner: runnerFor(journeys, config, users, seed, options.requestTimeout * 1000),
+      },
       concurrency: options.concurrency,
       reloginConcurrency: options.loginConcurrency,
       requestTimeoutMs: options.requestTimeout * 1000,
@@ -396,7 +420,22 @@ function summarize(
     intervals,
   });
   if (Object.keys(reasons).length > 0) summary.error_reasons = reasons;
+  if (result.journeys?.length) summary.journeys = journeySummaries(result.journeys);
   return summary;
+}
+
+function runnerFor(
+  journeys: JourneySetup,
+  config: Config,
+  users: VirtualUser[],
+  seed: number,
+  requestTimeoutMs: number,
+) {
+  try {
+    return journeyRunner(journeys, config, users, { seed, requestTimeoutMs });
+  } catch (error) {
+    throw new UserError(`journeys: ${(error as Error).message}`, EXIT.usage);
+  }
 }
 
 /** The tables and the JSON summary always reach stdout, whatever happened to the files. */

@@ -24,7 +24,8 @@ function valueText(value: number | string): string {
   return typeof value === "number" ? String(value) : encodeURIComponent(value);
 }
 
-function paramSpec(
+/** One placeholder's values (`users` needed for a per-user pool). */
+export function paramSpec(
   name: string,
   path: string,
   parameter: Parameter | undefined,

@@ -81,6 +81,67 @@ export const UrlSchema = z.strictObject({
     .describe("HTTP statuses that count as success (default: any 2xx)"),
 });
 
+/** `{name}` or `{random_text:40}` in a journey template. */
+export const TEMPLATE_PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)(?::(\d+))?\}/g;
+/** Placeholders every journey step may use without defining them. */
+export const JOURNEY_BUILTINS = ["sesskey", "user", "iteration", "random_text"] as const;
+
+const StepNameSchema = z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - (no spaces or slashes)");
+
+export const ExtractSchema = z.union([
+  z.strictObject({
+    regex: z.string().min(1).describe("a regular expression; the value is its group 1 (or the whole match)"),
+  }),
+  z.strictObject({
+    css: z.string().min(1).describe("a CSS selector; the first match is used"),
+    attr: z.string().min(1).optional().describe("the attribute to take (default: the element's text)"),
+  }),
+], { error: 'expected {"regex": "…"} or {"css": "…", "attr": "…"}' });
+
+export const CheckSchema = z.strictObject({
+  status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+    .optional().describe("the final status (after redirects) that counts as success (default: any 2xx)"),
+  contains: z.string().min(1).optional().describe("text the page must contain"),
+  not_contains: z.string().min(1).optional().describe("text the page must not contain"),
+  regex: z.string().min(1).optional().describe("a regular expression the page must match"),
+  url: z.string().min(1).optional().describe("a regular expression the final URL must match"),
+});
+
+export const ThinkTimeSchema = z.union([
+  z.number().nonnegative().describe("ms"),
+  z.strictObject({ min: z.number().nonnegative(), max: z.number().nonnegative() })
+    .describe("ms, drawn uniformly (seeded)"),
+]);
+
+export const FormSchema = z.strictObject({
+  selector: z.string().min(1).optional().describe("CSS selector of the form on the previous page"),
+  action: z.string().min(1).optional().describe("or: the form whose action contains this text"),
+  fields: z.record(z.string(), z.string()).default({})
+    .describe("fields to set (templates allowed); every other field keeps the form's value"),
+});
+
+export const StepSchema = z.strictObject({
+  name: StepNameSchema.describe("the step's endpoint row is named journey/step"),
+  method: z.enum(["GET", "POST"]).default("GET"),
+  path: z.string().min(1).optional().describe("path below base_url with {templates} (not with form)"),
+  fields: z.record(z.string(), z.string()).optional()
+    .describe("POST body fields (application/x-www-form-urlencoded), templates allowed"),
+  form: FormSchema.optional().describe("submit a form of the previous page, keeping its hidden fields"),
+  extract: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), ExtractSchema).optional()
+    .describe("variables for later steps, taken from this step's page"),
+  check: CheckSchema.optional(),
+  on_fail: z.enum(["stop", "continue"]).default("stop").describe("a failed step ends the journey (stop)"),
+  think_time_ms: ThinkTimeSchema.optional().describe("pause after this step, before the next (never timed)"),
+});
+export type JourneyStep = z.output<typeof StepSchema>;
+
+export const JourneySchema = z.strictObject({
+  name: StepNameSchema,
+  weight: z.number().positive().optional().describe("share of the journey mix (default 1)"),
+  steps: z.array(StepSchema).min(1, "at least one step"),
+});
+export type Journey = z.output<typeof JourneySchema>;
+
 export const StageSchema = z.strictObject({
   duration: DurationSchema,
   rpm: z.number().nonnegative().describe("target requests per minute at the end of the stage"),
@@ -102,7 +163,9 @@ export const ConfigSchema = z.strictObject({
   login_path: z.string().startsWith("/").default("/login/index.php"),
   users: z.array(UserSchema).min(1, "at least one user"),
   parameters: z.record(z.string(), ParameterSchema).default({}),
-  urls: z.array(UrlSchema).min(1, "at least one URL"),
+  urls: z.array(UrlSchema).default([]).describe("single requests (at least one URL, or journeys)"),
+  journeys: z.array(JourneySchema).optional()
+    .describe("multi-step user journeys; when present, each scheduled item is one journey iteration"),
   seed: z.number().int().nonnegative().optional().describe("PRNG seed: same seed, same URLs and users"),
   rpm: z.number().positive().optional().describe("constant target rate (overridden by --rpm)"),
   duration: DurationSchema.optional().describe("run length (overridden by --duration)"),
@@ -126,6 +189,9 @@ export const ConfigSchema = z.strictObject({
       });
     }
   }
+  for (const problem of journeyProblems(config.journeys ?? [], config.parameters)) {
+    ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+  }
   config.urls.forEach((url, index) => {
     for (const param of placeholdersOf(url.path)) {
       if (!Object.hasOwn(config.parameters, param)) {
@@ -137,7 +203,11 @@ export const ConfigSchema = z.strictObject({
       }
     }
   });
-});
+}).refine(
+  // Runs even when other fields are wrong (`when`), so an empty `urls` is reported beside them.
+  (config) => !Array.isArray(config.urls) || config.urls.length > 0 || (config.journeys?.length ?? 0) > 0,
+  { path: ["urls"], message: "at least one URL (or a journey in journeys)", when: () => true },
+);
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -148,4 +218,60 @@ export function placeholdersOf(template: string): string[] {
 
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(ConfigSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}
+
+/** `{name}`s of a journey template, with the `N` of `{random_text:N}`. */
+export function templateNames(template: string): string[] {
+  return [...template.matchAll(TEMPLATE_PLACEHOLDER)].map((match) => match[1]);
+}
+
+/**
+ * What is wrong with journeys beside their shapes: each template's names must be a built-in, a
+ * variable an earlier step extracts, or a parameter; a step needs a path or a form; a form step
+ * needs a page before it. The schema and the `--journey` presets both use it.
+ */
+export function journeyProblems(
+  journeys: readonly Journey[],
+  parameters: Readonly<Record<string, unknown>>,
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const names = new Set<string>();
+  journeys.forEach((journey, j) => {
+    if (names.has(journey.name)) {
+      problems.push({ path: ["journeys", j, "name"], message: "a second journey of that name" });
+    }
+    names.add(journey.name);
+    const vars = new Set<string>();
+    journey.steps.forEach((step, k) => {
+      const at = ["journeys", j, "steps", k];
+      if (!step.path && !step.form) problems.push({ path: at, message: 'a step needs "path" or "form"' });
+      if (step.form && k === 0) {
+        problems.push({ path: [...at, "form"], message: "a form step needs a page before it" });
+      }
+      if (journey.steps.findIndex((other) => other.name === step.name) !== k) {
+        problems.push({
+          path: [...at, "name"],
+          message: `a second step named "${step.name}" in this journey`,
+        });
+      }
+      const templates = [
+        step.path ?? "",
+        ...Object.values(step.fields ?? {}),
+        ...Object.values(step.form?.fields ?? {}),
+      ];
+      for (const name of templates.flatMap(templateNames)) {
+        const known = (JOURNEY_BUILTINS as readonly string[]).includes(name) || vars.has(name) ||
+          Object.hasOwn(parameters, name);
+        if (!known) {
+          problems.push({
+            path: at,
+            message: `{${name}} is no built-in ({sesskey}, {user}, {iteration}, {random_text:N}), ` +
+              `no variable an earlier step extracts and no parameter: define it in "parameters" or "extract"`,
+          });
+        }
+      }
+      for (const name of Object.keys(step.extract ?? {})) vars.add(name);
+    });
+  });
+  return problems;
 }

@@ -19,6 +19,8 @@ export class DemoCounters {
   slowResponses = 0;
   /** Requests that waited for another request of the same session. */
   sessionWaits = 0;
+  /** Forum replies stored (post.php POSTs with the sesskey and a complete form). */
+  forumPosts = 0;
 
   countPath(path: string): void {
     // Bounded: a scan of random paths must not grow memory without end.
@@ -38,6 +40,7 @@ export class DemoCounters {
       injectedErrors: this.injectedErrors,
       slowResponses: this.slowResponses,
       sessionWaits: this.sessionWaits,
+      forumPosts: this.forumPosts,
     };
   }
 }

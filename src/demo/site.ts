@@ -43,6 +43,8 @@ export class DemoSite {
   #cookie!: SessionCookieOptions;
   readonly #random: () => number;
   #forcedFailures: number[] = [];
+  /** Stored forum replies: post id → discussion. */
+  readonly #postDiscussion = new Map<number, number>();
 
   constructor(readonly options: ResolvedDemoOptions) {
     this.sessions = new SessionStore(options.sessionTtlSec * 1000);
@@ -385,7 +387,8 @@ export class DemoSite {
             `Discussion ${d}`,
             "page-mod-forum-discuss",
             "forum",
-            `<div class="discussion-list" data-d="${d}"></div>`,
+            `<div class="discussion-list" data-d="${d}"><a data-region="post-action" href="${this.#wwwroot}` +
+              `/mod/forum/post.php?reply=${firstPostOf(d)}#mformforum" class="btn btn-link">Reply</a></div>`,
           );
       }
       case "/mod/forum/post.php":
@@ -418,13 +421,25 @@ export class DemoSite {
     }
   }
 
+  /**
+   * Moodle's forum reply (mod/forum/post.php): GET ?reply=POST shows the mform (hidden fields, the
+   * sesskey among them); its POST needs the sesskey (missing or wrong: Moodle's 404 error pages),
+   * the form's `_qf__` marker and a subject and message (else the form again, 200, as Moodle
+   * redisplays an invalid mform), then stores the post and answers 303 to discuss.php?d=D#pNEW.
+   */
   #forumPost(
     x: Exchange,
     page: (title: string, bodyId: string, fillKind: string, main: string) => Response,
   ): Response {
-    if (x.method === "POST" && x.form) {
+    const form = x.method === "POST" ? x.form : undefined;
+    const reply = Number(form?.get("reply") ?? x.url.searchParams.get("reply") ?? "0");
+    if (!Number.isInteger(reply) || reply <= 0) {
+      return this.#errorPage(404, "Can't find data record in database table forum_posts.");
+    }
+    const discussion = this.#discussionOfPost(reply);
+    if (form) {
+      const sesskey = form.get("sesskey");
       // confirm_sesskey() throws a moodle_exception: a 404 error page, not a redirect.
-      const sesskey = x.form.get("sesskey");
       if (!sesskey) return this.#moodleError(x, "A required parameter (sesskey) was missing", "missingparam");
       if (sesskey !== x.session.sesskey) {
         return this.#moodleError(
@@ -433,21 +448,36 @@ export class DemoSite {
           "invalidsesskey",
         );
       }
-      const reply = Number(x.form.get("reply") ?? "0") || 1;
-      x.extraDbWrites += 6;
-      return this.#redirect(`${this.#wwwroot}/mod/forum/discuss.php?d=${reply}#p${reply + 1}`, x.cookies);
+      if (form.get("_qf__mod_forum_post_form") === "1" && form.get("subject") && form.get("message[text]")) {
+        const id = FIRST_POST_ID + 1_000_000 + this.counters.forumPosts++;
+        this.#postDiscussion.set(id, discussion);
+        x.extraDbWrites += 6;
+        return this.#redirect(`${this.#wwwroot}/mod/forum/discuss.php?d=${discussion}#p${id}`, x.cookies);
+      }
     }
-    const reply = x.url.searchParams.get("reply") ?? "1";
+    const field = (name: string, value: string | number) =>
+      `<input name="${name}" type="hidden" value="${escapeHtml(String(value))}">`;
     return page(
       "Reply",
       "page-mod-forum-post",
       "forum",
-      `<form id="mformforum" action="${this.#wwwroot}/mod/forum/post.php" method="post">` +
-        `<input name="reply" type="hidden" value="${
-          escapeHtml(reply)
-        }"><input name="sesskey" type="hidden" value="${x.session.sesskey}">` +
-        `<textarea name="message[text]"></textarea></form>`,
+      `<form autocomplete="off" action="${this.#wwwroot}/mod/forum/post.php" method="post" accept-charset="utf-8" ` +
+        `id="mformforum" class="mform">` + field("course", 4) + field("forum", 1) +
+        field("discussion", discussion) +
+        field("parent", reply) + field("groupid", -1) + field("edit", 0) + field("reply", reply) +
+        field("sesskey", x.session.sesskey) + field("_qf__mod_forum_post_form", 1) +
+        `<input type="text" name="subject" id="id_subject" value="Re: Discussion ${discussion}">` +
+        `<textarea name="message[text]" id="id_messageeditable"></textarea>` + field("message[format]", 1) +
+        field("message[itemid]", 123456789) +
+        `<input type="checkbox" name="discussionsubscribe" value="1" checked>` +
+        `<input type="submit" name="submitbutton" id="id_submitbutton" value="Post to forum">` +
+        `<input type="submit" name="cancel" id="id_cancel" value="Cancel"></form>`,
     );
+  }
+
+  /** Which discussion a post belongs to: a first post's by its id, a stored reply's by the map. */
+  #discussionOfPost(post: number): number {
+    return this.#postDiscussion.get(post) ?? (post > FIRST_POST_ID ? post - FIRST_POST_ID : 1);
   }
 
   #sizeOf(path: string): number {
@@ -632,6 +662,13 @@ function fullName(account: DemoAccount): string {
 }
 
 /** Course modules and discussions belong to courses 2..51. */
+/** The demo's first post of discussion d is FIRST_POST_ID + d (what discuss.php links "Reply" to). */
+const FIRST_POST_ID = 100_000;
+
+function firstPostOf(discussion: number): number {
+  return FIRST_POST_ID + discussion;
+}
+
 function courseOfModule(id: number): number {
   return (id % 50) + 2;
 }

@@ -13,7 +13,17 @@
  * Hot path: no allocation beyond the URL string and what `VirtualUser.get` does itself; in-flight
  * bookkeeping lives in a fixed pool of slots whose callbacks are bound once.
  */
-import { ERROR_CLASSES, type ErrorClass, type PageResult, type VirtualUser } from "./types.ts";
+import {
+  ERROR_CLASSES,
+  type ErrorClass,
+  type JourneyIteration,
+  type JourneyRunner,
+  type JourneySpec,
+  type JourneyStepResult,
+  type PageResult,
+  type VirtualUser,
+} from "./types.ts";
+import { JourneyStats } from "./journey_stats.ts";
 import type { Schedule } from "./schedule.ts";
 import { pageErrorClass } from "./classify.ts";
 import type { TargetPicker } from "./targets.ts";
@@ -71,6 +81,12 @@ export interface EngineOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Aborting stops scheduling (Ctrl-C); the engine drains and resolves as usual. */
   signal?: AbortSignal;
+  /**
+   * Journeys instead of single requests: each scheduled item is one iteration of the journey the
+   * picker drew (`picker.endpoints[k]` stands for `journeys.specs[k]`, for its weight and user), run
+   * step by step on one user by `runner`. The endpoint rows are then the steps, in journey order.
+   */
+  journeys?: { specs: readonly JourneySpec[]; runner: JourneyRunner };
 }
 
 export interface EngineResult {
@@ -99,6 +115,8 @@ export interface EngineResult {
   /** Mean target rate of the measured window actually run (per minute). */
   targetRpm: number;
   maxInFlight: number;
+  /** One per journey (empty without journeys); measured iterations only. */
+  journeys?: JourneyStats[];
 }
 
 class Slot {
@@ -111,12 +129,30 @@ class Slot {
   /** Sent and not answered yet (what finish() abandons). */
   busy = false;
   url = "";
+  /** The current request's latency counts from here: `intendedMs`, or a later journey step's think end. */
+  fromMs = 0;
+  // A journey iteration in progress (journey -1: a plain request): its step, think time so far, and
+  // its first failed step and class (-1: none yet).
+  journey = -1;
+  step = 0;
+  iteration: JourneyIteration | undefined;
+  thinkMs = 0;
+  thinkTimer: unknown;
+  failedStep = -1;
+  failedClass: ErrorClass = "other";
   readonly onResult: (result: PageResult) => void;
   readonly onError: (error: unknown) => void;
+  readonly onStep: (result: JourneyStepResult) => void;
+  readonly onStepError: (error: unknown) => void;
+  readonly onThinkEnd: () => void;
 
   constructor(engine: Engine) {
     this.onResult = (result) => engine.complete(this, result);
     this.onError = (error) => engine.complete(this, failedResult(error));
+    this.onStep = (result) => engine.stepDone(this, result);
+    this.onStepError = (error) =>
+      engine.stepDone(this, { ...failedResult(error), thinkMs: 0, continueOnFail: false });
+    this.onThinkEnd = () => engine.thinkEnd(this);
   }
 }
 
@@ -171,6 +207,11 @@ export class Engine {
   private abandoned = 0;
 
   private readonly logEntry: RequestLogEntry | undefined;
+  /** What the endpoint rows are: the picker's endpoints, or every journey's steps in order. */
+  private readonly units: readonly { name: string; expect?: readonly number[] }[];
+  /** Journeys: the endpoint row of each journey's first step; their statistics. */
+  private readonly stepOffset: number[] = [];
+  private readonly journeyStats: JourneyStats[];
   /** The options object of each endpoint's requests, made once. */
   private readonly getOptions: { timeoutMs: number; expect?: readonly number[] }[];
   private resolveDone: (() => void) | undefined;
@@ -185,8 +226,15 @@ export class Engine {
     this.endMs = options.schedule.durationSec * 1000;
     if (options.picker.users !== options.users.length) throw new Error("picker and users disagree");
     if (options.users.length === 0) throw new Error("no users");
-    this.endpoints = options.picker.endpoints.map(() => new Stats(true));
-    this.getOptions = options.picker.endpoints.map((e) => ({
+    const journeys = options.journeys;
+    if (journeys && journeys.specs.length !== options.picker.endpoints.length) {
+      throw new Error("picker and journeys disagree");
+    }
+    this.units = journeys ? journeys.specs.flatMap((j) => j.steps) : options.picker.endpoints;
+    journeys?.specs.reduce((offset, j) => (this.stepOffset.push(offset), offset + j.steps.length), 0);
+    this.journeyStats = journeys ? journeys.specs.map((spec) => new JourneyStats(spec)) : [];
+    this.endpoints = this.units.map(() => new Stats(true));
+    this.getOptions = this.units.map((e) => ({
       timeoutMs: options.requestTimeoutMs,
       expect: e.expect,
     }));
@@ -291,7 +339,9 @@ export class Engine {
       } else if (latenessMs > this.lateBoundMs) this.intervals.countLate(false);
       this.inFlight++;
       if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
-      users[user].get(slot.url, this.getOptions[slot.endpoint]).then(slot.onResult, slot.onError);
+      slot.fromMs = slot.intendedMs;
+      if (this.o.journeys) this.beginJourney(slot, i);
+      else users[user].get(slot.url, this.getOptions[slot.endpoint]).then(slot.onResult, slot.onError);
       this.next = i + 1;
       if (this.next < this.total) {
         this.nextIntendedMs = this.startMs + schedule.timeOf(this.next) * 1000;
@@ -345,13 +395,94 @@ export class Engine {
     );
     const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
     this.record(slot, now, result.status, result.bytes, errorIndex, result.perf, result.errorMessage);
+    this.freeSlot(slot, now, result.sessionLost);
+  }
+
+  /** The slot's work is over: its user is idle again (or re-logs in), and a due request may go. */
+  private freeSlot(slot: Slot, now: number, sessionLost: boolean): void {
     const user = slot.user;
     this.freeSlots.push(slot);
-    if (result.sessionLost && !this.stopped) this.pool.relogin(user);
-    else if (!result.sessionLost) this.pool.release(user);
+    if (sessionLost && !this.stopped) this.pool.relogin(user);
+    else if (!sessionLost) this.pool.release(user);
     if (this.stopped) {
       if (this.inFlight === 0) this.finish();
     } else if (this.nextIntendedMs <= now) this.dispatch();
+  }
+
+  // ---- journeys (see "Journeys" in README.md for the timing definitions) ----
+
+  private beginJourney(slot: Slot, i: number): void {
+    const journey = this.o.picker.endpoint;
+    slot.journey = journey;
+    slot.step = 0;
+    slot.thinkMs = 0;
+    slot.failedStep = -1;
+    slot.endpoint = this.stepOffset[journey];
+    if (slot.measured) this.journeyStats[journey].started++;
+    slot.iteration = this.o.journeys!.runner.begin(journey, slot.user, i);
+    slot.iteration.step(0).then(slot.onStep, slot.onStepError);
+  }
+
+  /**
+   * A step answered: record it (latency from `fromMs`), then end the journey (last step, session
+   * lost, or a failure without `continueOnFail`) or wait its think time before the next step. The
+   * user stays taken throughout: it does nothing else meanwhile.
+   */
+  stepDone(slot: Slot, result: JourneyStepResult): void {
+    if (this.finished) return;
+    const now = this.clock.now();
+    slot.busy = false;
+    slot.url = result.finalUrl;
+    const errorClass = pageErrorClass(
+      result.status,
+      this.getOptions[slot.endpoint].expect,
+      result.errorClass,
+      result.sessionLost,
+    );
+    const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
+    this.record(slot, now, result.status, result.bytes, errorIndex, result.perf, result.errorMessage);
+    if (errorClass !== undefined && slot.failedStep < 0) {
+      slot.failedStep = slot.step;
+      slot.failedClass = errorClass;
+    }
+    const steps = this.o.journeys!.specs[slot.journey].steps.length;
+    if (
+      slot.step + 1 >= steps || result.sessionLost || (errorClass !== undefined && !result.continueOnFail)
+    ) {
+      this.endJourney(slot, now, result.sessionLost);
+      return;
+    }
+    slot.step++;
+    slot.endpoint++;
+    slot.thinkMs += result.thinkMs;
+    if (result.thinkMs > 0) slot.thinkTimer = this.clock.setTimer(slot.onThinkEnd, result.thinkMs);
+    else this.thinkEnd(slot);
+  }
+
+  /** Think time over: the next step starts now, and its latency counts from now. */
+  thinkEnd(slot: Slot): void {
+    slot.thinkTimer = undefined;
+    if (this.finished) return;
+    slot.fromMs = slot.sentMs = this.clock.now();
+    slot.busy = true;
+    slot.iteration!.step(slot.step).then(slot.onStep, slot.onStepError);
+  }
+
+  private endJourney(slot: Slot, now: number, sessionLost: boolean): void {
+    this.closeJourney(slot, now);
+    this.inFlight--;
+    this.freeSlot(slot, now, sessionLost);
+  }
+
+  /** Count the iteration (completed from its intended start, or failed by its first failed step). */
+  private closeJourney(slot: Slot, now: number): void {
+    if (slot.measured) {
+      const stats = this.journeyStats[slot.journey];
+      if (slot.failedStep < 0) stats.complete(now - slot.intendedMs, slot.thinkMs);
+      else stats.fail(slot.failedStep, slot.failedClass);
+    }
+    slot.journey = -1;
+    slot.iteration = undefined;
   }
 
   /** One outcome into the statistics (overall, endpoint or warm-up, interval) and the request log. */
@@ -364,7 +495,7 @@ export class Engine {
     perf: PageResult["perf"],
     errorMessage: string | undefined,
   ): void {
-    const latencyUs = (now - slot.intendedMs) * 1000;
+    const latencyUs = (now - slot.fromMs) * 1000;
     const serviceUs = (now - slot.sentMs) * 1000;
     if (slot.measured) {
       this.overall.record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
@@ -378,11 +509,11 @@ export class Engine {
     if (entry) {
       entry.i = slot.index;
       entry.warmup = !slot.measured;
-      entry.endpoint = this.o.picker.endpoints[slot.endpoint].name;
+      entry.endpoint = this.units[slot.endpoint].name;
       entry.url = slot.url;
       entry.user = this.o.users[slot.user].username;
-      entry.intended_ms = slot.intendedMs - this.startMs;
-      entry.lateness_ms = slot.sentMs - slot.intendedMs;
+      entry.intended_ms = slot.fromMs - this.startMs;
+      entry.lateness_ms = slot.sentMs - slot.fromMs;
       entry.latency_ms = latencyUs / 1000;
       entry.service_ms = serviceUs / 1000;
       entry.status = status;
@@ -446,6 +577,17 @@ export class Engine {
       );
     }
     this.abandoned = unanswered.length;
+    // Journeys still under way (a step unanswered, or thinking) end failed at that step: `abandoned`.
+    for (const slot of this.slots) {
+      if (slot.journey < 0) continue;
+      if (slot.thinkTimer !== undefined) this.clock.clearTimer(slot.thinkTimer);
+      slot.thinkTimer = undefined;
+      if (slot.failedStep < 0) {
+        slot.failedStep = slot.step;
+        slot.failedClass = "abandoned";
+      }
+      this.closeJourney(slot, now);
+    }
   }
 
   private result(startEpochMs: number): EngineResult {
@@ -478,6 +620,7 @@ export class Engine {
       interrupted: this.o.signal?.aborted ?? false,
       targetRpm: elapsedSec > 0 ? schedule.meanRate(measuredFromSec, stopSec) * 60 : 0,
       maxInFlight: this.maxInFlight,
+      journeys: this.journeyStats,
     };
   }
 }

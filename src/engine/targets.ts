@@ -43,6 +43,12 @@ export interface EndpointSpec {
   params: ParamSpec[];
 }
 
+/** A placeholder's value for `user` from a draw `f` in [0, 1) (a range, a list, or that user's pool). */
+export function paramValue(param: ParamSpec, user: number, f: number): string | number {
+  const list = param.byUser ? param.byUser[user] : param.values;
+  return list ? list[Math.floor(f * list.length)] : param.min + Math.floor(f * param.span);
+}
+
 function isPerUser(endpoint: EndpointSpec): boolean {
   return endpoint.params.some((p) => p.byUser !== undefined);
 }
@@ -114,11 +120,7 @@ export class TargetPicker {
   private build(e: EndpointSpec, user: number): string {
     let url = e.parts[0];
     for (let p = 0; p < e.params.length; p++) {
-      const param = e.params[p];
-      const f = this.fractions[p];
-      const list = param.byUser ? param.byUser[user] : param.values;
-      url += (list ? list[Math.floor(f * list.length)] : param.min + Math.floor(f * param.span)) +
-        e.parts[p + 1];
+      url += paramValue(e.params[p], user, this.fractions[p]) + e.parts[p + 1];
     }
     return url;
   }

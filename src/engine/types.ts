@@ -21,6 +21,8 @@ export const ERROR_CLASSES = [
   "maintenance",
   "policy",
   "password_change",
+  /** A journey step's `check` (status, contains, not_contains, regex, url) did not hold; the message names it. */
+  "check_failed",
 ] as const;
 export type ErrorClass = typeof ERROR_CLASSES[number];
 
@@ -85,4 +87,41 @@ export interface VirtualUser {
   login(): Promise<LoginOutcome>;
   /** GET an absolute URL, following redirects by hand, reading the whole body. */
   get(url: string, options?: { timeoutMs?: number; expect?: readonly number[] }): Promise<PageResult>;
+}
+
+/** One step of a journey as the engine sees it: a name (its endpoint row) and its success statuses. */
+export interface JourneyStepSpec {
+  /** The endpoint row name, `journey/step`. */
+  name: string;
+  /** Path template, shown in the endpoint table. */
+  path: string;
+  expect?: readonly number[];
+}
+
+/** A journey as the engine sees it: a name and its steps, in order. */
+export interface JourneySpec {
+  name: string;
+  steps: readonly JourneyStepSpec[];
+}
+
+/** What one journey step produced, plus what the engine must do next. */
+export interface JourneyStepResult extends PageResult {
+  /** Think time before the next step, ms (seeded; never part of a latency). */
+  thinkMs: number;
+  /** A failure of this step does not end the journey (`on_fail: "continue"`). */
+  continueOnFail: boolean;
+}
+
+/** One journey iteration performed by one virtual user, step by step (the runner does the HTTP). */
+export interface JourneyIteration {
+  step(index: number): Promise<JourneyStepResult>;
+}
+
+/**
+ * The protocol side of journeys (src/journey/): the engine chooses the journey, the iteration and
+ * the user (an index into the engine's users), and times every step; the runner fills templates,
+ * sends the step with the user's session, extracts and checks.
+ */
+export interface JourneyRunner {
+  begin(journey: number, user: number, iteration: number): JourneyIteration;
 }

@@ -16,7 +16,7 @@ import {
 import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
 import { classifyDetour, pageSaysLoggedOut } from "./detour.ts";
-import { headText, wholeText } from "./transport/body.ts";
+import { EMPTY_BODY, headText, type ResponseBody, wholeText } from "./transport/body.ts";
 import type { Transport } from "./transport/types.ts";
 import type { LoginOutcome, PageResult, VirtualUser } from "../engine/types.ts";
 import { joinUrl as siteUrl } from "../util/url.ts";
@@ -63,7 +63,19 @@ export interface MoodleUserOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** A journey step's request: a GET, or a POST of form fields; the whole body kept when asked. */
+export interface PageRequest {
+  timeoutMs?: number;
+  expect?: readonly number[];
+  /** POST these fields (application/x-www-form-urlencoded). */
+  form?: Record<string, string>;
+  /** Keep the whole body (bounded by --max-body) for extraction, checks and forms. */
+  keepBody?: boolean;
+}
+
 export interface MoodleUser extends VirtualUser {
+  /** A page as `get` measures it, with its body (its start and end; all of it with `keepBody`). */
+  page(url: string, request: PageRequest): Promise<PageResult & { body: ResponseBody }>;
   /** The current `sesskey` (from the last page's JS config), when known. */
   readonly sesskey: string | undefined;
   readonly loginUrl: string;
@@ -239,11 +251,23 @@ class MoodleUserImpl implements MoodleUser {
     return this.#exclusive("get()", () => this.#get(url, options));
   }
 
-  async #get(url: string, options: { timeoutMs?: number; expect?: readonly number[] }): Promise<PageResult> {
+  page(url: string, request: PageRequest): Promise<PageResult & { body: ResponseBody }> {
+    return this.#exclusive("page()", async () => {
+      let body: ResponseBody | undefined;
+      const result = await this.#get(url, request, (kept) => (body = kept));
+      return Object.assign(result, { body: body ?? EMPTY_BODY });
+    });
+  }
+
+  /** `onBody` receives the response body (journeys only: plain requests keep no reference to it). */
+  async #get(url: string, options: PageRequest, onBody?: (body: ResponseBody) => void): Promise<PageResult> {
     const response = await this.session.request(url, {
       timeoutMs: options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
+      form: options.form,
+      keepBody: options.keepBody,
     });
+    onBody?.(response.body);
     const result: PageResult = {
       status: response.status,
       finalUrl: response.finalUrl,

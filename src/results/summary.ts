@@ -12,6 +12,7 @@ import {
   type RunSummary,
   SUMMARY_SCHEMA_VERSION,
 } from "./summary_types.ts";
+import type { JourneySummary } from "./journeys.ts";
 
 /** Fields added beside the contract's (additive; readers may ignore them). */
 export interface RunSummaryExtras {
@@ -31,6 +32,8 @@ export interface RunSummaryExtras {
   schedule: { kind: string; segments: { duration_sec: number; start_rpm: number; end_rpm: number }[] };
   warmup: { total: number; success: number; failures: number; not_sent: number };
   relogin_failures: number;
+  /** Journey runs: one entry per journey (the steps are the endpoints, named journey/step). */
+  journeys?: JourneySummary[];
 }
 
 export type FullRunSummary = RunSummary & RunSummaryExtras;

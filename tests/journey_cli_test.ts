@@ -1,0 +1,123 @@
+/** Journeys end to end: the real CLI against the demo site, whose stored forum posts are counted. */
+import assert from "node:assert/strict";
+import { runCli } from "./helpers/cli.ts";
+import { withDemo } from "./helpers/demo.ts";
+import { defaultDemoUsers } from "../src/demo/mod.ts";
+import { demoRunConfig } from "../src/demo/config.ts";
+
+async function configFile(config: unknown): Promise<{ dir: string; path: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_journey_" });
+  const path = `${dir}/config.json`;
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  return { dir, path };
+}
+
+interface JourneyRun {
+  summary: {
+    journeys: { name: string; started: number; completed: number; failed: number; failed_by: unknown }[];
+    endpoints: {
+      name: string;
+      total: number;
+      success: number;
+      failures: number;
+      errors: Record<string, number>;
+    }[];
+    not_sent: number;
+  };
+  stdout: string;
+}
+
+async function runJourney(dir: string, config: string, ...more: string[]): Promise<JourneyRun> {
+  const result = await runCli([
+    "run",
+    "--config",
+    config,
+    "--stats-dir",
+    dir,
+    "--progress",
+    "1",
+    "--seed",
+    "7",
+    "--json",
+    ...more,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const printed = JSON.parse(result.stdout);
+  const summary = JSON.parse(await Deno.readTextFile(printed.summary_file));
+  return { summary, stdout: result.stdout };
+}
+
+Deno.test("journey forum-post against the demo: every successful reply step is one stored post", async () => {
+  await withDemo({ users: defaultDemoUsers(6), pageBytes: 20_000, latencyMs: 2 }, async (demo) => {
+    const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(6) });
+    const { dir, path } = await configFile({
+      ...base,
+      parameters: { ...base.parameters, discussion: { values: [3, 4, 5] } },
+    });
+    const { summary } = await runJourney(
+      dir,
+      path,
+      "--journey",
+      "forum-post",
+      "--rpm",
+      "120",
+      "--duration",
+      "3",
+    );
+    const journey = summary.journeys[0];
+    assert.equal(journey.name, "forum-post");
+    assert.equal(journey.started, 6);
+    assert.equal(journey.completed, 6, JSON.stringify(journey));
+    const reply = summary.endpoints.find((e) => e.name === "forum-post/reply")!;
+    assert.deepEqual(summary.endpoints.map((e) => e.name), [
+      "forum-post/discussion",
+      "forum-post/reply_form",
+      "forum-post/reply",
+    ]);
+    assert.equal(reply.success, 6);
+    assert.equal(demo.counters.forumPosts, reply.success);
+  });
+});
+
+Deno.test("journey: a reply posted with a wrong sesskey is a failure, and nothing is stored", async () => {
+  await withDemo({ users: defaultDemoUsers(2), pageBytes: 5_000 }, async (demo) => {
+    const { dir, path } = await configFile({
+      ...demoRunConfig({ url: demo.url, users: defaultDemoUsers(2) }),
+      urls: [],
+      parameters: { discussion: { values: [3] } },
+      journeys: [{
+        name: "bad",
+        steps: [
+          {
+            name: "discussion",
+            path: "/mod/forum/discuss.php?d={discussion}",
+            extract: { post: { regex: "post\\.php\\?reply=(\\d+)" } },
+          },
+          {
+            name: "reply",
+            method: "POST",
+            path: "/mod/forum/post.php",
+            fields: {
+              reply: "{post}",
+              sesskey: "wrong{sesskey}",
+              _qf__mod_forum_post_form: "1",
+              subject: "Re: {iteration}",
+              "message[text]": "{random_text:30}",
+            },
+            check: { url: "discuss\\.php\\?d=\\d+#p\\d+" },
+          },
+        ],
+      }],
+    });
+    const { summary } = await runJourney(dir, path, "--rpm", "120", "--duration", "1");
+    const journey = summary.journeys[0];
+    assert.equal(journey.started, 2);
+    assert.equal(journey.completed, 0);
+    assert.equal(journey.failed, 2);
+    const reply = summary.endpoints.find((e) => e.name === "bad/reply")!;
+    assert.equal(reply.success, 0);
+    assert.equal(reply.failures, 2);
+    assert.deepEqual(reply.errors, { moodle_error: 2 }); // Moodle's 404 "session has most likely timed out"
+    assert.equal(demo.counters.forumPosts, 0);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The demo server speaks Moodle's protocol (../shared/moodle-protocol.md). These tests talk to it
+ * The demo server speaks Moodle's protocol (docs/moodle-protocol.md). These tests talk to it
  * with bare `fetch` and hand-kept cookies, independent of the load tool's own session code.
  */
 import assert from "node:assert/strict";

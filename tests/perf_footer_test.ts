@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseDisplaySize, parsePerfFooter, PerfFooterScanner } from "../src/moodle/perf_footer.ts";
 import { displaySize } from "../src/demo/mod.ts";
 
-/** Exactly as ../shared/moodle-protocol.md shows it (seen on a 4.3 site), inside its container. */
+/** Exactly as docs/moodle-protocol.md shows it (seen on a 4.3 site), inside its container. */
 const SNIPPET = `<div class="performanceinfo siteinfo container-fluid px-md-0 overflow-auto pt-3">
 <ul class="list-unstyled row mx-md-0"><li class="timeused col-sm-4">0.107928 secs</li>
 <li class="memoryused col-sm-4">RAM: 6.4 MB</li> <li class="memoryused col-sm-4">RAM peak: 7.4 MB</li></ul>

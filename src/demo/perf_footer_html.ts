@@ -21,7 +21,7 @@ export function displaySize(bytes: number): string {
   return `${Math.round(bytes)} bytes`;
 }
 
-/** The footer block, in the shape a 4.3 site prints (see ../shared/moodle-protocol.md). */
+/** The footer block, in the shape a 4.3 site prints (see docs/moodle-protocol.md). */
 export function perfFooterHtml(f: PerfFigures): string {
   return `<div class="performanceinfo siteinfo container-fluid px-md-0 overflow-auto pt-3">` +
     `<ul class="list-unstyled row mx-md-0"><li class="timeused col-sm-4">${

@@ -1,7 +1,7 @@
 /**
  * Server-side sessions as Moodle keeps them: an id in the `MoodleSession…` cookie, the logged-in
  * user, the single-use login token, the sesskey, the wanted URL, and one lock per session that
- * serialises requests sharing the session (see ../shared/moodle-protocol.md, "Session locking").
+ * serialises requests sharing the session (see docs/moodle-protocol.md, "Session locking").
  */
 import { randomString, sessionId } from "./random.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The demo Moodle site: one request in, one response out. Implements the login protocol, session
- * handling and page access rules of ../shared/moodle-protocol.md; `server.ts` puts it on a socket.
+ * handling and page access rules of docs/moodle-protocol.md; `server.ts` puts it on a socket.
  */
 import { DemoCounters } from "./counters.ts";
 import { deletedSessionCookie, readCookie, sessionCookie, type SessionCookieOptions } from "./cookies.ts";

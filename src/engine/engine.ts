@@ -1,5 +1,5 @@
 /**
- * The open-model dispatcher (see "The timing model" in DESIGN.md).
+ * The open-model dispatcher (see "The timing model" in docs/architecture.md).
  *
  * Request i is due at schedule.timeOf(i) from the run's start. On every wake (one timer at a time,
  * never one per request) and on every completion, every due request is sent while a concurrency slot

@@ -1,6 +1,6 @@
 /**
  * The schedule of a run: the intended start time of request i, a pure function of i (see "The timing
- * model" in DESIGN.md). Rate is piecewise linear in time; request i starts where the area under the
+ * model" in docs/architecture.md). Rate is piecewise linear in time; request i starts where the area under the
  * rate curve reaches i, so t_0 = 0 and a constant rate r gives t_i = i / r. Nothing here reads a clock.
  *
  * Stage semantics follow k6's ramping-arrival-rate: each stage ramps linearly from the previous stage's

@@ -79,7 +79,7 @@ export interface PageResult {
 
 /**
  * One logged-in Moodle user with its own cookie jar. At most one request is in flight per user
- * (Moodle locks the session per request; see ../shared/moodle-protocol.md).
+ * (Moodle locks the session per request; see docs/moodle-protocol.md).
  */
 export interface VirtualUser {
   readonly username: string;

@@ -3,7 +3,7 @@
  * course page can end, with a 200, on the enrolment page, the site policy, the forced password
  * change, or get Moodle's maintenance or error page: none of those is the page measured, so each
  * is a failure of its own class. Markers were read from a real Moodle 4.3 (see
- * tests/fixtures/moodle/ and ../shared/moodle-protocol.md): the final URL's path after Moodle's 303,
+ * tests/fixtures/moodle/ and docs/moodle-protocol.md): the final URL's path after Moodle's 303,
  * and the `<body id="page-…">` near the start of the page, which names the script that rendered it.
  */
 import type { ErrorClass, LoginFailureReason } from "../engine/types.ts";

@@ -1,6 +1,6 @@
 /**
  * What a finished login chain means (pure): which page the user ended on names the reason, as
- * ../shared/moodle-protocol.md lists them. No I/O here, so every branch is unit-testable.
+ * docs/moodle-protocol.md lists them. No I/O here, so every branch is unit-testable.
  */
 import { loginDetour } from "./detour.ts";
 import type { ErrorClass, LoginFailureReason } from "../engine/types.ts";

@@ -2,7 +2,7 @@
  * A Moodle user for the load engine (`VirtualUser`): logs in through the form exactly as a browser
  * does (GET login page → logintoken → POST → 303 chain through `testsession`, cookies kept at every
  * hop), retries transient failures with backoff, and measures pages, spotting session loss.
- * See ../shared/moodle-protocol.md.
+ * See docs/moodle-protocol.md.
  */
 import * as cheerio from "cheerio";
 import { pageErrorClass } from "../engine/classify.ts";

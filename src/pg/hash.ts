@@ -1,5 +1,5 @@
 /**
- * Password hashes Moodle accepts (see ../shared/moodle-protocol.md, "Test users in the database"):
+ * Password hashes Moodle accepts (see docs/moodle-protocol.md, "Test users in the database"):
  * 4.3 (2023100900) and later generate SHA-512 crypt with 10,000 rounds; older sites use bcrypt with
  * the `$2y$` prefix (PHP's password_hash).
  */

@@ -1,6 +1,6 @@
 /**
  * `moodle-load users`: give N test accounts a known password and make them usable (see
- * ../shared/moodle-protocol.md, "Test users in the database"), in one transaction, then write them
+ * docs/moodle-protocol.md, "Test users in the database"), in one transaction, then write them
  * into the config file.
  */
 import type pg from "pg";

@@ -3,6 +3,7 @@
  * error rate and observed rate, each with its change and a noise-aware verdict. Pure: takes two
  * summaries, returns a plain object (`--json` prints it as is). Method: docs/compare.md.
  */
+import { redactUrl } from "../util/redact.ts";
 import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { decodeDistribution, type Distribution, quantile } from "./distribution.ts";
 import { quantileTest, requestsNeeded } from "./quantile_test.ts";
@@ -428,34 +429,56 @@ function info(summary: RunSummary, label: string): RunInfo {
   };
 }
 
-export function compareSummaries(
-  base: RunSummary,
-  candidate: RunSummary,
-  labels: { base: string; candidate: string } = { base: "base", candidate: "candidate" },
-  overrides: Partial<CompareOptions> = {},
-): Comparison {
-  const options = { ...DEFAULT_COMPARE_OPTIONS, ...overrides };
+/** Notes printed before the verdict: what makes the two runs less comparable. */
+function comparabilityNotes(base: RunSummary, candidate: RunSummary, targetsDiffer: boolean): string[] {
   const notes: string[] = [];
-  const targetsDiffer =
-    Math.abs(base.target_rpm - candidate.target_rpm) > 1e-9 * Math.max(1, base.target_rpm);
   if (targetsDiffer) {
     notes.push(
       `target rates differ (${base.target_rpm} vs ${candidate.target_rpm} rpm): the rate is compared as the share of target achieved, and latencies at different loads may differ for that reason alone`,
     );
   }
   if (base.base_url !== candidate.base_url) {
-    notes.push(`different sites: ${base.base_url} vs ${candidate.base_url}`);
+    notes.push(`different sites: ${redactUrl(base.base_url)} vs ${redactUrl(candidate.base_url)}`);
   }
   if (base.interrupted || candidate.interrupted) {
     notes.push("a run was interrupted (Ctrl-C): it measured less");
   }
+  return notes;
+}
 
-  const pending: Pending[] = [];
-  const overall = compareSides("(all)", runSide(base), runSide(candidate), options, targetsDiffer, pending);
+/** The method as the JSON and the table footer state it. */
+function methodOf(options: CompareOptions): Comparison["method"] {
+  const level = `${Math.round(options.confidence * 100)}%`;
+  return {
+    latency: `where each run has ≥ ${MIN_TAIL_SAMPLES_FOR_BOOTSTRAP} requests above the percentile: ` +
+      `${level} percentile-bootstrap interval of the quantile ratio from each run's HDR histogram ` +
+      `(${options.resamples} resamples, exact order-statistic draws); with fewer: exact quantile test ` +
+      `(Brown–Mood: Fisher's exact test on the requests above the pooled percentile); on the whole ` +
+      `run also a Mann–Whitney U test over per-interval percentiles (when both runs have ≥ ${MIN_INTERVALS_FOR_TEST} intervals)`,
+    error_rate: "two-proportion z-test",
+    rpm_observed: "Poisson rate-ratio test",
+    multiple_comparisons:
+      "Holm–Bonferroni over every test in the comparison, after Tarone's exclusion of tests too small to " +
+      "reject (those are 'not comparable')",
+    confidence: options.confidence,
+    min_effect: options.minEffect,
+    resamples: options.resamples,
+  };
+}
+
+/** Every endpoint of either run, compared side by side (a missing side is noted). */
+function compareEndpoints(
+  base: RunSummary,
+  candidate: RunSummary,
+  options: CompareOptions,
+  targetsDiffer: boolean,
+  pending: Pending[],
+  notes: string[],
+): EndpointComparison[] {
   const names = [
     ...new Set([...base.endpoints.map((e) => e.name), ...candidate.endpoints.map((e) => e.name)]),
   ];
-  const endpoints = names.map((name) => {
+  return names.map((name) => {
     const b = base.endpoints.find((e) => e.name === name);
     const c = candidate.endpoints.find((e) => e.name === name);
     if (!b) notes.push(`endpoint "${name}" only in the candidate`);
@@ -469,6 +492,21 @@ export function compareSummaries(
       pending,
     );
   });
+}
+
+export function compareSummaries(
+  base: RunSummary,
+  candidate: RunSummary,
+  labels: { base: string; candidate: string } = { base: "base", candidate: "candidate" },
+  overrides: Partial<CompareOptions> = {},
+): Comparison {
+  const options = { ...DEFAULT_COMPARE_OPTIONS, ...overrides };
+  const targetsDiffer =
+    Math.abs(base.target_rpm - candidate.target_rpm) > 1e-9 * Math.max(1, base.target_rpm);
+  const notes = comparabilityNotes(base, candidate, targetsDiffer);
+  const pending: Pending[] = [];
+  const overall = compareSides("(all)", runSide(base), runSide(candidate), options, targetsDiffer, pending);
+  const endpoints = compareEndpoints(base, candidate, options, targetsDiffer, pending, notes);
   finalise(pending, options);
 
   const all = [overall, ...endpoints];
@@ -477,25 +515,10 @@ export function compareSummaries(
     all.flatMap((e) => e.metrics.filter((m) => m.verdict === verdict).map((m) => `${e.name} ${m.metric}`));
   const regressions = list("regression");
   const improvements = list("improvement");
-  const level = `${Math.round(options.confidence * 100)}%`;
   return {
     base: info(base, labels.base),
     candidate: info(candidate, labels.candidate),
-    method: {
-      latency: `where each run has ≥ ${MIN_TAIL_SAMPLES_FOR_BOOTSTRAP} requests above the percentile: ` +
-        `${level} percentile-bootstrap interval of the quantile ratio from each run's HDR histogram ` +
-        `(${options.resamples} resamples, exact order-statistic draws); with fewer: exact quantile test ` +
-        `(Brown–Mood: Fisher's exact test on the requests above the pooled percentile); on the whole ` +
-        `run also a Mann–Whitney U test over per-interval percentiles (when both runs have ≥ ${MIN_INTERVALS_FOR_TEST} intervals)`,
-      error_rate: "two-proportion z-test",
-      rpm_observed: "Poisson rate-ratio test",
-      multiple_comparisons:
-        "Holm–Bonferroni over every test in the comparison, after Tarone's exclusion of tests too small to " +
-        "reject (those are 'not comparable')",
-      confidence: options.confidence,
-      min_effect: options.minEffect,
-      resamples: options.resamples,
-    },
+    method: methodOf(options),
     overall,
     endpoints,
     verdict: regressions.length

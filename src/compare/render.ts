@@ -77,34 +77,39 @@ export function renderComparison(comparison: Comparison): string {
       verdictCell(row),
     ]),
   ));
+  const perf = perfTable(rows);
+  if (perf) out.push("", "Moodle performance footer (server-side means; information, not tested):", perf);
+  out.push("", ...verdictLines(comparison, rows));
+  return out.join("\n");
+}
 
+/** The footer figures that point at a code path (--json has them all); undefined without a footer. */
+function perfTable(rows: EndpointComparison[]): string | undefined {
   const perfRows = rows.filter((row) => row.moodle_perf.length);
-  if (perfRows.length) {
-    // The figures that point at a code path; --json has them all.
-    const shown: PerfComparison["figure"][] = [
-      "time_used_ms_mean",
-      "db_reads_mean",
-      "db_writes_mean",
-      "memory_peak_bytes_mean",
-      "included_files_mean",
-    ];
-    const present = new Set(perfRows.flatMap((row) => row.moodle_perf.map((p) => p.figure)));
-    const figures = shown.filter((f) => present.has(f));
-    out.push("", "Moodle performance footer (server-side means; information, not tested):");
-    out.push(renderTable(
-      ["Endpoint", ...figures.map((f) => PERF_LABEL[f])],
-      perfRows.map((row) => [
-        row.name,
-        ...figures.map((figure) => {
-          const p = row.moodle_perf.find((x) => x.figure === figure);
-          return p
-            ? `${perfValue(figure, p.base)}→${perfValue(figure, p.candidate)} ${signed(p.change)}`
-            : "-";
-        }),
-      ]),
-    ));
-  }
+  if (!perfRows.length) return undefined;
+  const shown: PerfComparison["figure"][] = [
+    "time_used_ms_mean",
+    "db_reads_mean",
+    "db_writes_mean",
+    "memory_peak_bytes_mean",
+    "included_files_mean",
+  ];
+  const present = new Set(perfRows.flatMap((row) => row.moodle_perf.map((p) => p.figure)));
+  const figures = shown.filter((f) => present.has(f));
+  return renderTable(
+    ["Endpoint", ...figures.map((f) => PERF_LABEL[f])],
+    perfRows.map((row) => [
+      row.name,
+      ...figures.map((figure) => {
+        const p = row.moodle_perf.find((x) => x.figure === figure);
+        return p ? `${perfValue(figure, p.base)}→${perfValue(figure, p.candidate)} ${signed(p.change)}` : "-";
+      }),
+    ]),
+  );
+}
 
+/** The verdict line, each significant change with its interval and reason, the notes and the method. */
+function verdictLines(comparison: Comparison, rows: EndpointComparison[]): string[] {
   const changed = rows.flatMap((row) =>
     row.metrics.filter((m) => m.verdict === "regression" || m.verdict === "improvement").map((m) =>
       `  ${m.verdict === "regression" ? "✗" : "✓"} ${row.name} ${m.metric}: ${value(m, m.base)} → ${
@@ -114,21 +119,19 @@ export function renderComparison(comparison: Comparison): string {
       }) — ${m.reason}`
     )
   );
-  out.push("");
   const verdict = comparison.verdict === "regression"
     ? `REGRESSION: ${comparison.regressions.join(", ")}`
     : comparison.verdict === "improvement"
     ? `improvement: ${comparison.improvements.join(", ")}`
     : comparison.verdict;
-  out.push(`Verdict: ${verdict}`);
-  out.push(...changed);
-  for (const note of comparison.notes) out.push(`Note: ${note}`);
-  out.push(
-    `Method: changes count only when larger than noise (${
-      Math.round(comparison.method.confidence * 100)
-    }% level, ` +
-      `Holm-corrected) and than the ${(comparison.method.min_effect * 100).toFixed(0)}% minimum effect; ` +
-      `✗ regression, ✓ improvement, ? too few requests. See docs/compare.md.`,
-  );
-  return out.join("\n");
+  return [
+    `Verdict: ${verdict}`,
+    ...changed,
+    ...comparison.notes.map((note) => `Note: ${note}`),
+    `Method: changes count only when larger than noise (${Math.round(comparison.method.confidence * 100)}% ` +
+    `level, Holm-corrected) and than the ${
+      (comparison.method.min_effect * 100).toFixed(0)
+    }% minimum effect; ` +
+    `✗ regression, ✓ improvement, ? too few requests. See docs/compare.md.`,
+  ];
 }

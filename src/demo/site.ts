@@ -322,6 +322,7 @@ export class DemoSite {
 
   // ---- pages -----------------------------------------------------------------------------------
 
+  /** Long because it is the route table: one case per Moodle script the demo serves, each a few lines. */
   #content(x: Exchange, account: DemoAccount): Response {
     const q = x.url.searchParams;
     const page = (title: string, bodyId: string, fillKind: string, main: string) =>

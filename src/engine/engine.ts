@@ -14,9 +14,9 @@
  * bookkeeping lives in a fixed pool of slots whose callbacks are bound once.
  */
 import { ERROR_CLASSES, type ErrorClass, type PageResult, type VirtualUser } from "./types.ts";
-import type { Schedule } from "./schedule.ts";
+import type { PacedSchedule } from "./schedule.ts";
 import { pageErrorClass } from "./classify.ts";
-import type { TargetPicker } from "./targets.ts";
+import type { RequestPicker } from "./targets.ts";
 import { ERROR_INDEX, Stats } from "./stats.ts";
 import { type Histogram, newHistogram, recordUs } from "./histogram.ts";
 import { type Clock, realClock } from "./clock.ts";
@@ -50,12 +50,12 @@ export interface RequestLogEntry {
 }
 
 export interface EngineOptions {
-  schedule: Schedule;
+  schedule: PacedSchedule;
   /** Length of the warm-up at the start of the schedule (excluded from statistics). */
   warmupSec: number;
   /** Logged-in users; `picker.users` must equal users.length. */
   users: VirtualUser[];
-  picker: TargetPicker;
+  picker: RequestPicker;
   concurrency: number;
   requestTimeoutMs: number;
   /** Re-logins after session loss running at once (default 4). */
@@ -69,6 +69,13 @@ export interface EngineOptions {
   onRequest?: (entry: RequestLogEntry) => void;
   /** Aborting stops scheduling (Ctrl-C); the engine drains and resolves as usual. */
   signal?: AbortSignal;
+  /**
+   * The schedule's zero was this long ago (a shard ready after the agreed `--start-at`): requests keep
+   * their intended starts on the shared clock and the ones already due are sent late. Default 0.
+   */
+  startAgoMs?: number;
+  /** Requests due before this (seconds into the schedule) are never sent: they count as not_sent. */
+  skipBeforeSec?: number;
 }
 
 export interface EngineResult {
@@ -143,6 +150,8 @@ export class Engine {
   // Scheduling state.
   private startMs = 0;
   private next = 0;
+  /** Requests 0…skipped-1 were never sent (skipBeforeSec). */
+  private skipped = 0;
   private nextIntendedMs = 0;
   private stopped = false;
   private stopMs = 0;
@@ -221,10 +230,15 @@ export class Engine {
 
   run(): Promise<EngineResult> {
     const clock = this.clock;
-    const startEpochMs = clock.epochMs();
-    this.startMs = clock.now();
-    this.o.picker.next();
-    this.nextIntendedMs = this.total > 0 ? this.startMs : Infinity;
+    const agoMs = this.o.startAgoMs ?? 0;
+    const startEpochMs = clock.epochMs() - agoMs;
+    this.startMs = clock.now() - agoMs;
+    const skip = this.o.skipBeforeSec ? this.o.schedule.countBefore(this.o.skipBeforeSec) : 0;
+    // Skipped requests are still drawn, so every later request gets the draws it always gets.
+    for (let k = 0; k <= skip; k++) this.o.picker.next();
+    this.skipped = skip;
+    this.next = skip;
+    this.nextIntendedMs = skip < this.total ? this.startMs + this.o.schedule.timeOf(skip) * 1000 : Infinity;
     const signal = this.o.signal;
     const onAbort = () => this.stop(clock.now());
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -430,9 +444,10 @@ export class Engine {
     const schedule = this.o.schedule;
     const stopSec = (this.stopMs - this.startMs) / 1000;
     const due = schedule.countBefore(stopSec);
-    const unsentFrom = this.next;
-    const notSentTotal = Math.max(0, due - unsentFrom);
-    const warmupNotSent = Math.max(0, Math.min(due, this.warmupCount) - unsentFrom);
+    // Never sent: the skipped ones [0, skipped) and the ones due but not reached [next, due).
+    const unsent = (until: number) => Math.min(this.skipped, until) + Math.max(0, until - this.next);
+    const notSentTotal = unsent(due);
+    const warmupNotSent = unsent(Math.min(due, this.warmupCount));
     const measuredFromSec = Math.min(this.o.warmupSec, stopSec);
     const elapsedSec = Math.max(0, stopSec - measuredFromSec);
     return {

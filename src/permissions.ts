@@ -10,6 +10,8 @@
  * the compiled binary. See README "Permissions".
  */
 
+import { SHARD_ENV } from "./config/shard.ts";
+
 export const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys"] as const;
 export type PermissionKind = typeof PERMISSION_KINDS[number];
 
@@ -37,11 +39,13 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the config file and --ca-cert" },
     write: { scope: ANY, why: "the files under --stats-dir and --request-log" },
     net: { scope: ANY, why: "the Moodle site named by base_url" },
+    env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "demo": {
     read: { scope: ANY, why: "the temporary config it writes" },
     write: { scope: ANY, why: "a temporary config and the files under --stats-dir" },
     net: { scope: ANY, why: "the built-in demo site on 127.0.0.1" },
+    env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "users": {
     read: { scope: ANY, why: "the config file (db section, users to rewrite)" },

@@ -450,7 +450,7 @@ Deno.test("fake clock: a late start keeps the shared clock — skipped requests 
   const result = await runOnFakeClock(clock, users, 9, {
     schedule: constantSchedule(6000, 1), // 100 req/s for 1 s
     concurrency: 10,
-    startAgoMs: 300,
+    startAtEpochMs: 1_700_000_000_000 - 300,
     skipBeforeSec: 0.2,
     onRequest: (entry) => {
       sentUrls.push(entry.url);

@@ -1,4 +1,5 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
+import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -13,6 +14,9 @@ export function demoCommand(): CommandUnknownOpts {
     .option("--rpm <n>", "target requests per minute", positive("--rpm"), 1200)
     .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
     .option("--progress <s>", "seconds between progress updates", positive("--progress"), 5)
+    .addOption(shardOption())
+    .addOption(shardCountOption())
+    .addOption(startAtOption())
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout", false)
     .addHelpText("after", "\nExample:\n  moodle-load demo --duration 20")

@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { thresholdOption } from "../thresholds/option.ts";
 import { parseDurationSeconds } from "../output/format.ts";
+import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -67,6 +68,9 @@ export function runCommand(): CommandUnknownOpts {
     .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .addOption(thresholdOption())
+    .addOption(shardOption())
+    .addOption(shardCountOption())
+    .addOption(startAtOption())
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(
@@ -75,6 +79,7 @@ export function runCommand(): CommandUnknownOpts {
 Examples:
   moodle-load run --config config.json --rpm 600 --duration 5m
   moodle-load run --config config.json --rpm 600 --duration 30m --profile peak --warmup 60 --seed 42
+  moodle-load run --config config.json --rpm 6000 --duration 10m --seed 42 --shard 0/4 --start-at 2026-11-21T10:00:00Z
 
 Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 99 a --threshold crossed,
 130 interrupted (files written).`,

@@ -30,10 +30,11 @@ import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend } from "../moodle/backend.ts";
 import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
 
 /** No user could log in: nothing to measure. */
 
-export interface RunOptions {
+export interface RunOptions extends ShardRunOptions {
   config: string;
   rpm?: number;
   duration?: number;
@@ -110,14 +111,18 @@ function pickerEndpoints(config: Config, endpoints: EndpointSpec[], loggedIn: Vi
 }
 
 export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullRunSummary | undefined> {
-  const config = await readConfig(options.config);
-  const plan = planRun(config, {
+  const fullConfig = await readConfig(options.config);
+  const plan = planRun(fullConfig, {
     rpm: options.rpm,
     duration: options.duration,
     warmup: options.warmup,
     profile: options.profile,
   });
-  const seed = options.seed ?? config.seed ?? randomSeed();
+  const seed = options.seed ?? fullConfig.seed ?? randomSeed();
+  // `--shard I/N`: this process runs its stripe of the run, with its slice of the users (run_shard.ts).
+  const shard = await ShardRun.plan(options, fullConfig, plan, seed);
+  const config = shard.config;
+  const schedule = shard.schedule(new Schedule(plan.segments));
   const empty = emptyPools(config, config.users.map((user) => user.username));
   if (empty.length) throw new UserError(emptyPoolMessage(empty, config.users.length), EXIT.usage);
   const endpoints = compileEndpoints(config.base_url, config.urls, config.parameters, {
@@ -160,6 +165,8 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
         `${plan.warmupSec > 0 ? ` after a ${plan.warmupSec} s warm-up (not counted)` : ""}, ` +
         `concurrency ${options.concurrency}, ${config.users.length} users, seed ${seed}`,
     );
+    const shardLine = shard.describe(new Schedule(plan.segments).totalCount);
+    if (shardLine) say(shardLine);
     if (options.concurrency > config.users.length) {
       say(
         `note: --concurrency ${options.concurrency} is more than the ${config.users.length} users: the run is ` +
@@ -210,18 +217,23 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     let result;
     try {
       result = await runEngine({
-        schedule: new Schedule(plan.segments),
+        schedule,
         warmupSec: plan.warmupSec,
         users: loggedIn,
-        picker: new TargetPicker(pickerEndpoints(config, endpoints, loggedIn), loggedIn.length, seed),
+        picker: shard.picker(
+          loggedIn,
+          seed,
+          () => new TargetPicker(pickerEndpoints(config, endpoints, loggedIn), loggedIn.length, seed),
+        ),
         concurrency: options.concurrency,
         reloginConcurrency: options.loginConcurrency,
         requestTimeoutMs: options.requestTimeout * 1000,
         graceMs: Math.min(options.requestTimeout * 1000, 15_000),
         progressSec: options.progress,
         onInterval,
-        onRequest: requestLog?.write,
+        onRequest: shard.requestLog(requestLog?.write),
         signal: controller.signal,
+        ...await shard.waitForStart(say, controller.signal),
       });
     } finally {
       await progressCsv.close();
@@ -249,6 +261,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
       endpoints,
       intervals,
     });
+    Object.assign(summary, shard.fields);
     await writeSummaryFiles(files, summary);
     say("");
     say(finalTable(summary));

@@ -70,10 +70,10 @@ export interface EngineOptions {
   /** Aborting stops scheduling (Ctrl-C); the engine drains and resolves as usual. */
   signal?: AbortSignal;
   /**
-   * The schedule's zero was this long ago (a shard ready after the agreed `--start-at`): requests keep
-   * their intended starts on the shared clock and the ones already due are sent late. Default 0.
+   * The schedule's zero on the wall clock (`--start-at`; default: when run() is called). A shard ready
+   * late keeps the shared clock: the requests already due are sent late (or skipped: skipBeforeSec).
    */
-  startAgoMs?: number;
+  startAtEpochMs?: number;
   /** Requests due before this (seconds into the schedule) are never sent: they count as not_sent. */
   skipBeforeSec?: number;
 }
@@ -230,8 +230,9 @@ export class Engine {
 
   run(): Promise<EngineResult> {
     const clock = this.clock;
-    const agoMs = this.o.startAgoMs ?? 0;
-    const startEpochMs = clock.epochMs() - agoMs;
+    const epochNow = clock.epochMs();
+    const agoMs = this.o.startAtEpochMs === undefined ? 0 : epochNow - this.o.startAtEpochMs;
+    const startEpochMs = epochNow - agoMs;
     this.startMs = clock.now() - agoMs;
     const skip = this.o.skipBeforeSec ? this.o.schedule.countBefore(this.o.skipBeforeSec) : 0;
     // Skipped requests are still drawn, so every later request gets the draws it always gets.

@@ -29,7 +29,22 @@ export interface RunSummaryExtras {
   schedule: { kind: string; segments: { duration_sec: number; start_rpm: number; end_rpm: number }[] };
   warmup: { total: number; success: number; failures: number; not_sent: number };
   relogin_failures: number;
+  /** Scheduler lateness (send − t_i) of measured requests, µs: merges add it exactly. */
+  lateness_histogram?: string;
+  /** Shard `index` of `count` (0/1 for a run that is not sharded): docs/distributed.md. */
+  shard?: { index: number; count: number };
+  /** sha-256 of what shapes the request sequence: rate curve, warm-up, seed, URLs, parameters. */
+  schedule_hash?: string;
+  /** The agreed `--start-at` (ISO), when one was given. */
+  start_at?: string;
+  /** `merge --allow-partial` of fewer shards than the run had. */
+  partial?: boolean;
+  /** A merged run: the shards it was made of. */
+  merged_from?: { count: number; shards: number[]; files: string[] };
 }
+
+/** The fields a run records about its shard (run --shard; merge). */
+export type ShardSummaryFields = Pick<RunSummaryExtras, "shard" | "schedule_hash" | "start_at">;
 
 export type FullRunSummary = RunSummary & RunSummaryExtras;
 
@@ -70,6 +85,8 @@ export function intervalSummary(report: IntervalReport): IntervalSummary & { dra
     backlog: report.backlog,
     ...stats.counts(),
     ...stats.percentiles(),
+    histogram: encodeHistogram(stats.latency),
+    service_histogram: encodeHistogram(stats.service),
     ...(report.drain ? { drain: true } : {}),
   };
 }
@@ -155,5 +172,6 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
       not_sent: result.warmupNotSent,
     },
     relogin_failures: result.reloginFailures,
+    lateness_histogram: encodeHistogram(result.lateness),
   };
 }

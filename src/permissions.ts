@@ -95,6 +95,10 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the run directory: summary, capture CSVs, manifest" },
     write: { scope: ANY, why: "report.html in the run directory (or --out)" },
   },
+  "merge": {
+    read: { scope: ANY, why: "the shards' run directories or summary files named on the command line" },
+    write: { scope: ANY, why: "the merged summary, progress and endpoint files under --out" },
+  },
   "bench": {
     read: { scope: ANY, why: "the config, --ca-cert, the dump, the run directory (report)" },
     write: { scope: ANY, why: "the run directory: load files, capture CSVs, manifest, report" },

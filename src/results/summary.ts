@@ -106,11 +106,21 @@ export interface SummaryMeta {
   intervals: IntervalSummary[];
 }
 
+/** Requests per minute over the measured window (summary and merge: one rule). */
+export function perMinuteOver(count: number, elapsedSec: number): number {
+  return elapsedSec > 0 ? round3(count * 60 / elapsedSec) : 0;
+}
+
+/** Failures over requests, to 1e-9 (summary and merge: one rule). */
+export function errorRate(counts: { total: number; failures: number }): number {
+  return counts.total ? round3(counts.failures / counts.total * 1e6) / 1e6 : 0;
+}
+
 export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRunSummary {
   const overall = result.overall;
   const counts = overall.counts();
   const elapsed = result.elapsedSec;
-  const perMinute = (n: number) => (elapsed > 0 ? round3(n * 60 / elapsed) : 0);
+  const perMinute = (n: number) => perMinuteOver(n, elapsed);
   const endpoints: EndpointSummary[] = result.endpoints.map((stats, k) => {
     const spec = meta.endpoints[k];
     const perf = stats.perf?.summary();
@@ -141,7 +151,7 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
     concurrency: meta.concurrency,
     target_rpm: round3(result.targetRpm),
     req_per_min_observed: perMinute(overall.total),
-    error_rate: counts.total ? round3(counts.failures / counts.total * 1e6) / 1e6 : 0,
+    error_rate: errorRate(counts),
     late: result.late,
     not_sent: result.notSent,
     scheduler_lateness_ms: {

@@ -267,7 +267,7 @@ function mergeLateness(
   return { p50: most("p50"), p99: most("p99"), max: most("max") };
 }
 
-/** The run's summary from its shards' (checked by checkShards first). */
+/** The run's summary from its shards' (checked by checkShards first). Long: one field per summary key. */
 export function mergeSummaries(
   inputs: readonly ShardInput[],
   check: ShardCheck,

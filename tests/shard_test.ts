@@ -20,6 +20,14 @@ import {
 } from "../src/engine/shard.ts";
 import { TargetPicker } from "../src/engine/targets.ts";
 import { compileEndpoints } from "../src/config/endpoints.ts";
+import { parseStartAt, resolveShard, type ShardEnvName } from "../src/config/shard.ts";
+import { UserError } from "../src/errors.ts";
+import { validateConfig } from "../src/config/load.ts";
+import { planRun } from "../src/config/plan.ts";
+import { LATE_START_BOUND_MS, scheduleHash, ShardRun } from "../src/commands/run_shard.ts";
+import { mergeIntervals } from "../src/results/merge.ts";
+import type { IntervalSummary } from "../src/results/summary_types.ts";
+import { encodeHistogram, newHistogram, percentileMs, recordUs } from "../src/engine/histogram.ts";
 
 const SCHEDULES: [string, Schedule][] = [
   ["constant 600 rpm 10 s", constantSchedule(600, 10)],
@@ -171,4 +179,154 @@ Deno.test("picker: with per-user pools the value comes from the pool of the shar
       assert.equal(picker.urlFor(local), `http://x/course/view.php?id=${100 + slice[local]}`);
     }
   }
+});
+
+const env = (vars: Partial<Record<ShardEnvName, string>>) => (name: ShardEnvName) => vars[name];
+
+function refused(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof UserError);
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("--shard: I/N as given, auto from Kubernetes (0-based + count) or GitLab (1-based), else one line", () => {
+  assert.equal(resolveShard(undefined, undefined, env({})), undefined);
+  assert.deepEqual(resolveShard("2/5", undefined, env({})), { index: 2, count: 5 });
+  assert.deepEqual(resolveShard("auto", 4, env({ JOB_COMPLETION_INDEX: "3" })), { index: 3, count: 4 });
+  assert.deepEqual(
+    resolveShard("auto", undefined, env({ JOB_COMPLETION_INDEX: "0", MOODLE_LOAD_SHARDS: "2" })),
+    { index: 0, count: 2 },
+  );
+  assert.deepEqual(resolveShard("auto", undefined, env({ CI_NODE_INDEX: "1", CI_NODE_TOTAL: "3" })), {
+    index: 0,
+    count: 3,
+  });
+  assert.deepEqual(resolveShard("auto", undefined, env({ CI_NODE_INDEX: "3", CI_NODE_TOTAL: "3" })), {
+    index: 2,
+    count: 3,
+  });
+  refused(() => resolveShard("auto", undefined, env({})), /cannot tell this shard's index/);
+  refused(() => resolveShard("auto", undefined, env({ JOB_COMPLETION_INDEX: "1" })), /no shard count/);
+  refused(() => resolveShard("auto", 2, env({ JOB_COMPLETION_INDEX: "2" })), /shard 2 of 2/);
+  refused(() => resolveShard("auto", undefined, env({ CI_NODE_INDEX: "0", CI_NODE_TOTAL: "2" })), /≥ 1/);
+  refused(() => resolveShard("1/4", 3, env({})), /disagree/);
+  refused(() => resolveShard(undefined, 3, env({})), /--shard-count goes with --shard auto/);
+  assert.throws(() => resolveShard("4/4", undefined, env({})), /0 ≤ I < N/);
+});
+
+Deno.test("--start-at: ISO with a zone or epoch ms; anything else is refused", () => {
+  assert.equal(parseStartAt("2026-11-21T10:00:00Z"), Date.UTC(2026, 10, 21, 10));
+  assert.equal(parseStartAt("2026-11-21T11:00:00+01:00"), Date.UTC(2026, 10, 21, 10));
+  assert.equal(parseStartAt("1795000000000"), 1795000000000);
+  for (const bad of ["2026-11-21T10:00:00", "tomorrow", "1795000000", ""]) {
+    assert.throws(() => parseStartAt(bad), /--start-at must be/);
+  }
+});
+
+const CONFIG = validateConfig({
+  base_url: "http://127.0.0.1:1/moodle",
+  users: Array.from({ length: 5 }, (_, u) => ({ username: `u${u}`, password: "p" })),
+  parameters: { id: { min: 1, max: 9 } },
+  urls: [{ path: "/course/view.php?id={id}" }, { path: "/my/" }],
+}, "test.json");
+
+Deno.test("schedule hash: the rate curve, seed and URLs change it; users and passwords do not", async () => {
+  const plan = planRun(CONFIG, { rpm: 600, duration: 60, warmup: 0 });
+  const hash = await scheduleHash(CONFIG, plan, 1);
+  assert.match(hash, /^[0-9a-f]{64}$/);
+  const otherUsers = { ...CONFIG, users: [{ username: "x", password: "secret" }] };
+  assert.equal(await scheduleHash(otherUsers, plan, 1), hash);
+  assert.notEqual(await scheduleHash(CONFIG, plan, 2), hash);
+  assert.notEqual(
+    await scheduleHash(CONFIG, planRun(CONFIG, { rpm: 601, duration: 60, warmup: 0 }), 1),
+    hash,
+  );
+  assert.notEqual(
+    await scheduleHash(CONFIG, planRun(CONFIG, { rpm: 600, duration: 60, warmup: 5 }), 1),
+    hash,
+  );
+  assert.notEqual(await scheduleHash({ ...CONFIG, urls: CONFIG.urls.slice(1) }, plan, 1), hash);
+});
+
+Deno.test("a shard ready late keeps the agreed instant and skips what is more than the bound late", async () => {
+  const plan = planRun(CONFIG, { rpm: 600, duration: 60, warmup: 0 });
+  const startAt = Date.now() - 3000;
+  // Planned (before the login phase) while the instant was still ahead…
+  const shard = await ShardRun.plan({ shard: "1/2", startAt }, CONFIG, plan, 1, env({}), startAt - 1000);
+  assert.deepEqual(shard.config.users.map((u) => u.username), ["u1", "u3"]);
+  const lines: string[] = [];
+  // …and ready three seconds after it.
+  const start = await shard.waitForStart((line) => lines.push(line), new AbortController().signal);
+  assert.equal(start.startAtEpochMs, startAt);
+  const skipped = start.skipBeforeSec!;
+  assert.ok(skipped >= (3000 - LATE_START_BOUND_MS) / 1000 && skipped < 3, String(skipped));
+  assert.match(lines.join("\n"), /late start: ready 3\.\d s after --start-at; .* not sent \(not_sent\)/);
+  // Planned after the instant: refused before anyone logs in.
+  await assert.rejects(
+    () => ShardRun.plan({ shard: "1/2", startAt }, CONFIG, plan, 1, env({})),
+    (error: unknown) =>
+      error instanceof UserError && error.exitCode === 2 && /has passed/.test(error.message),
+  );
+});
+
+function row(
+  epochMs: number,
+  latenciesMs: number[],
+  extra: Partial<IntervalSummary & { drain: boolean }> = {},
+) {
+  const latency = newHistogram();
+  for (const ms of latenciesMs) recordUs(latency, ms * 1000);
+  return {
+    t_sec: 0,
+    epoch_ms: epochMs,
+    interval_sec: 1,
+    warmup: false,
+    target_rpm: 100,
+    observed_rpm: latenciesMs.length * 60,
+    in_flight: 1,
+    late: 0,
+    backlog: 0,
+    total: latenciesMs.length,
+    success: latenciesMs.length,
+    failures: 0,
+    bytes: 10 * latenciesMs.length,
+    status_codes: { "200": latenciesMs.length },
+    errors: {},
+    latency_ms_p50: 0,
+    latency_ms_p90: 0,
+    latency_ms_p95: 0,
+    latency_ms_p99: 0,
+    latency_ms_max: Math.max(0, ...latenciesMs),
+    latency_ms_mean: 0,
+    service_ms_p50: 0,
+    service_ms_p95: 0,
+    service_ms_p99: 0,
+    histogram: encodeHistogram(latency),
+    service_histogram: encodeHistogram(latency),
+    ...extra,
+  };
+}
+
+Deno.test("merge: progress rows align by wall-clock time (ms jitter), percentiles from the merged rows; drains last", () => {
+  const t0 = 1_800_000_000_000;
+  const merged = mergeIntervals([
+    [row(t0 + 1000, [10, 20]), row(t0 + 2000, [30]), row(t0 + 2400, [5], { drain: true })],
+    [row(t0 + 1001, [40]), row(t0 + 1999, [50, 60]), row(t0 + 2100, [7], { drain: true })],
+    [row(t0 + 999, []), row(t0 + 2001, [70])],
+  ]);
+  assert.deepEqual(merged.map((r) => r.epoch_ms), [t0 + 1001, t0 + 2001, t0 + 2400]);
+  assert.deepEqual(merged.map((r) => r.total), [3, 4, 2]);
+  assert.deepEqual(merged.map((r) => r.target_rpm), [300, 300, 200]);
+  assert.deepEqual(merged.map((r) => r.observed_rpm), [180, 240, 120]);
+  // As if one process had recorded all of them.
+  const first = newHistogram();
+  for (const ms of [10, 20, 40]) recordUs(first, ms * 1000);
+  assert.equal(merged[0].latency_ms_p50, percentileMs(first, 50));
+  assert.equal(merged[0].histogram, encodeHistogram(first));
+  assert.equal(merged[1].latency_ms_max, 70.015);
+  assert.equal((merged[2] as { drain?: boolean }).drain, true);
+  assert.deepEqual(merged[1].status_codes, { "200": 4 });
 });

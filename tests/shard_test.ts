@@ -330,3 +330,21 @@ Deno.test("merge: progress rows align by wall-clock time (ms jitter), percentile
   assert.equal((merged[2] as { drain?: boolean }).drain, true);
   assert.deepEqual(merged[1].status_codes, { "200": 4 });
 });
+
+Deno.test("a shard refuses (exit 2, one line) when any user's pool is empty: its picker draws for every user", async () => {
+  const pooled = validateConfig({
+    ...CONFIG,
+    parameters: { c: { from: "enrolled_courses" } },
+    urls: [{ path: "/course/view.php?id={c}" }],
+    pools: {
+      users: { u0: { enrolled_courses: [2] }, u1: { enrolled_courses: [3] }, u2: { enrolled_courses: [] } },
+    },
+  }, "test.json");
+  const plan = planRun(pooled, { rpm: 600, duration: 60, warmup: 0 });
+  await assert.rejects(
+    () => ShardRun.plan({ shard: "1/2" }, pooled, plan, 1, env({})),
+    (error: unknown) =>
+      error instanceof UserError && error.exitCode === 2 &&
+      /user "u2" has no enrolled_courses/.test(error.message),
+  );
+});

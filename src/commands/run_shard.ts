@@ -9,6 +9,7 @@ import type { Config } from "../config/schema.ts";
 import type { RunPlan } from "../config/plan.ts";
 import { resolveShard, SHARD_ENV, type ShardEnvName } from "../config/shard.ts";
 import { compileEndpoints } from "../config/endpoints.ts";
+import { emptyPoolMessage, emptyPools } from "../config/pools.ts";
 import { EXIT, UserError } from "../errors.ts";
 import type { EngineOptions, RequestLogEntry } from "../engine/engine.ts";
 import type { PacedSchedule } from "../engine/schedule.ts";
@@ -107,6 +108,9 @@ export class ShardRun {
         EXIT.usage,
       );
     }
+    // A shard draws every user's requests (its picker is the whole run's): every pool must be usable.
+    const empty = resolved ? emptyPools(config, config.users.map((user) => user.username)) : [];
+    if (empty.length) throw new UserError(emptyPoolMessage(empty, config.users.length), EXIT.usage);
     const fields: ShardSummaryFields = {
       shard: spec,
       schedule_hash: await scheduleHash(config, plan, seed),

@@ -11,6 +11,8 @@
  */
 import { DEFAULT_DOCKER_SOCKET } from "./docker/socket.ts";
 
+import { SHARD_ENV } from "./config/shard.ts";
+
 export const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys"] as const;
 export type PermissionKind = typeof PERMISSION_KINDS[number];
 
@@ -37,11 +39,13 @@ export const PERMISSIONS = {
     read: { scope: ANY, why: "the config file and --ca-cert" },
     write: { scope: ANY, why: "the files under --stats-dir and --request-log" },
     net: { scope: ANY, why: "the Moodle site named by base_url" },
+    env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "demo": {
     read: { scope: ANY, why: "the temporary config it writes" },
     write: { scope: ANY, why: "a temporary config and the files under --stats-dir" },
     net: { scope: ANY, why: "the built-in demo site on 127.0.0.1" },
+    env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "users": {
     read: { scope: ANY, why: "the config file (db section, users to rewrite)" },
@@ -90,6 +94,10 @@ export const PERMISSIONS = {
   "report": {
     read: { scope: ANY, why: "the run directory: summary, capture CSVs, manifest" },
     write: { scope: ANY, why: "report.html in the run directory (or --out)" },
+  },
+  "merge": {
+    read: { scope: ANY, why: "the shards' run directories or summary files named on the command line" },
+    write: { scope: ANY, why: "the merged summary, progress and endpoint files under --out" },
   },
   "bench": {
     read: { scope: ANY, why: "the config, --ca-cert, the dump, the run directory (report)" },

@@ -561,3 +561,33 @@ Deno.test("fake clock journeys: a failed check ends the journey (or not, on_fail
     assert.equal(result.endpoints[2].total, continueOnFail ? 2 : 0);
   }
 });
+
+Deno.test("fake clock: a late start keeps the shared clock — skipped requests are not_sent, the rest late or on time", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 10 }, (_, u) => new FakeUser(`u${u}`, clock, 5));
+  const reference = new TargetPicker(ENDPOINTS, users.length, 9);
+  const expectedUrls = Array.from({ length: 100 }, () => {
+    reference.next();
+    return reference.url;
+  });
+  const sentUrls: string[] = [];
+  const intended: number[] = [];
+  const result = await runOnFakeClock(clock, users, 9, {
+    schedule: constantSchedule(6000, 1), // 100 req/s for 1 s
+    concurrency: 10,
+    startAtEpochMs: 1_700_000_000_000 - 300,
+    skipBeforeSec: 0.2,
+    onRequest: (entry) => {
+      sentUrls.push(entry.url);
+      intended.push(entry.i);
+    },
+  });
+  assert.equal(result.notSent, 20, "t_i < 0.2 s: never sent");
+  assert.equal(result.sent, 80);
+  assert.equal(result.late, 9, "0.2 s ≤ t_i < 0.29 s: sent at 0.3 s, more than 10 ms late");
+  assert.equal(result.startEpochMs, 1_700_000_000_000 - 300, "the schedule's zero is the agreed instant");
+  assert.equal(result.elapsedSec, 1);
+  // The picker still drew the skipped requests: request i keeps its URL.
+  intended.forEach((i, k) => assert.equal(sentUrls[k], expectedUrls[i]));
+  assert.equal(Math.min(...intended), 20);
+});

@@ -30,6 +30,7 @@ const PROBE_ARGS: Record<CommandName, string[]> = {
   "pg-stats": [],
   "compare": ["a", "b"],
   "report": ["a"],
+  "merge": ["a", "--out", "m"],
   "bench": ["--config", "config.example.json"],
   "bisect": ["--config", "config.example.json"],
 };

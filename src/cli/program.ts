@@ -16,6 +16,7 @@ import { discoverCommand } from "./discover.ts";
 import { reportCommand } from "./report.ts";
 import { benchCommand } from "./bench.ts";
 import { bisectCommand } from "./bisect.ts";
+import { mergeCommand } from "./merge.ts";
 
 /** Subcommands in the order `--help` lists them. Each file builds one; each action lazy-loads its code. */
 const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
@@ -31,6 +32,7 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   benchCommand,
   compareCommand,
   reportCommand,
+  mergeCommand,
   bisectCommand,
 ];
 
@@ -48,6 +50,7 @@ Examples:
   moodle-load pg-stats --db-url postgres://moodle@db/moodle   database activity to CSV
   moodle-load compare runs/A runs/B --fail-on 'p95>+10%'   did B get slower than A, beyond noise?
   moodle-load report runs/A                        one HTML file with charts, tables and settings
+  moodle-load merge shards/0 shards/1 --out merged  one run's shards (run --shard I/N) → one summary
   moodle-load bench --config c.json --rpm 600 --duration 5m --tag main   one measured run → runs/<ts>_main/
   git bisect run moodle-load bisect --baseline runs/A --config c.json --prepare ./deploy.sh   find the slow commit`;
 

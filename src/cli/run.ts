@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { thresholdOption } from "../thresholds/option.ts";
 import { parseByteSize, parseDurationSeconds } from "../output/format.ts";
+import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -88,6 +89,9 @@ export function runCommand(): CommandUnknownOpts {
       "run a built-in journey (forum-post) instead of the config's mix: --rpm = journeys per minute",
     )
     .addOption(thresholdOption())
+    .addOption(shardOption())
+    .addOption(shardCountOption())
+    .addOption(startAtOption())
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(
@@ -96,6 +100,7 @@ export function runCommand(): CommandUnknownOpts {
 Examples:
   moodle-load run --config config.json --rpm 600 --duration 5m
   moodle-load run --config config.json --rpm 600 --duration 30m --profile peak --warmup 60 --seed 42
+  moodle-load run --config config.json --rpm 6000 --duration 10m --seed 42 --shard 0/4 --start-at 2026-11-21T10:00:00Z
 
 Exit codes: 0 done, 1 a result file could not be written (results still on stdout), 2 bad flags or config,
 3 no user could log in, 99 a --threshold crossed,

@@ -8,8 +8,9 @@ import { demoRunConfig } from "../demo/config.ts";
 import { moodleBackend } from "../moodle/backend.ts";
 import { runLoad } from "./run.ts";
 import { StopRequest } from "../util/stop_request.ts";
+import type { ShardRunOptions } from "./run_shard.ts";
 
-export interface DemoRunOptions {
+export interface DemoRunOptions extends ShardRunOptions {
   duration: number;
   rpm: number;
   statsDir: string;
@@ -59,6 +60,11 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       maxBody: options.maxBody,
       quiet: options.quiet,
       json: options.json,
+      shard: options.shard,
+      shardCount: options.shardCount,
+      startAt: options.startAt,
+      // Every shard's demo site is its own: the seed makes their request sequences one run's stripes.
+      seed: options.shard === undefined ? undefined : 1,
       banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +
         `15–60 ms each, 1 % slow, 0.2 % HTTP 503); its config, removed at the end: ${config}`,
     }, { backend: moodleBackend, version, stop });

@@ -39,6 +39,7 @@ import { stopName, StopRequest } from "../util/stop_request.ts";
 import { journeyRunner, type JourneySetup, journeySetup } from "../journey/setup.ts";
 import { withJourneyPreset } from "../journey/presets.ts";
 import { journeySummaries } from "../results/journeys.ts";
+import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
 import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
@@ -47,7 +48,7 @@ type OutStream = { writeSync(p: Uint8Array): number; isTerminal(): boolean };
 /** Longest wait for the requests in flight after a stop (or the request timeout, when shorter). */
 const GRACE_CAP_MS = 15_000;
 
-export interface RunOptions {
+export interface RunOptions extends ShardRunOptions {
   config: string;
   rpm?: number;
   duration?: number;
@@ -176,32 +177,38 @@ interface RunSetup {
   journeys?: JourneySetup;
   plan: RunPlan;
   seed: number;
+  /** `--shard I/N`: this process runs its stripe of the run, with its slice of the users (run_shard.ts). */
+  shard: ShardRun;
   endpoints: ReturnType<typeof compileEndpoints>;
   caCertPem?: string;
 }
 
 async function prepareRun(options: RunOptions): Promise<RunSetup> {
-  let config = await readConfig(options.config);
+  let fullConfig = await readConfig(options.config);
   let journeys: JourneySetup | undefined;
   try {
-    if (options.journey) config = withJourneyPreset(config, options.journey);
-    journeys = journeySetup(config);
+    if (options.journey) fullConfig = withJourneyPreset(fullConfig, options.journey);
+    journeys = journeySetup(fullConfig);
   } catch (error) {
     throw new UserError(`${(error as Error).message}`, EXIT.usage);
   }
-  const plan = planRun(config, {
+  const plan = planRun(fullConfig, {
     rpm: options.rpm,
     duration: options.duration,
     warmup: options.warmup,
     profile: options.profile,
   });
+  const seed = options.seed ?? fullConfig.seed ?? randomSeed();
+  const shard = await ShardRun.plan(options, fullConfig, plan, seed);
+  const config = shard.config;
   const empty = emptyPools(config, config.users.map((user) => user.username));
   if (empty.length) throw new UserError(emptyPoolMessage(empty, config.users.length), EXIT.usage);
   return {
     config,
     journeys,
     plan,
-    seed: options.seed ?? config.seed ?? randomSeed(),
+    seed,
+    shard,
     endpoints: journeys?.stepEndpoints ??
       compileEndpoints(config.base_url, config.urls, config.parameters, {
         usernames: config.users.map((user) => user.username),
@@ -254,7 +261,11 @@ function userOptions(options: RunOptions, setup: RunSetup): UserOptions {
   };
 }
 
-function announce(options: RunOptions, { config, plan, seed }: RunSetup, say: (text: string) => void): void {
+function announce(
+  options: RunOptions,
+  { config, plan, seed, shard }: RunSetup,
+  say: (text: string) => void,
+): void {
   if (options.banner) say(options.banner);
   say(
     `moodle-load run: ${redactUrl(config.base_url)} — ${plan.kind} ${
@@ -263,6 +274,8 @@ function announce(options: RunOptions, { config, plan, seed }: RunSetup, say: (t
       `${plan.warmupSec > 0 ? ` after a ${plan.warmupSec} s warm-up (not counted)` : ""}, ` +
       `concurrency ${options.concurrency}, ${config.users.length} users, seed ${seed}`,
   );
+  const shardLine = shard.describe(new Schedule(plan.segments).totalCount);
+  if (shardLine) say(shardLine);
   if (options.concurrency > config.users.length) {
     say(
       `note: --concurrency ${options.concurrency} is more than the ${config.users.length} users: the run is ` +
@@ -332,7 +345,7 @@ interface Measured {
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
-  { config, plan, endpoints, seed, journeys }: RunSetup,
+  { config, plan, endpoints, seed, journeys, shard }: RunSetup,
   users: VirtualUser[],
   files: OpenRunFiles,
   stop: StopRequest,
@@ -362,13 +375,18 @@ async function measure(
   };
   try {
     const result = await runEngine({
-      schedule: new Schedule(plan.segments),
+      schedule: shard.schedule(new Schedule(plan.segments)),
       warmupSec: plan.warmupSec,
       users,
-      picker: new TargetPicker(
-        journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
-        users.length,
+      picker: shard.picker(
+        users,
         seed,
+        () =>
+          new TargetPicker(
+            journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
+            users.length,
+            seed,
+          ),
       ),
       journeys: journeys && {
         specs: journeys.specs,
@@ -380,8 +398,9 @@ async function measure(
       graceMs,
       progressSec: options.progress,
       onInterval,
-      onRequest: reasons.onRequest(files.requestLog?.write),
+      onRequest: reasons.onRequest(shard.requestLog(files.requestLog?.write)),
       signal: stop.signal,
+      ...await shard.waitForStart(out.say, stop.signal),
     });
     return { result, intervals, reasons: reasons.counts };
   } finally {
@@ -393,7 +412,7 @@ async function measure(
 
 function summarize(
   options: RunOptions,
-  { config, plan, seed, endpoints }: RunSetup,
+  { config, plan, seed, endpoints, shard }: RunSetup,
   version: string,
   { result, intervals, reasons }: Measured,
   logins: LoginOutcome[],
@@ -421,6 +440,7 @@ function summarize(
   });
   if (Object.keys(reasons).length > 0) summary.error_reasons = reasons;
   if (result.journeys?.length) summary.journeys = journeySummaries(result.journeys);
+  Object.assign(summary, shard.fields);
   return summary;
 }
 

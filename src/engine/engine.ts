@@ -24,9 +24,9 @@ import {
   type VirtualUser,
 } from "./types.ts";
 import { JourneyStats } from "./journey_stats.ts";
-import type { Schedule } from "./schedule.ts";
+import type { PacedSchedule } from "./schedule.ts";
 import { pageErrorClass } from "./classify.ts";
-import type { TargetPicker } from "./targets.ts";
+import type { RequestPicker } from "./targets.ts";
 import { ERROR_INDEX, Stats } from "./stats.ts";
 import { type Histogram, newHistogram, recordUs } from "./histogram.ts";
 import { type Clock, realClock } from "./clock.ts";
@@ -62,12 +62,12 @@ export interface RequestLogEntry {
 }
 
 export interface EngineOptions {
-  schedule: Schedule;
+  schedule: PacedSchedule;
   /** Length of the warm-up at the start of the schedule (excluded from statistics). */
   warmupSec: number;
   /** Logged-in users; `picker.users` must equal users.length. */
   users: VirtualUser[];
-  picker: TargetPicker;
+  picker: RequestPicker;
   concurrency: number;
   requestTimeoutMs: number;
   /** Re-logins after session loss running at once (default 4). */
@@ -87,6 +87,13 @@ export interface EngineOptions {
    * step by step on one user by `runner`. The endpoint rows are then the steps, in journey order.
    */
   journeys?: { specs: readonly JourneySpec[]; runner: JourneyRunner };
+  /**
+   * The schedule's zero on the wall clock (`--start-at`; default: when run() is called). A shard ready
+   * late keeps the shared clock: the requests already due are sent late (or skipped: skipBeforeSec).
+   */
+  startAtEpochMs?: number;
+  /** Requests due before this (seconds into the schedule) are never sent: they count as not_sent. */
+  skipBeforeSec?: number;
 }
 
 export interface EngineResult {
@@ -181,6 +188,8 @@ export class Engine {
   // Scheduling state.
   private startMs = 0;
   private next = 0;
+  /** Requests 0…skipped-1 were never sent (skipBeforeSec). */
+  private skipped = 0;
   private nextIntendedMs = 0;
   private stopped = false;
   private stopMs = 0;
@@ -272,10 +281,16 @@ export class Engine {
 
   run(): Promise<EngineResult> {
     const clock = this.clock;
-    const startEpochMs = clock.epochMs();
-    this.startMs = clock.now();
-    this.o.picker.next();
-    this.nextIntendedMs = this.total > 0 ? this.startMs : Infinity;
+    const epochNow = clock.epochMs();
+    const agoMs = this.o.startAtEpochMs === undefined ? 0 : epochNow - this.o.startAtEpochMs;
+    const startEpochMs = epochNow - agoMs;
+    this.startMs = clock.now() - agoMs;
+    const skip = this.o.skipBeforeSec ? this.o.schedule.countBefore(this.o.skipBeforeSec) : 0;
+    // Skipped requests are still drawn, so every later request gets the draws it always gets.
+    for (let k = 0; k <= skip; k++) this.o.picker.next();
+    this.skipped = skip;
+    this.next = skip;
+    this.nextIntendedMs = skip < this.total ? this.startMs + this.o.schedule.timeOf(skip) * 1000 : Infinity;
     const signal = this.o.signal;
     // A stop sends first what was already due (its timer may not have fired yet): those requests
     // belong to the schedule before the stop, so they are measured, not counted as never sent.
@@ -594,9 +609,10 @@ export class Engine {
     const schedule = this.o.schedule;
     const stopSec = (this.stopMs - this.startMs) / 1000;
     const due = schedule.countBefore(stopSec);
-    const unsentFrom = this.next;
-    const notSentTotal = Math.max(0, due - unsentFrom);
-    const warmupNotSent = Math.max(0, Math.min(due, this.warmupCount) - unsentFrom);
+    // Never sent: the skipped ones [0, skipped) and the ones due but not reached [next, due).
+    const unsent = (until: number) => Math.min(this.skipped, until) + Math.max(0, until - this.next);
+    const notSentTotal = unsent(due);
+    const warmupNotSent = unsent(Math.min(due, this.warmupCount));
     const measuredFromSec = Math.min(this.o.warmupSec, stopSec);
     const elapsedSec = Math.max(0, stopSec - measuredFromSec);
     return {

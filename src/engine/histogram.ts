@@ -46,3 +46,8 @@ export function encodeHistogram(histogram: Histogram): string {
 export function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
+
+/** A summary's base64 histogram (encodeHistogram's output) as a histogram again: merges add them. */
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+}

@@ -5,7 +5,7 @@
  * closed at the stop, and answers that come in while in-flight requests drain go in one last row.
  */
 import type { Clock } from "./clock.ts";
-import type { Schedule } from "./schedule.ts";
+import type { PacedSchedule } from "./schedule.ts";
 import { Stats } from "./stats.ts";
 
 /** What the progress callback gets at the end of each interval. */
@@ -39,7 +39,7 @@ export interface IntervalProbe {
 
 export interface IntervalOptions {
   clock: Clock;
-  schedule: Schedule;
+  schedule: PacedSchedule;
   warmupSec: number;
   progressSec: number;
   onInterval?: (report: IntervalReport) => void;

@@ -27,7 +27,23 @@ function ceilCount(area: number): number {
   return Math.max(0, Math.ceil(area - 1e-9 * Math.max(1, area)));
 }
 
-export class Schedule {
+/**
+ * What the dispatcher and the progress intervals read from a schedule (engine.ts, intervals.ts):
+ * `Schedule` is the whole run, `ShardedSchedule` (shard.ts) one shard's stripe of it.
+ */
+export interface PacedSchedule {
+  /** Requests with t_i < durationSec: exactly the ones a complete run sends. */
+  readonly totalCount: number;
+  readonly durationSec: number;
+  /** Intended start of request i (seconds since the run's start); Infinity past the end, NaN below 0. */
+  timeOf(i: number): number;
+  /** Number of requests intended before time t: those with t_i < t. */
+  countBefore(t: number): number;
+  /** Mean target rate (requests per second) over [from, to). */
+  meanRate(from?: number, to?: number): number;
+}
+
+export class Schedule implements PacedSchedule {
   readonly segments: readonly Segment[];
   /** Start time of each segment (seconds since the run's start). */
   readonly starts: readonly number[];

@@ -53,8 +53,25 @@ function isPerUser(endpoint: EndpointSpec): boolean {
   return endpoint.params.some((p) => p.byUser !== undefined);
 }
 
+/**
+ * What the dispatcher reads from a picker (engine.ts): `TargetPicker` draws the whole run's sequence,
+ * `ShardedPicker` (shard.ts) keeps one shard's stripe of it.
+ */
+export interface RequestPicker {
+  readonly endpoints: readonly EndpointSpec[];
+  /** Users the picker hands out (indices 0…users-1 into the engine's users). */
+  readonly users: number;
+  /** The current request: endpoint index, preferred user. */
+  readonly endpoint: number;
+  readonly user: number;
+  /** Draw the next request. */
+  next(): void;
+  /** The current request's URL when `user` sends it. */
+  urlFor(user: number): string;
+}
+
 /** Draws one request at a time into its own fields (no object per request). */
-export class TargetPicker {
+export class TargetPicker implements RequestPicker {
   readonly endpoints: readonly EndpointSpec[];
   /** Cumulative weights normalised to 1. */
   private readonly cumulative: Float64Array;

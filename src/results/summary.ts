@@ -34,7 +34,22 @@ export interface RunSummaryExtras {
   relogin_failures: number;
   /** Journey runs: one entry per journey (the steps are the endpoints, named journey/step). */
   journeys?: JourneySummary[];
+  /** Scheduler lateness (send − t_i) of measured requests, µs: merges add it exactly. */
+  lateness_histogram?: string;
+  /** Shard `index` of `count` (0/1 for a run that is not sharded): docs/distributed.md. */
+  shard?: { index: number; count: number };
+  /** sha-256 of what shapes the request sequence: rate curve, warm-up, seed, URLs, parameters. */
+  schedule_hash?: string;
+  /** The agreed `--start-at` (ISO), when one was given. */
+  start_at?: string;
+  /** `merge --allow-partial` of fewer shards than the run had. */
+  partial?: boolean;
+  /** A merged run: the shards it was made of. */
+  merged_from?: { count: number; shards: number[]; files: string[] };
 }
+
+/** The fields a run records about its shard (run --shard; merge). */
+export type ShardSummaryFields = Pick<RunSummaryExtras, "shard" | "schedule_hash" | "start_at">;
 
 export type FullRunSummary = RunSummary & RunSummaryExtras;
 
@@ -68,6 +83,8 @@ export function intervalSummary(report: IntervalReport): IntervalSummary & { dra
     backlog: report.backlog,
     ...stats.counts(),
     ...stats.percentiles(),
+    histogram: encodeHistogram(stats.latency),
+    service_histogram: encodeHistogram(stats.service),
     ...(report.drain ? { drain: true } : {}),
   };
 }
@@ -87,11 +104,21 @@ export interface SummaryMeta {
   intervals: IntervalSummary[];
 }
 
+/** Requests per minute over the measured window (summary and merge: one rule). */
+export function perMinuteOver(count: number, elapsedSec: number): number {
+  return elapsedSec > 0 ? round3(count * 60 / elapsedSec) : 0;
+}
+
+/** Failures over requests, to 1e-9 (summary and merge: one rule). */
+export function errorRate(counts: { total: number; failures: number }): number {
+  return counts.total ? round3(counts.failures / counts.total * 1e6) / 1e6 : 0;
+}
+
 export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRunSummary {
   const overall = result.overall;
   const counts = overall.counts();
   const elapsed = result.elapsedSec;
-  const perMinute = (n: number) => (elapsed > 0 ? round3(n * 60 / elapsed) : 0);
+  const perMinute = (n: number) => perMinuteOver(n, elapsed);
   const endpoints: EndpointSummary[] = result.endpoints.map((stats, k) => {
     const spec = meta.endpoints[k];
     const perf = stats.perf?.summary();
@@ -122,7 +149,7 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
     concurrency: meta.concurrency,
     target_rpm: round3(result.targetRpm),
     req_per_min_observed: perMinute(overall.total),
-    error_rate: counts.total ? round3(counts.failures / counts.total * 1e6) / 1e6 : 0,
+    error_rate: errorRate(counts),
     late: result.late,
     not_sent: result.notSent,
     scheduler_lateness_ms: {
@@ -153,5 +180,6 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
       not_sent: result.warmupNotSent,
     },
     relogin_failures: result.reloginFailures,
+    lateness_histogram: encodeHistogram(result.lateness),
   };
 }

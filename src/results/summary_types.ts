@@ -37,6 +37,9 @@ export interface IntervalSummary extends Counts, Percentiles {
    * `not_sent` (never sent at all); older summaries named this field `not_sent` as well.
    */
   backlog: number;
+  /** The interval's latency and service-time histograms (µs), so shards' intervals merge exactly. */
+  histogram?: string;
+  service_histogram?: string;
 }
 
 export interface LoginSummary {

@@ -479,7 +479,11 @@ function printResults(
     ...stdoutSummary(summary, files.names.summaryJson),
     summary_file: jsonWritten ? files.names.summaryJson : null,
   };
-  console.log(JSON.stringify(printed, null, options.json ? 2 : undefined));
+  // On a terminal the JSON would scroll the tables away: its file is named above. Scripts (stdout not a
+  // terminal), --json, and a JSON file that could not be written still get it on stdout.
+  if (options.json || !isTerminal(Deno.stdout) || !jsonWritten) {
+    console.log(JSON.stringify(printed, null, options.json ? 2 : undefined));
+  }
 }
 
 /** The exit: a stop signal's code first, then a file that could not be written (EXIT.failure). */

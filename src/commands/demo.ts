@@ -16,6 +16,8 @@ export interface DemoRunOptions {
   progress: number;
   /** `--max-body` in bytes (default: run's). */
   maxBody?: number;
+  /** false: `--no-compression` (default true). */
+  compression?: boolean;
   quiet: boolean;
   json: boolean;
 }
@@ -57,6 +59,7 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       loginConcurrency: 4,
       maxRetries: 3,
       maxBody: options.maxBody,
+      compression: options.compression,
       quiet: options.quiet,
       json: options.json,
       banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +

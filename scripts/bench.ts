@@ -19,7 +19,7 @@ let failed = 0;
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n== bench ${name} ==`);
   const status = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${here}bench_${name}.ts`],
+    args: ["run", "--allow-all", "--v8-flags=--expose-gc", `${here}bench_${name}.ts`],
     env: quick ? { BENCH_QUICK: "1" } : {},
     stdout: "inherit",
     stderr: "inherit",

@@ -7,7 +7,12 @@
  * when installed.
  *
  * Users = concurrency = 64, as the closed loop's 64 connections.
+ * Then a 200 KB page: moodle-load's real MoodleUser path (session, cookie jar, body reader, perf
+ * footer) in 64 closed loops against the best plain-fetch loop, wrk/hey/autocannon on the same page,
+ * and a paced 2,000 req/s step (60 s; `--quick` 10 s). Every 200 KB step prints the load average
+ * before and after and is repeated once when it was above 1.0 (figures from a busy machine say so).
  * Flags / env: `--quick` (or BENCH_QUICK=1) = 3 s per rate; BENCH_SECONDS=N; BENCH_RATES=1000,5000;
+ * BENCH_ONLY=big runs only the 200 KB steps;
  * BENCH_SOAK=600 adds a soak run (BENCH_SOAK_RPS, default 10000) of that many seconds, RSS every 30 s.
  */
 const here = new URL(".", import.meta.url).pathname;
@@ -73,12 +78,104 @@ const f = (n: number, digits = 1) => Number.isFinite(n) ? n.toFixed(digits) : "-
 const pad = (cells: (string | number)[], widths: number[]) =>
   cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
 
+const busy = (load: string) => Number(load) > 1.0;
+
+/** `work` with the load average before and after; repeated once when the machine was busy. */
+async function step<T>(name: string, work: () => Promise<T>): Promise<{ result: T; note: string }> {
+  let note = "";
+  for (let attempt = 1;; attempt++) {
+    const before = loadAverage();
+    const result = await work();
+    const after = loadAverage();
+    note = `load average ${before} → ${after}${busy(before) || busy(after) ? " (BUSY machine)" : ""}`;
+    if (!(busy(before) || busy(after)) || attempt === 2) return { result, note };
+    console.log(`  ${name}: ${note}; repeating once`);
+  }
+}
+
+/** wrk, hey or autocannon closed-loop req/s on `target`, or a reason why not. */
+async function toolRps(tool: string, target: string): Promise<number | string> {
+  const npx = which("npx");
+  const path = tool === "autocannon" ? npx : which(tool);
+  if (!path) {
+    return tool === "autocannon" ? "npx not installed" : `not installed (apt-get install -y ${tool})`;
+  }
+  const args = tool === "wrk"
+    ? ["-t1", "-c64", `-d${seconds}s`, target]
+    : tool === "hey"
+    ? ["-c", "64", "-z", `${seconds}s`, target]
+    : ["-y", AUTOCANNON, "--json", "-c", "64", "-d", String(seconds), target];
+  const [cmd, rest] = pin(0, [path, ...args]);
+  const output = await new Deno.Command(cmd, { args: rest, stdout: "piped", stderr: "piped" }).output();
+  const out = new TextDecoder().decode(output.stdout);
+  if (tool === "autocannon") {
+    try {
+      return JSON.parse(out.trim().split("\n").at(-1)!).requests.average;
+    } catch {
+      return `unreadable output (exit ${output.code})`;
+    }
+  }
+  const match = /Requests\/sec:\s*([\d.]+)/.exec(out);
+  return match ? Number(match[1]) : `unreadable output (exit ${output.code})`;
+}
+
+/** autocannon, pinned (npx fetches it once). */
+const AUTOCANNON = "autocannon@9.0.0";
+
+/** The 200 KB page steps (goals: ≥ 0.9× plain fetch's throughput, ≤ 1.15× its CPU; paced 2k: < 0.5 %, ≤ 300 MB). */
+async function bigPage(): Promise<void> {
+  const bigUrl = `${url}200k`;
+  console.log(`\n200 KB page (${bigUrl}), ${seconds} s per closed-loop step, 64 loops:`);
+  const fetchLoop = await step("plain fetch", () => runWorker("closed", { url: bigUrl, seconds }));
+  const moodle = await step(
+    "MoodleUser",
+    () => runWorker("closed", { url: bigUrl, seconds, user: "moodle" }),
+  );
+  const [f0, m0] = [fetchLoop.result, moodle.result];
+  console.log(
+    `  plain fetch + arrayBuffer: ${f(f0.rps, 0)} req/s, ${f(f0.cpu_us_per_request)} µs CPU/request ` +
+      `(${fetchLoop.note})`,
+  );
+  console.log(
+    `  MoodleUser.get: ${f(m0.rps, 0)} req/s, ${f(m0.cpu_us_per_request)} µs CPU/request, ` +
+      `failed ${m0.failed} (${moodle.note})`,
+  );
+  console.log(
+    `  MoodleUser / fetch: throughput ${f(m0.rps / f0.rps, 2)}x (goal ≥ 0.9), CPU/request ` +
+      `${f(m0.cpu_us_per_request / f0.cpu_us_per_request, 2)}x (goal ≤ 1.15)`,
+  );
+  for (const tool of ["wrk", "hey", "autocannon"]) {
+    const { result, note } = await step(tool, () => toolRps(tool, bigUrl));
+    console.log(
+      typeof result === "string"
+        ? `  ${tool}: skipped, ${result}`
+        : `  ${tool}: ${f(result, 0)} req/s; MoodleUser / ${tool} = ${f(m0.rps / result, 2)} (${note})`,
+    );
+  }
+  const pacedSeconds = quick ? 10 : 60;
+  const paced = await step(
+    "paced 2000",
+    () => runWorker("paced", { url: bigUrl, rps: 2000, seconds: pacedSeconds, user: "moodle" }),
+  );
+  const r = paced.result;
+  console.log(
+    `  paced 2000 req/s × ${pacedSeconds} s, MoodleUser: achieved ${f(r.achieved_rps, 0)}, rate error ` +
+      `${f(r.rate_error_pct, 2)} % (goal < 0.5), not_sent ${r.not_sent}, failures ${r.failures}, ` +
+      `RSS peak ${f(r.rss_peak_mb, 0)} MB (goal ≤ 300), late p99 ${f(r.lateness_ms_p99, 2)} ms, ` +
+      `latency p99 ${f(r.latency_ms_p99, 2)} ms, ${f(r.cpu_us_per_request)} µs CPU/request (${paced.note})`,
+  );
+}
+
 try {
   console.log(
     `machine: ${cores} cores, ${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno}; ` +
       `target ${url} (2 KB page)${taskset && cores > 1 ? "; generator on core 0, target on core 1" : ""}; ` +
       `${seconds} s per rate; ${new Date().toISOString()}; load average ${loadAverage()}`,
   );
+  if (Deno.env.get("BENCH_ONLY") === "big") {
+    await bigPage();
+    Deno.exit(0);
+  }
   const alone = await runWorker("engine", { seconds });
   console.log(
     `engine alone (instant in-process users, 50k req/s): ${f(alone.cpu_us_per_request, 2)} µs CPU/request, ` +
@@ -147,6 +244,7 @@ try {
       }`,
     );
   }
+  await bigPage();
   if (soak > 0) {
     const r = await runWorker("paced", { url, rps: soakRps, seconds: soak, "rss-every": "30" });
     const series = r.rss_series_mb as number[];

@@ -1,7 +1,8 @@
 /**
  * One measurement of bench_load.ts in its own process: `--mode paced --rps N --seconds S --url U`
  * (the real engine with plain-fetch users) or `--mode closed --connections C --seconds S --url U`
- * (plain fetch in a loop: the ceiling). Prints one JSON line.
+ * (plain fetch in a loop: the ceiling). `--user moodle` puts moodle-load's real MoodleUser path
+ * (session, cookie jar, body reader, perf footer scan) behind either. Prints one JSON line.
  */
 import process from "node:process";
 import { runEngine } from "../src/engine/engine.ts";
@@ -9,6 +10,9 @@ import { constantSchedule } from "../src/engine/schedule.ts";
 import { TargetPicker } from "../src/engine/targets.ts";
 import { compileEndpoints } from "../src/config/endpoints.ts";
 import { PlainFetchUser } from "../src/moodle/plain_user.ts";
+import { createMoodleUser } from "../src/moodle/user.ts";
+import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
+import type { VirtualUser } from "../src/engine/types.ts";
 import { percentileMs } from "../src/engine/histogram.ts";
 
 function arg(name: string, fallback?: string): string {
@@ -21,6 +25,18 @@ function arg(name: string, fallback?: string): string {
 const url = arg("url", "http://127.0.0.1:9/");
 const seconds = Number(arg("seconds"));
 const mode = arg("mode");
+const userKind = arg("user", "fetch");
+
+/** MoodleUsers as `run` makes them (one shared transport), each holding a session cookie. */
+function moodleUsers(count: number): VirtualUser[] {
+  const transport = createFetchTransport();
+  const origin = new URL(url).origin;
+  return Array.from({ length: count }, (_, u) => {
+    const user = createMoodleUser({ baseUrl: origin, username: `u${u}`, password: "p", transport });
+    user.session.storeCookie(`MoodleSession=${crypto.randomUUID().replaceAll("-", "")}; path=/`, url);
+    return user;
+  });
+}
 
 async function warm(): Promise<void> {
   for (let i = 0; i < 200; i++) await (await fetch(url)).arrayBuffer();
@@ -65,9 +81,14 @@ if (mode === "engine") {
   const start = performance.now();
   const end = start + seconds * 1000;
   let done = 0;
-  await Promise.all(Array.from({ length: connections }, async () => {
+  let failed = 0;
+  const users = userKind === "moodle" ? moodleUsers(connections) : [];
+  await Promise.all(Array.from({ length: connections }, async (_, c) => {
     while (performance.now() < end) {
-      await (await fetch(url)).arrayBuffer();
+      if (userKind === "moodle") {
+        const page = await users[c].get(url);
+        if (page.errorClass || (page.perf === undefined && url.endsWith("/200k"))) failed++;
+      } else await (await fetch(url)).arrayBuffer();
       done++;
     }
   }));
@@ -75,6 +96,8 @@ if (mode === "engine") {
   const cpu = process.cpuUsage(cpu0);
   console.log(JSON.stringify({
     mode,
+    user: userKind,
+    failed,
     rps: done / elapsed,
     cpu_us_per_request: (cpu.user + cpu.system) / done,
     rss_mb: Deno.memoryUsage().rss / 1e6,
@@ -86,7 +109,11 @@ if (mode === "engine") {
   const rssEvery = Number(arg("rss-every", "0"));
   await warm();
   const endpoints = compileEndpoints(url, [{ path: "/" }], {});
-  const pool = Array.from({ length: users }, (_, u) => new PlainFetchUser(`u${u}`, undefined, false));
+  const pool = userKind === "moodle"
+    ? moodleUsers(users)
+    : Array.from({ length: users }, (_, u) => new PlainFetchUser(`u${u}`, undefined, false));
+  let peakRss = 0;
+  const sampler = setInterval(() => peakRss = Math.max(peakRss, Deno.memoryUsage().rss), 250);
   const rss: number[] = [];
   const cpu0 = process.cpuUsage();
   const result = await runEngine({
@@ -101,6 +128,7 @@ if (mode === "engine") {
     onInterval: () => rss.push(Deno.memoryUsage().rss / 1e6),
   });
   const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
   const completed = result.overall.total;
   const intended = result.sent + result.notSent;
   console.log(JSON.stringify({
@@ -116,6 +144,7 @@ if (mode === "engine") {
     failures: result.overall.failures,
     cpu_us_per_request: (cpu.user + cpu.system) / Math.max(1, completed),
     rss_mb: Deno.memoryUsage().rss / 1e6,
+    rss_peak_mb: Math.max(peakRss, Deno.memoryUsage().rss) / 1e6,
     rss_series_mb: rss,
     lateness_ms_p50: percentileMs(result.lateness, 50),
     lateness_ms_p99: percentileMs(result.lateness, 99),

@@ -25,7 +25,7 @@ Deno.test("histograms: µs in, ms out, percentiles never above the max, exact ro
 Deno.test("stats: counts by status and error class, bytes, perf footer aggregates, reset", () => {
   const s = new Stats(true);
   s.record(10_000, 8_000, 200, 1000, -1, { timeUsedSec: 0.1, dbReads: 30 });
-  s.record(20_000, 9_000, 200, 2000, -1, { timeUsedSec: 0.3, dbReads: 50, sessionWaitSec: 0.002 });
+  s.record(20_000, 9_000, 200, 2000, -1, { timeUsedSec: 0.3, dbReads: 50, sessionWaitSec: 0.002 }, 500);
   s.record(30_000, 30_000, 503, 10, ERROR_INDEX.http_5xx, undefined);
   s.record(40_000, 1_000, 303, 0, ERROR_INDEX.session_lost, undefined);
   assert.deepEqual(s.counts(), {
@@ -33,6 +33,7 @@ Deno.test("stats: counts by status and error class, bytes, perf footer aggregate
     success: 2,
     failures: 2,
     bytes: 3010,
+    wire_bytes: 1510,
     status_codes: { "200": 2, "303": 1, "503": 1 },
     errors: { http_5xx: 1, session_lost: 1 },
   });
@@ -47,6 +48,14 @@ Deno.test("stats: counts by status and error class, bytes, perf footer aggregate
   assert.ok(Math.abs(p.latency_ms_max - 40) < 0.05);
   assert.ok(Math.abs(p.service_ms_p50 - 8) < 0.01);
   s.reset();
-  assert.deepEqual(s.counts(), { total: 0, success: 0, failures: 0, bytes: 0, status_codes: {}, errors: {} });
+  assert.deepEqual(s.counts(), {
+    total: 0,
+    success: 0,
+    failures: 0,
+    bytes: 0,
+    wire_bytes: 0,
+    status_codes: {},
+    errors: {},
+  });
   assert.equal(s.percentiles().latency_ms_p99, 0);
 });

@@ -1,5 +1,5 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
-import { byteSize, MAX_BODY_HELP } from "./run.ts";
+import { byteSize, COMPRESSION_HELP, MAX_BODY_HELP } from "./run.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
 
 const positive = (name: string) => (value: string): number => {
@@ -19,6 +19,7 @@ export function demoCommand(): CommandUnknownOpts {
     .addOption(shardOption())
     .addOption(shardCountOption())
     .addOption(startAtOption())
+    .option("--no-compression", COMPRESSION_HELP)
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout", false)
     .addHelpText("after", "\nExample:\n  moodle-load demo --duration 20")

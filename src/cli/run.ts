@@ -45,6 +45,9 @@ export const MAX_BODY_HELP =
   "longest response body accepted: 512K, 64M, 1G (default 64M, or the config's max_body); " +
   "a longer one fails as body_too_large";
 
+export const COMPRESSION_HELP =
+  "send Accept-Encoding: identity instead of a browser's gzip, deflate, br (bytes are then wire bytes)";
+
 /** Long because it is a list: one `.option()` per flag of `run`, each with its help text. */
 export function runCommand(): CommandUnknownOpts {
   return new Command("run")
@@ -63,6 +66,7 @@ export function runCommand(): CommandUnknownOpts {
     .option("--login-timeout <s>", "time limit of one login attempt (s)", seconds("--login-timeout"), 20)
     .option("--request-timeout <s>", "time limit of one page request (s)", seconds("--request-timeout"), 30)
     .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))
+    .option("--no-compression", COMPRESSION_HELP)
     .option("--progress <s>", "seconds between progress updates", seconds("--progress"), 30)
     .option(
       "--warmup <s>",

@@ -17,6 +17,8 @@ export interface DemoRunOptions extends ShardRunOptions {
   progress: number;
   /** `--max-body` in bytes (default: run's). */
   maxBody?: number;
+  /** false: `--no-compression` (default true). */
+  compression?: boolean;
   quiet: boolean;
   json: boolean;
 }
@@ -58,6 +60,7 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       loginConcurrency: 4,
       maxRetries: 3,
       maxBody: options.maxBody,
+      compression: options.compression,
       quiet: options.quiet,
       json: options.json,
       shard: options.shard,

@@ -65,6 +65,8 @@ export interface RunOptions extends ShardRunOptions {
   maxRetries: number;
   /** `--max-body` in bytes; default the config's `max_body`, else 64 MiB. */
   maxBody?: number;
+  /** Ask for gzip/deflate/br as a browser does; `--no-compression` = false (default true). */
+  compression?: boolean;
   requestLog?: string;
   quiet: boolean;
   json: boolean;
@@ -258,6 +260,7 @@ function userOptions(options: RunOptions, setup: RunSetup): UserOptions {
     maxRetries: options.maxRetries,
     maxBodyBytes: options.maxBody ??
       (setup.config.max_body === undefined ? undefined : parseByteSize(setup.config.max_body)),
+    compression: options.compression ?? true,
   };
 }
 

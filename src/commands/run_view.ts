@@ -81,7 +81,8 @@ export function finalTable(s: FullRunSummary): string {
         formatMs(s.scheduler_lateness_ms.max)
       }`,
     ],
-    ["Bytes received", decimalBytes(s.bytes)],
+    ["Bytes received (decoded)", decimalBytes(s.bytes)],
+    ["Bytes on the wire", decimalBytes(s.wire_bytes ?? s.bytes)],
     ["Users logged in", `${s.login.logged_in} / ${s.login.attempted}`],
     ["Re-logins (session lost)", s.login.relogins],
     ["Seed", s.seed],

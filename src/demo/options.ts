@@ -69,6 +69,8 @@ export interface DemoOptions {
   tls?: DemoTls;
   /** `$CFG->cookiesecure`: add `Secure` to the session cookie on HTTPS (default true). */
   cookieSecure?: boolean;
+  /** Gzip HTML/JS/CSS/JSON answers when the request accepts gzip, as a web server does (default true). */
+  compress?: boolean;
   /** Interface to bind (default 127.0.0.1). */
   hostname?: string;
   /** Port (default 0: a free port). */
@@ -117,6 +119,7 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     maintenance: options.maintenance ?? false,
     tls: options.tls,
     cookieSecure: options.cookieSecure ?? true,
+    compress: options.compress ?? true,
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
   };

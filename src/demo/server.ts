@@ -5,6 +5,7 @@
 import type { DemoCounters } from "./counters.ts";
 import { type DemoOptions, type DemoUserSpec, resolveDemoOptions } from "./options.ts";
 import { DemoSite } from "./site.ts";
+import { compressFor } from "./compress.ts";
 import type { DemoAccount } from "./users.ts";
 
 export interface DemoServer {
@@ -32,7 +33,9 @@ export interface DemoServer {
 export async function startDemoServer(options: DemoOptions = {}): Promise<DemoServer> {
   const resolved = resolveDemoOptions(options);
   const site = new DemoSite(resolved);
-  const handler = (request: Request) => site.handle(request);
+  const handler = resolved.compress
+    ? async (request: Request) => compressFor(request, await site.handle(request))
+    : (request: Request) => site.handle(request);
   const common = { hostname: resolved.hostname, port: resolved.port, onListen: () => {} };
   const server = resolved.tls
     ? Deno.serve({ ...common, cert: resolved.tls.cert, key: resolved.tls.key }, handler)

@@ -409,7 +409,16 @@ export class Engine {
       result.sessionLost,
     );
     const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
-    this.record(slot, now, result.status, result.bytes, errorIndex, result.perf, result.errorMessage);
+    this.record(
+      slot,
+      now,
+      result.status,
+      result.bytes,
+      errorIndex,
+      result.perf,
+      result.errorMessage,
+      result.wireBytes,
+    );
     this.freeSlot(slot, now, result.sessionLost);
   }
 
@@ -509,16 +518,17 @@ export class Engine {
     errorIndex: number,
     perf: PageResult["perf"],
     errorMessage: string | undefined,
+    wireBytes = bytes,
   ): void {
     const latencyUs = (now - slot.fromMs) * 1000;
     const serviceUs = (now - slot.sentMs) * 1000;
     if (slot.measured) {
-      this.overall.record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
-      this.endpoints[slot.endpoint].record(latencyUs, serviceUs, status, bytes, errorIndex, perf);
-      this.intervals.measured.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+      this.overall.record(latencyUs, serviceUs, status, bytes, errorIndex, perf, wireBytes);
+      this.endpoints[slot.endpoint].record(latencyUs, serviceUs, status, bytes, errorIndex, perf, wireBytes);
+      this.intervals.measured.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
     } else {
-      this.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
-      this.intervals.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
+      this.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
+      this.intervals.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
     }
     const entry = this.logEntry;
     if (entry) {

@@ -19,7 +19,10 @@ export interface Counts {
   total: number;
   success: number;
   failures: number;
+  /** Body bytes received, decoded (what the pages weigh). */
   bytes: number;
+  /** Body bytes as they came over the wire (compressed); absent in older summaries. */
+  wire_bytes?: number;
   /** HTTP status → count ("0" for no response). */
   status_codes: Record<string, number>;
   /** ErrorClass → count. */

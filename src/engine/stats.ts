@@ -70,6 +70,7 @@ export class Stats {
   success = 0;
   failures = 0;
   bytes = 0;
+  wireBytes = 0;
   readonly latency: Histogram = newHistogram();
   readonly service: Histogram = newHistogram();
   /** status → count, as a sparse array (statuses are small integers). */
@@ -89,6 +90,7 @@ export class Stats {
     bytes: number,
     errorIndex: number,
     perf: MoodlePerf | undefined,
+    wireBytes = bytes,
   ): void {
     this.total++;
     if (errorIndex < 0) this.success++;
@@ -97,6 +99,7 @@ export class Stats {
       this.errors[errorIndex]++;
     }
     this.bytes += bytes;
+    this.wireBytes += wireBytes;
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     recordUs(this.latency, latencyUs);
     recordUs(this.service, serviceUs);
@@ -108,6 +111,7 @@ export class Stats {
       this.success =
       this.failures =
       this.bytes =
+      this.wireBytes =
         0;
     this.latency.reset();
     this.service.reset();
@@ -129,6 +133,7 @@ export class Stats {
       success: this.success,
       failures: this.failures,
       bytes: this.bytes,
+      wire_bytes: this.wireBytes,
       status_codes,
       errors,
     };

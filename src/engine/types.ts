@@ -68,7 +68,10 @@ export interface PageResult {
   /** Final status after following redirects (0 when no response). */
   status: number;
   finalUrl: string;
+  /** Body bytes, decoded (after gzip/deflate/br). */
   bytes: number;
+  /** Body bytes as they came over the wire (compressed); `bytes` when not given. */
+  wireBytes?: number;
   /** The final URL was the login page: the session was lost (never a success). */
   sessionLost: boolean;
   /** Set when the request did not succeed at the transport or HTTP level. */

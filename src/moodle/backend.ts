@@ -19,6 +19,8 @@ export interface UserOptions {
   signal?: AbortSignal;
   /** Longest response body accepted, bytes (default 64 MiB). */
   maxBodyBytes?: number;
+  /** Ask for gzip/deflate/br (default true); false asks for identity (`--no-compression`). */
+  compression?: boolean;
 }
 
 export interface UserPool {
@@ -50,6 +52,7 @@ export const moodleBackend: UserBackend = {
         requestTimeoutMs: options.requestTimeoutMs,
         maxRetries: options.maxRetries,
         maxBodyBytes: options.maxBodyBytes,
+        compression: options.compression,
       })
     );
     return { users, close: () => transport.close() };

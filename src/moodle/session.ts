@@ -12,6 +12,12 @@ import type { ErrorClass } from "../engine/types.ts";
 
 export const DEFAULT_MAX_REDIRECTS = 10;
 export const USER_AGENT = "moodle-load";
+/**
+ * What a browser asks for. Deno's fetch would send "gzip,br" by itself; "identity" is the explicit
+ * "no compression" (`--no-compression`), since leaving the header out would let fetch add its own.
+ */
+export const ACCEPT_ENCODING = "gzip, deflate, br";
+export const NO_COMPRESSION = "identity";
 
 export interface Hop {
   method: string;
@@ -47,8 +53,10 @@ export interface SessionResponse {
   headers?: Headers;
   /** Body of the last response (its start and end; all of it with `keepBody`). */
   body: ResponseBody;
-  /** Body bytes of every hop. */
+  /** Body bytes of every hop, decoded. */
   bytes: number;
+  /** Body bytes of every hop as they came over the wire (see ResponseBody.wireBytes). */
+  wireBytes: number;
   hops: Hop[];
   /** Set when no final response was obtained (network, TLS, timeout, too many redirects). */
   errorClass?: ErrorClass;
@@ -66,11 +74,15 @@ export class HttpSession {
   #jar = new CookieJar();
   readonly #cookieCache = new Map<string, { header: string; until: number }>();
 
-  /** `maxBodyBytes`: longest response body accepted (default 64 MiB, see transport/body.ts). */
+  /**
+   * `maxBodyBytes`: longest response body accepted (default 64 MiB, see transport/body.ts);
+   * `compression`: ask for gzip/deflate/br as a browser does (default), else for identity.
+   */
   constructor(
     readonly transport: Transport,
     readonly userAgent = USER_AGENT,
     readonly maxBodyBytes?: number,
+    readonly compression = true,
   ) {}
 
   get jar(): CookieJar {
@@ -126,27 +138,33 @@ export class HttpSession {
     let body = options.form ? new URLSearchParams(options.form).toString() : undefined;
     let current = url;
     let bytes = 0;
+    let wireBytes = 0;
     let last: HttpResponse | undefined;
     const read = { maxBodyBytes: this.maxBodyBytes, keepWhole: options.keepBody };
     try {
       for (let hop = 0;; hop++) {
-        const headers: Record<string, string> = { "user-agent": this.userAgent, ...options.headers };
+        const headers: Record<string, string> = {
+          "user-agent": this.userAgent,
+          "accept-encoding": this.compression ? ACCEPT_ENCODING : NO_COMPRESSION,
+          ...options.headers,
+        };
         const cookie = this.cookieHeader(current);
         if (cookie) headers.cookie = cookie;
         if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
         last = await this.transport.request({ method, url: current, headers, body, signal, read });
         bytes += last.body.bytes;
+        wireBytes += last.body.wireBytes;
         for (const setCookie of last.setCookies) this.storeCookie(setCookie, current);
         const record: Hop = { method, url: current, status: last.status };
         hops.push(record);
         const location = REDIRECTS.has(last.status) ? last.headers.get("location") : null;
-        if (location === null) return this.#result(current, last, bytes, hops, false);
+        if (location === null) return this.#result(current, last, bytes, wireBytes, hops, false);
         const next = new URL(location, current);
         record.location = next.href;
-        if (options.stopBefore?.(next)) return this.#result(next.href, last, bytes, hops, true);
+        if (options.stopBefore?.(next)) return this.#result(next.href, last, bytes, wireBytes, hops, true);
         if (hop >= maxRedirects) {
           return {
-            ...this.#result(current, last, bytes, hops, false),
+            ...this.#result(current, last, bytes, wireBytes, hops, false),
             errorClass: "unexpected_status",
             errorMessage: `more than ${maxRedirects} redirects (last to ${next.href})`,
           };
@@ -164,6 +182,7 @@ export class HttpSession {
           finalUrl: current,
           body: EMPTY_BODY,
           bytes: bytes + error.readBytes,
+          wireBytes,
           hops,
           errorClass: "body_too_large",
           errorMessage: `${error.message} (${method} ${current})`,
@@ -179,6 +198,7 @@ export class HttpSession {
         headers: last?.headers,
         body: EMPTY_BODY,
         bytes,
+        wireBytes,
         hops,
         errorClass: classified.errorClass,
         errorMessage: `${classified.message} (${method} ${current})`,
@@ -191,6 +211,7 @@ export class HttpSession {
     finalUrl: string,
     response: HttpResponse,
     bytes: number,
+    wireBytes: number,
     hops: Hop[],
     stopped: boolean,
   ): SessionResponse {
@@ -200,6 +221,7 @@ export class HttpSession {
       headers: response.headers,
       body: response.body,
       bytes,
+      wireBytes,
       hops,
       stopped,
     };

@@ -53,6 +53,8 @@ export interface MoodleUserOptions {
   landingPath?: string;
   /** Longest response body accepted, bytes (default 64 MiB); a longer one is `body_too_large`. */
   maxBodyBytes?: number;
+  /** Ask for gzip/deflate/br as a browser does (default true); false sends `identity`. */
+  compression?: boolean;
   /** Parse Moodle's performance footer on HTML pages (default true). */
   parsePerf?: boolean;
   /** Shared footer scanner of the site (default: one shared by every user of this module). */
@@ -112,7 +114,7 @@ class MoodleUserImpl implements MoodleUser {
     this.username = options.username;
     this.loginUrl = siteUrl(options.baseUrl, options.loginPath ?? DEFAULT_LOGIN_PATH);
     this.#loginPathname = new URL(this.loginUrl).pathname;
-    this.session = new HttpSession(options.transport, undefined, options.maxBodyBytes);
+    this.session = new HttpSession(options.transport, undefined, options.maxBodyBytes, options.compression);
   }
 
   get loggedIn(): boolean {
@@ -272,6 +274,7 @@ class MoodleUserImpl implements MoodleUser {
       status: response.status,
       finalUrl: response.finalUrl,
       bytes: response.bytes,
+      wireBytes: response.wireBytes,
       sessionLost: false,
     };
     if (response.errorClass) {

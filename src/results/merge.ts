@@ -119,16 +119,26 @@ function sortedRecord(record: Record<string, number>): Record<string, number> {
 export function sumCounts(list: readonly Counts[]): Counts {
   const status_codes: Record<string, number> = {};
   const errors: Record<string, number> = {};
-  let total = 0, success = 0, failures = 0, bytes = 0;
+  let total = 0, success = 0, failures = 0, bytes = 0, wireBytes = 0;
   for (const c of list) {
     total += c.total;
     success += c.success;
     failures += c.failures;
     bytes += c.bytes;
+    // Summaries written before compression was counted have no wire_bytes: their body bytes were the wire's.
+    wireBytes += c.wire_bytes ?? c.bytes;
     addInto(status_codes, c.status_codes);
     addInto(errors, c.errors);
   }
-  return { total, success, failures, bytes, status_codes: sortedRecord(status_codes), errors };
+  return {
+    total,
+    success,
+    failures,
+    bytes,
+    wire_bytes: wireBytes,
+    status_codes: sortedRecord(status_codes),
+    errors,
+  };
 }
 
 const PERF_MEANS = [

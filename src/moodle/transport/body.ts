@@ -29,8 +29,14 @@ export interface BodyReadOptions {
 
 /** What was kept of one response body. */
 export interface ResponseBody {
-  /** Body bytes received. */
+  /** Body bytes received, decoded (after gzip/deflate/br). */
   bytes: number;
+  /**
+   * Body bytes as they came over the wire (encoded). Equal to `bytes` for an unencoded body. For
+   * gzip/br through Deno's fetch (which decodes them before any code sees them) it is the
+   * `Content-Length`, or — a chunked encoded body — the decoded size, as nothing better is known.
+   */
+  wireBytes: number;
   /** The first `HEAD_BYTES` bytes (all of a short body). */
   head: Uint8Array;
   /** The last `TAIL_BYTES` bytes (all of a short body). */
@@ -41,6 +47,7 @@ export interface ResponseBody {
 
 export const EMPTY_BODY: ResponseBody = Object.freeze({
   bytes: 0,
+  wireBytes: 0,
   head: new Uint8Array(0),
   tail: new Uint8Array(0),
 }) as ResponseBody;
@@ -95,12 +102,14 @@ export class BodyCollector {
     }
   }
 
-  finish(): ResponseBody {
-    if (this.#bytes === 0) return EMPTY_BODY;
+  /** `wireBytes`: the encoded size when the body came compressed (default: the bytes pushed). */
+  finish(wireBytes = this.#bytes): ResponseBody {
+    if (this.#bytes === 0 && wireBytes === 0) return EMPTY_BODY;
     const first = concat(this.#headChunks, this.#headBytes);
     if (this.#keepWhole) {
       return {
         bytes: this.#bytes,
+        wireBytes,
         head: first.subarray(0, HEAD_BYTES),
         tail: first.subarray(Math.max(0, first.byteLength - TAIL_BYTES)),
         whole: first,
@@ -109,6 +118,7 @@ export class BodyCollector {
     const last = concat(this.#tailChunks, this.#tailBytes);
     return {
       bytes: this.#bytes,
+      wireBytes,
       head: first.subarray(0, HEAD_BYTES),
       tail: last.subarray(Math.max(0, last.byteLength - TAIL_BYTES)),
     };
@@ -126,10 +136,49 @@ function concat(chunks: Uint8Array[], bytes: number): Uint8Array {
   return out;
 }
 
-/** Read a web stream (fetch's `response.body`) through a collector; cancels it on any failure. */
+/**
+ * How a body came: its `Content-Encoding` and `Content-Length`, and whether the transport decoded
+ * it already (Deno's fetch decodes gzip and br itself, not deflate; node:https decodes nothing).
+ */
+export interface BodyEncoding {
+  /** The `Content-Encoding` header, or null. */
+  contentEncoding: string | null;
+  /** The `Content-Length` header, or null. */
+  contentLength: string | null;
+  /** The codings this transport decodes before the body reaches us. */
+  decodedByTransport: ReadonlySet<string>;
+}
+
+/** `Content-Encoding` → DecompressionStream format ("x-gzip" is gzip's old name). */
+const CODECS: Record<string, "gzip" | "deflate" | "brotli"> = {
+  gzip: "gzip",
+  "x-gzip": "gzip",
+  deflate: "deflate",
+  br: "brotli",
+};
+
+/** Read a web stream (fetch's `response.body`) through a collector, decoding it if the transport did not. */
 export async function readBodyStream(
   stream: ReadableStream<Uint8Array> | null,
   options: BodyReadOptions,
+  encoding?: BodyEncoding,
+): Promise<ResponseBody> {
+  const coding = encoding?.contentEncoding?.trim().toLowerCase();
+  const codec = coding ? CODECS[coding] : undefined;
+  if (stream === null || codec === undefined) return await collect(stream, options);
+  if (encoding!.decodedByTransport.has(coding!)) {
+    const body = await collect(stream, options);
+    const length = Number(encoding!.contentLength ?? NaN);
+    return Number.isInteger(length) && length >= 0 ? { ...body, wireBytes: length } : body;
+  }
+  const wire = { bytes: 0 };
+  return await collect(await decodedStream(stream, codec, wire), options, wire);
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array> | null,
+  options: BodyReadOptions,
+  wire?: { bytes: number },
 ): Promise<ResponseBody> {
   const collector = new BodyCollector(options);
   if (stream === null) return collector.finish();
@@ -144,7 +193,40 @@ export async function readBodyStream(
     reader.cancel(error).catch(() => {});
     throw error;
   }
-  return collector.finish();
+  return collector.finish(wire?.bytes);
+}
+
+/**
+ * `raw` decoded by `codec`, its encoded bytes counted into `wire`. "deflate" is meant to be zlib
+ * (RFC 9110) but some servers send raw deflate; browsers take both, so the first bytes decide.
+ */
+async function decodedStream(
+  raw: ReadableStream<Uint8Array>,
+  codec: "gzip" | "deflate" | "brotli",
+  wire: { bytes: number },
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = raw.getReader();
+  let pending: ReadableStreamReadResult<Uint8Array> | undefined = await reader.read();
+  const format = codec === "deflate" && !pending.done && !isZlibHeader(pending.value) ? "deflate-raw" : codec;
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = pending ?? await reader.read();
+      pending = undefined;
+      if (next.done) return controller.close();
+      wire.bytes += next.value.byteLength;
+      controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return counted.pipeThrough(
+    new DecompressionStream(format) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+  );
+}
+
+/** A zlib stream starts with CMF (method 8 = deflate) and FLG, their 16-bit value a multiple of 31. */
+function isZlibHeader(bytes: Uint8Array): boolean {
+  if (bytes.byteLength < 2) return (bytes[0] & 0x0f) === 8;
+  return (bytes[0] & 0x0f) === 8 && ((bytes[0] << 8) | bytes[1]) % 31 === 0;
 }
 
 const decoder = new TextDecoder();

@@ -21,6 +21,12 @@ export function createCaCertTransport(caCertPem: string): Transport {
   };
 }
 
+/**
+ * Deno's fetch decodes gzip and br bodies itself, whatever Accept-Encoding the request carried, and
+ * keeps the `Content-Encoding` and `Content-Length` headers; it leaves deflate alone.
+ */
+const FETCH_DECODES: ReadonlySet<string> = new Set(["gzip", "x-gzip", "br"]);
+
 export async function fetchRequest(
   request: HttpRequest,
   client: Deno.HttpClient | undefined,
@@ -36,7 +42,11 @@ export async function fetchRequest(
   const response = await fetch(request.url, init);
   let body;
   try {
-    body = await readBodyStream(response.body, request.read ?? {});
+    body = await readBodyStream(response.body, request.read ?? {}, {
+      contentEncoding: response.headers.get("content-encoding"),
+      contentLength: response.headers.get("content-length"),
+      decodedByTransport: FETCH_DECODES,
+    });
   } catch (error) {
     if (error instanceof BodyTooLargeError) error.status = response.status;
     throw error;

@@ -1,14 +1,18 @@
 /**
  * `--insecure`: HTTPS without certificate verification through `node:https` (works under plain
  * `deno run` and in the compiled binary, with no runtime flag). Plain http:// URLs still use fetch.
- * Loaded only when the flag is given, so the default path stays lean.
+ * Loaded only when the flag is given, so the default path stays lean. node:https decodes nothing:
+ * the body goes through body.ts's reader, which decodes gzip/deflate/br and counts the wire bytes.
  */
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
 import { Buffer } from "node:buffer";
-import { BodyCollector, BodyTooLargeError } from "./body.ts";
+import { Readable } from "node:stream";
+import { BodyTooLargeError, readBodyStream } from "./body.ts";
 import { fetchRequest } from "./fetch.ts";
 import type { HttpRequest, HttpResponse, Transport } from "./types.ts";
+
+const DECODES_NOTHING: ReadonlySet<string> = new Set();
 
 export function createInsecureTransport(): Transport {
   // `ca: []`: nothing is verified anyway, and it keeps node:tls from reading the system store
@@ -22,10 +26,40 @@ export function createInsecureTransport(): Transport {
   };
 }
 
-function insecureRequest(agent: https.Agent, request: HttpRequest): Promise<HttpResponse> {
+async function insecureRequest(agent: https.Agent, request: HttpRequest): Promise<HttpResponse> {
+  const res = await responseHead(agent, request);
+  const header = (name: string) => {
+    const value = res.headers[name];
+    return typeof value === "string" ? value : null;
+  };
+  try {
+    const body = await readBodyStream(
+      Readable.toWeb(res) as ReadableStream<Uint8Array>,
+      request.read ?? {},
+      {
+        contentEncoding: header("content-encoding"),
+        contentLength: header("content-length"),
+        decodedByTransport: DECODES_NOTHING,
+      },
+    );
+    return {
+      status: res.statusCode ?? 0,
+      headers: toHeaders(res.headers),
+      setCookies: res.headers["set-cookie"] ?? [],
+      body,
+    };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) error.status = res.statusCode ?? 0;
+    res.destroy();
+    throw error;
+  }
+}
+
+/** Send the request; resolves with the response once its head arrived (the body is read after). */
+function responseHead(agent: https.Agent, request: HttpRequest): Promise<IncomingMessage> {
   const signal = request.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<HttpResponse>((resolve, reject) => {
+  return new Promise<IncomingMessage>((resolve, reject) => {
     const body = request.body === undefined ? undefined : Buffer.from(request.body);
     const headers: Record<string, string> = { ...request.headers };
     if (body) headers["content-length"] = String(body.length);
@@ -36,45 +70,15 @@ function insecureRequest(agent: https.Agent, request: HttpRequest): Promise<Http
       rejectUnauthorized: false,
       ca: [],
     });
-    let settled = false;
-    const settle = (action: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      action();
-    };
+    // An abort after the head destroys the socket, which ends the body stream with an error.
     const onAbort = () => {
-      settle(() => reject(signal!.reason));
-      req.destroy();
+      reject(signal!.reason);
+      req.destroy(signal!.reason instanceof Error ? signal!.reason : new Error("aborted"));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
-    const fail = (error: unknown) => settle(() => reject(error));
-    req.on("error", fail);
-    req.on("response", (res: IncomingMessage) => {
-      const collector = new BodyCollector(request.read);
-      res.on("data", (chunk: Uint8Array) => {
-        try {
-          collector.push(chunk);
-        } catch (error) {
-          if (error instanceof BodyTooLargeError) error.status = res.statusCode ?? 0;
-          fail(error);
-          res.destroy();
-          req.destroy();
-        }
-      });
-      res.on("error", fail);
-      // After "end" this is a no-op; before it, the body was cut short.
-      res.on("close", () => fail(new Error("connection closed before the end of the response body")));
-      res.on("end", () =>
-        settle(() =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: toHeaders(res.headers),
-            setCookies: res.headers["set-cookie"] ?? [],
-            body: collector.finish(),
-          })
-        ));
-    });
+    req.on("error", reject);
+    req.on("close", () => signal?.removeEventListener("abort", onAbort));
+    req.on("response", resolve);
     req.end(body);
   });
 }

@@ -345,6 +345,17 @@ interface Measured {
   reasons: ErrorReasonCounts;
 }
 
+/** A stop during the measured run: say what happens now (drain, then the files). */
+function announceStops(stop: StopRequest, live: LiveBlock, graceMs: number, out: HumanOutput): void {
+  stop.onStop((signal) => {
+    live.commit();
+    out.say(
+      `${stopName(signal)}: stopping — no new requests; waiting up to ${graceMs / 1000} s for those in ` +
+        `flight, then writing the files (send it again to quit at once)`,
+    );
+  });
+}
+
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
@@ -356,13 +367,7 @@ async function measure(
 ): Promise<Measured> {
   const live = new LiveBlock(out.tty, out.stream as typeof Deno.stdout);
   const graceMs = Math.min(options.requestTimeout * 1000, GRACE_CAP_MS);
-  stop.onStop((signal) => {
-    live.commit();
-    out.say(
-      `${stopName(signal)}: stopping — no new requests; waiting up to ${graceMs / 1000} s for those in ` +
-        `flight, then writing the files (send it again to quit at once)`,
-    );
-  });
+  announceStops(stop, live, graceMs, out);
   const intervals: IntervalSummary[] = [];
   const reasons = new ErrorReasons();
   const onInterval = (report: IntervalReport) => {
@@ -376,21 +381,18 @@ async function measure(
     );
     if (!out.tty) live.commit();
   };
+  const makePicker = () =>
+    new TargetPicker(
+      journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
+      users.length,
+      seed,
+    );
   try {
     const result = await runEngine({
       schedule: shard.schedule(new Schedule(plan.segments)),
       warmupSec: plan.warmupSec,
       users,
-      picker: shard.picker(
-        users,
-        seed,
-        () =>
-          new TargetPicker(
-            journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
-            users.length,
-            seed,
-          ),
-      ),
+      picker: shard.picker(users, seed, makePicker),
       journeys: journeys && {
         specs: journeys.specs,
         runner: runnerFor(journeys, config, users, seed, options.requestTimeout * 1000),

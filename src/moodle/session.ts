@@ -176,35 +176,46 @@ export class HttpSession {
         current = next.href;
       }
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        return {
-          status: error.status,
-          finalUrl: current,
-          body: EMPTY_BODY,
-          bytes: bytes + error.readBytes,
-          wireBytes,
-          hops,
-          errorClass: "body_too_large",
-          errorMessage: `${error.message} (${method} ${current})`,
-          stopped: false,
-        };
-      }
-      const classified = timeout?.aborted
-        ? { errorClass: "timeout" as const, message: `no complete response within ${options.timeoutMs} ms` }
-        : classifyError(error);
+      const where = { url: current, method, bytes, wireBytes, hops, headers: last?.headers };
+      return this.#failure(error, where, timeout?.aborted ? options.timeoutMs : undefined);
+    }
+  }
+
+  /** A request that ended without a usable answer: a body past --max-body, a timeout, a transport error. */
+  #failure(
+    error: unknown,
+    where: { url: string; method: string; bytes: number; wireBytes: number; hops: Hop[]; headers?: Headers },
+    timedOutAfterMs: number | undefined,
+  ): SessionResponse {
+    const at = `(${where.method} ${where.url})`;
+    if (error instanceof BodyTooLargeError) {
       return {
-        status: 0,
-        finalUrl: current,
-        headers: last?.headers,
+        status: error.status,
+        finalUrl: where.url,
         body: EMPTY_BODY,
-        bytes,
-        wireBytes,
-        hops,
-        errorClass: classified.errorClass,
-        errorMessage: `${classified.message} (${method} ${current})`,
+        bytes: where.bytes + error.readBytes,
+        wireBytes: where.wireBytes,
+        hops: where.hops,
+        errorClass: "body_too_large",
+        errorMessage: `${error.message} ${at}`,
         stopped: false,
       };
     }
+    const classified = timedOutAfterMs !== undefined
+      ? { errorClass: "timeout" as const, message: `no complete response within ${timedOutAfterMs} ms` }
+      : classifyError(error);
+    return {
+      status: 0,
+      finalUrl: where.url,
+      headers: where.headers,
+      body: EMPTY_BODY,
+      bytes: where.bytes,
+      wireBytes: where.wireBytes,
+      hops: where.hops,
+      errorClass: classified.errorClass,
+      errorMessage: `${classified.message} ${at}`,
+      stopped: false,
+    };
   }
 
   #result(

@@ -114,12 +114,9 @@ export function errorRate(counts: { total: number; failures: number }): number {
   return counts.total ? round3(counts.failures / counts.total * 1e6) / 1e6 : 0;
 }
 
-export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRunSummary {
-  const overall = result.overall;
-  const counts = overall.counts();
-  const elapsed = result.elapsedSec;
-  const perMinute = (n: number) => perMinuteOver(n, elapsed);
-  const endpoints: EndpointSummary[] = result.endpoints.map((stats, k) => {
+/** One row per endpoint (or journey step), in the config's order, with its histograms. */
+function endpointSummaries(result: EngineResult, meta: SummaryMeta): EndpointSummary[] {
+  return result.endpoints.map((stats, k) => {
     const spec = meta.endpoints[k];
     const perf = stats.perf?.summary();
     return {
@@ -127,12 +124,21 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
       path: spec.path,
       ...stats.counts(),
       ...stats.percentiles(),
-      req_per_min_observed: perMinute(stats.total),
+      req_per_min_observed: perMinuteOver(stats.total, result.elapsedSec),
       histogram: encodeHistogram(stats.latency),
       service_histogram: encodeHistogram(stats.service),
       ...(perf ? { moodle_perf: perf } : {}),
     };
   });
+}
+
+/** Long because it is the file format: one line per key of the summary JSON, in the order written. */
+export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRunSummary {
+  const overall = result.overall;
+  const counts = overall.counts();
+  const elapsed = result.elapsedSec;
+  const perMinute = (n: number) => perMinuteOver(n, elapsed);
+  const endpoints = endpointSummaries(result, meta);
   const perf = overall.perf?.summary();
   const warmupCounts = result.warmup.counts();
   return {

@@ -23,6 +23,7 @@ interface JourneyRun {
       errors: Record<string, number>;
     }[];
     not_sent: number;
+    login: { relogins: number };
   };
   stdout: string;
 }
@@ -119,5 +120,81 @@ Deno.test("journey: a reply posted with a wrong sesskey is a failure, and nothin
     assert.equal(reply.failures, 2);
     assert.deepEqual(reply.errors, { moodle_error: 2 }); // Moodle's 404 "session has most likely timed out"
     assert.equal(demo.counters.forumPosts, 0);
+  });
+});
+
+Deno.test("journey moodle-testplan against the demo: Moodle HQ's plan, a reply per iteration, logout then re-login", async () => {
+  await withDemo({ users: defaultDemoUsers(4), pageBytes: 10_000, latencyMs: 1 }, async (demo) => {
+    const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(4) });
+    const { dir, path } = await configFile({
+      ...base,
+      parameters: {
+        ...base.parameters,
+        courseid: { values: [4] },
+        pageid: { min: 21, max: 70 },
+        forumid: { values: [74] },
+        discussionid: { min: 3, max: 12 },
+      },
+    });
+    const logins = demo.counters.logins;
+    const { summary } = await runJourney(
+      dir,
+      path,
+      "--journey",
+      "moodle-testplan",
+      "--rpm",
+      "120",
+      "--duration",
+      "4",
+    );
+    const journey = summary.journeys[0];
+    assert.equal(journey.name, "moodle-testplan");
+    assert.equal(journey.started, 8);
+    assert.equal(journey.completed, 8, JSON.stringify(journey));
+    assert.deepEqual(summary.endpoints.map((e) => e.name.split("/")[1]), [
+      "frontpage",
+      "course",
+      "page",
+      "course_again",
+      "forum",
+      "discussion",
+      "reply_form",
+      "reply",
+      "course_once_more",
+      "participants",
+      "logout",
+    ]);
+    assert.ok(
+      summary.endpoints.every((e) => e.failures === 0 && e.total === 8),
+      JSON.stringify(summary.endpoints),
+    );
+    assert.equal(demo.counters.forumPosts, 8);
+    assert.equal(demo.counters.logouts, 8);
+    // Every logout is followed by a re-login (the last ones may still be under way when the run ends).
+    assert.ok(
+      summary.login.relogins >= 4 && summary.login.relogins <= 8,
+      `relogins ${summary.login.relogins}`,
+    );
+    assert.ok(demo.counters.logins - logins >= 4 + summary.login.relogins);
+  });
+});
+
+Deno.test("journey preset moodle-testplan without its parameters: one line naming them, exit 2", async () => {
+  await withDemo({ users: defaultDemoUsers(1) }, async (demo) => {
+    const { dir, path } = await configFile(demoRunConfig({ url: demo.url, users: defaultDemoUsers(1) }));
+    const result = await runCli([
+      "run",
+      "--config",
+      path,
+      "--stats-dir",
+      dir,
+      "--journey",
+      "moodle-testplan",
+      "--duration",
+      "1",
+    ]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--journey moodle-testplan needs \{courseid\}, \{pageid\}/);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 });

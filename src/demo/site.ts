@@ -364,6 +364,16 @@ export class DemoSite {
             `<ul class="topics" data-course="${id}"></ul>`,
           );
       }
+      case "/user/index.php": {
+        const id = intParam("id") ?? 1;
+        return courseGate(id) ??
+          page(
+            "Participants",
+            "page-user-index",
+            "course",
+            `<table id="participants" data-course="${id}"></table>`,
+          );
+      }
       case "/mod/page/view.php":
       case "/mod/forum/view.php": {
         const id = intParam("id") ?? intParam("f");
@@ -628,6 +638,7 @@ const PAGES = new Set([
   "/enrol/index.php",
   "/login/change_password.php",
   "/user/edit.php",
+  "/user/index.php",
   "/user/policy.php",
 ]);
 

@@ -1,11 +1,37 @@
 /**
  * Built-in journeys (`run --journey NAME`), written against a real Moodle 4.3 and the demo site.
+ *
  * forum-post: open a discussion, open the reply form of its first post, submit that form (every
  * hidden field of the mform, the sesskey among them) with a seeded subject and message. Moodle
  * answers 303 to discuss.php?d=…#p<new post id>; the check requires exactly that landing.
+ *
+ * moodle-testplan: the "Moodle Test" thread group of Moodle HQ's JMeter plan
+ * (admin/tool/generator/testplan.template.jmx, Moodle 4.3), sampler for sampler, without its first
+ * three: "Frontpage not logged", "View login page" and "Login" are the run's login phase (and the
+ * re-login after the logout below), measured apart, never in the journey. The plan has no timers
+ * between samplers (only a throughput timer, which --rpm replaces), so no think time either. Its
+ * last sampler logs out with the sesskey: the user then logs in again (`relogins`) before its next
+ * iteration, as the JMeter thread does at the top of its loop.
  */
-import type { Config, Journey } from "../config/schema.ts";
+import type { Config, Journey, Parameter } from "../config/schema.ts";
 import { journeyProblems, JourneySchema } from "../config/schema.ts";
+
+const REPLY_STEPS = [
+  {
+    name: "reply_form",
+    path: "/mod/forum/post.php?reply={post}",
+    check: { contains: 'name="sesskey"' },
+  },
+  {
+    name: "reply",
+    form: {
+      action: "post.php",
+      fields: { subject: "Re: moodle-load {iteration}", "message[text]": "<p>{random_text:120}</p>" },
+    },
+    check: { url: "discuss\\.php\\?d=\\d+#p\\d+" },
+  },
+];
+const FIRST_POST = { post: { regex: "post\\.php\\?reply=(\\d+)" } };
 
 const FORUM_POST = {
   name: "forum-post",
@@ -13,37 +39,61 @@ const FORUM_POST = {
     {
       name: "discussion",
       path: "/mod/forum/discuss.php?d={discussion}",
-      extract: { post: { regex: "post\\.php\\?reply=(\\d+)" } },
+      extract: FIRST_POST,
       think_time_ms: { min: 500, max: 1500 },
     },
-    {
-      name: "reply_form",
-      path: "/mod/forum/post.php?reply={post}",
-      check: { contains: 'name="sesskey"' },
-      think_time_ms: { min: 1000, max: 3000 },
-    },
-    {
-      name: "reply",
-      form: {
-        action: "post.php",
-        fields: { subject: "Re: moodle-load {iteration}", "message[text]": "<p>{random_text:120}</p>" },
-      },
-      check: { url: "discuss\\.php\\?d=\\d+#p\\d+" },
-    },
+    { ...REPLY_STEPS[0], think_time_ms: { min: 1000, max: 3000 } },
+    REPLY_STEPS[1],
   ],
 };
 
-export const JOURNEY_PRESETS: Readonly<Record<string, { journey: unknown; needs: string }>> = {
+const MOODLE_TESTPLAN = {
+  name: "moodle-testplan",
+  steps: [
+    { name: "frontpage", path: "/" },
+    { name: "course", path: "/course/view.php?id={courseid}" },
+    { name: "page", path: "/mod/page/view.php?id={pageid}" },
+    { name: "course_again", path: "/course/view.php?id={courseid}" },
+    { name: "forum", path: "/mod/forum/view.php?id={forumid}" },
+    { name: "discussion", path: "/mod/forum/discuss.php?d={discussionid}", extract: FIRST_POST },
+    ...REPLY_STEPS,
+    { name: "course_once_more", path: "/course/view.php?id={courseid}" },
+    { name: "participants", path: "/user/index.php?id={courseid}" },
+    { name: "logout", path: "/login/logout.php?sesskey={sesskey}" },
+  ],
+};
+
+interface Preset {
+  journey: unknown;
+  /** Parameters taken from the per-user pools (`moodle-load discover`) when the config lacks them. */
+  fromPools: Record<string, Parameter>;
+  /** What to add when a parameter is missing (the one line of the error). */
+  needs: string;
+}
+
+export const JOURNEY_PRESETS: Readonly<Record<string, Preset>> = {
   "forum-post": {
     journey: FORUM_POST,
+    fromPools: { discussion: { from: "discussions" } },
     needs: '{discussion}: "parameters": {"discussion": {"values": [3, 4]}} or {"from": "discussions"} ' +
       "(moodle-load discover)",
+  },
+  "moodle-testplan": {
+    journey: MOODLE_TESTPLAN,
+    fromPools: {
+      courseid: { from: "enrolled_courses" },
+      pageid: { from: "cmids", module: "page" },
+      forumid: { from: "cmids", module: "forum" },
+      discussionid: { from: "discussions" },
+    },
+    needs: '{courseid}, {pageid}, {forumid}, {discussionid} in "parameters" (ranges, values or ' +
+      "per-user pools of moodle-load discover)",
   },
 };
 
 /**
  * The config with the preset journey `name` as its only journey. Its parameters must exist; a
- * missing {discussion} falls back to the per-user pool when the config has pools.
+ * missing one falls back to the per-user pool when the config has pools.
  */
 export function withJourneyPreset(config: Config, name: string): Config {
   const preset = JOURNEY_PRESETS[name];
@@ -54,7 +104,9 @@ export function withJourneyPreset(config: Config, name: string): Config {
   }
   const journey: Journey = JourneySchema.parse(preset.journey);
   const parameters = { ...config.parameters };
-  if (!parameters.discussion && config.pools) parameters.discussion = { from: "discussions" };
+  for (const [param, pool] of Object.entries(preset.fromPools)) {
+    if (!parameters[param] && config.pools) parameters[param] = pool;
+  }
   const problems = journeyProblems([journey], parameters);
   if (problems.length) throw new Error(`--journey ${name} needs ${preset.needs}`);
   return { ...config, parameters, journeys: [journey] };

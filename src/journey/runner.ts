@@ -36,7 +36,11 @@ const WORDS =
 export function createJourneyRunner(plans: readonly JourneyPlan[], context: JourneyContext): JourneyRunner {
   const sesskeys = context.users.map((user) => user.sesskey);
   return {
-    begin: (journey, user, iteration) => new Iteration(plans[journey], user, iteration, context, sesskeys),
+    begin: (journey, user, iteration) => {
+      // After a re-login (a logout step, a lost session) the session has a new sesskey.
+      sesskeys[user] = context.users[user].sesskey ?? sesskeys[user];
+      return new Iteration(plans[journey], user, iteration, context, sesskeys);
+    },
   };
 }
 
@@ -72,11 +76,14 @@ class Iteration implements JourneyIteration {
       : think.min + this.#prng.nextFloat() * Math.max(0, think.max - think.min);
     const request = this.#request(plan);
     if ("problem" in request) return { ...failed(request.problem), ...extra };
-    const page = await this.context.users[this.user].page(request.url, {
+    const user = this.context.users[this.user];
+    const logout = isLogout(request.url);
+    const page = await user.page(request.url, {
       timeoutMs: this.context.requestTimeoutMs,
       expect: plan.expect,
       form: request.form,
       keepBody: plan.keepBody,
+      logout,
     });
     const { body, ...result } = page;
     const sesskey = SESSKEY.exec(headText(body));
@@ -84,6 +91,12 @@ class Iteration implements JourneyIteration {
     this.#page = undefined;
     if (result.errorClass || result.sessionLost || !statusOk(result.status, plan.expect)) {
       return { ...result, ...extra };
+    }
+    if (logout) {
+      if (!user.loggedIn) return { ...result, loggedOut: true, ...extra };
+      const problem =
+        `logout: still logged in after ${request.url} (Moodle asks to confirm when the sesskey is wrong)`;
+      return { ...result, errorClass: "check_failed", errorMessage: problem, ...extra };
     }
     const html = plan.keepBody ? wholeText(body) : "";
     const problem = this.#check(plan, result.finalUrl, html);
@@ -178,6 +191,11 @@ class Iteration implements JourneyIteration {
     }
     return text.slice(0, length);
   }
+}
+
+/** Moodle's logout script: the step ends the session, and the user logs in again before its next iteration. */
+function isLogout(url: string): boolean {
+  return /\/login\/logout\.php$/.test(new URL(url).pathname);
 }
 
 function failed(message: string): PageResult {

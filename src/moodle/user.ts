@@ -71,6 +71,11 @@ export interface PageRequest {
   form?: Record<string, string>;
   /** Keep the whole body (bounded by --max-body) for extraction, checks and forms. */
   keepBody?: boolean;
+  /**
+   * This request is a logout (`/login/logout.php?sesskey=…`): landing on the login page or a page
+   * rendered for a visitor is its success, not a lost session, and the user is then logged out.
+   */
+  logout?: boolean;
 }
 
 export interface MoodleUser extends VirtualUser {
@@ -279,6 +284,11 @@ class MoodleUserImpl implements MoodleUser {
       if (response.errorMessage) result.errorMessage = response.errorMessage;
       return result;
     }
+    if (options.logout && this.#endedSession(response)) {
+      this.#loggedIn = false;
+      this.#sesskey = undefined;
+      return result;
+    }
     if (response.stopped || this.#isLoginPage(new URL(response.finalUrl))) {
       return this.#sessionLost(result, `sent to the login page (${response.finalUrl})`);
     }
@@ -333,6 +343,13 @@ class MoodleUserImpl implements MoodleUser {
     });
   }
 
+  /** Moodle 4.3 answers a logout 303 to `/`, then the front page for a visitor; older sites went to the login page. */
+  #endedSession(response: SessionResponse): boolean {
+    return !response.errorClass &&
+      (response.stopped || this.#isLoginPage(new URL(response.finalUrl)) ||
+        pageSaysLoggedOut(response.body.head));
+  }
+
   logout(): Promise<boolean> {
     return this.#exclusive("logout()", () => this.#logout());
   }
@@ -346,10 +363,7 @@ class MoodleUserImpl implements MoodleUser {
       timeoutMs: this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
     });
-    // Moodle 4.3 answers 303 to `/`, then the front page for a visitor; older sites went to the login page.
-    const ended = !response.errorClass &&
-      (response.stopped || this.#isLoginPage(new URL(response.finalUrl)) ||
-        pageSaysLoggedOut(response.body.head));
+    const ended = this.#endedSession(response);
     if (ended) {
       this.#loggedIn = false;
       this.#sesskey = undefined;

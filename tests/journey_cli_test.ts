@@ -198,3 +198,45 @@ Deno.test("journey preset moodle-testplan without its parameters: one line namin
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 });
+
+Deno.test("journey thresholds through the CLI: journey p95 and step error rate judged, a crossed one exits 99", async () => {
+  await withDemo({ users: defaultDemoUsers(2), pageBytes: 5_000 }, async (demo) => {
+    const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(2) });
+    const { dir, path } = await configFile({
+      ...base,
+      parameters: { ...base.parameters, discussion: { values: [3] } },
+    });
+    const run = (...thresholds: string[]) =>
+      runCli([
+        "run",
+        ...[
+          "--config",
+          path,
+          "--stats-dir",
+          dir,
+          "--journey",
+          "forum-post",
+          "--rpm",
+          "60",
+          "--duration",
+          "2",
+        ],
+        ...thresholds.flatMap((t) => ["--threshold", t]),
+        "--quiet",
+      ]);
+    const met = await run(
+      "journey:forum-post:p95<60s",
+      "step:reply:error_rate<1%",
+      "forum-post/reply:p95<30s",
+    );
+    assert.equal(met.code, 0, met.stderr);
+    assert.match(met.stderr, /✓ journey:forum-post:p95<60s: ok \(measured [\d.]+ ms, limit < 60000 ms\)/);
+    assert.match(met.stderr, /✓ step:reply:error_rate<1%: ok \(measured 0%/);
+    const crossed = await run("journey:forum-post:p95<1ms");
+    assert.equal(crossed.code, 99, crossed.stderr);
+    assert.match(crossed.stderr, /thresholds crossed: journey:forum-post:p95<1ms/);
+    const typo = await run("journey:forum_post:p95<1s");
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.match(typo.stderr, /journeys: forum-post/);
+  });
+});

@@ -108,7 +108,7 @@ Exit codes: 0 done, 1 a result file could not be written (results still on stdou
         import("../version.ts"),
       ]);
       const { thresholdsAfterRun, thresholdsBeforeRun } = await import("../thresholds/run_hook.ts");
-      const thresholds = await thresholdsBeforeRun(options.config, options.threshold);
+      const thresholds = await thresholdsBeforeRun(options.config, options.threshold, options.journey);
       const summary = await runLoad(options, { backend: moodleBackend, version: VERSION });
       if (summary) thresholdsAfterRun(summary, thresholds);
     });

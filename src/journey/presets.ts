@@ -91,6 +91,12 @@ export const JOURNEY_PRESETS: Readonly<Record<string, Preset>> = {
   },
 };
 
+/** The preset journey `name`, parsed; undefined when there is no such preset. */
+export function presetJourney(name: string): Journey | undefined {
+  const preset = JOURNEY_PRESETS[name];
+  return preset && JourneySchema.parse(preset.journey);
+}
+
 /**
  * The config with the preset journey `name` as its only journey. Its parameters must exist; a
  * missing one falls back to the per-user pool when the config has pools.

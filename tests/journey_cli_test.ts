@@ -240,3 +240,65 @@ Deno.test("journey thresholds through the CLI: journey p95 and step error rate j
     assert.match(typo.stderr, /journeys: forum-post/);
   });
 });
+
+Deno.test("journey assign-submit against the demo: each saved submission holds the uploaded file of the given size", async () => {
+  await withDemo({ users: defaultDemoUsers(6), pageBytes: 5_000 }, async (demo) => {
+    const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(6) });
+    const { dir, path } = await configFile({
+      ...base,
+      parameters: { ...base.parameters, assignid: { values: [11, 12] } },
+    });
+    const { summary } = await runJourney(
+      dir,
+      path,
+      "--journey",
+      "assign-submit",
+      "--rpm",
+      "120",
+      "--duration",
+      "3",
+    );
+    const journey = summary.journeys[0];
+    assert.equal(journey.started, 6);
+    assert.equal(journey.completed, 6, JSON.stringify(journey));
+    assert.deepEqual(summary.endpoints.map((e) => e.name), [
+      "assign-submit/edit",
+      "assign-submit/upload",
+      "assign-submit/save",
+    ]);
+    assert.equal(demo.counters.uploads, 6);
+    assert.equal(demo.counters.assignSubmissions, 6);
+    assert.equal(demo.counters.submissionFiles, 6);
+    assert.equal(demo.counters.submissionBytes, 6 * 100 * 1024);
+  });
+});
+
+Deno.test("journey upload: a file over the site's limit fails the upload step with Moodle's message; nothing is submitted", async () => {
+  await withDemo({ users: defaultDemoUsers(2), pageBytes: 5_000, uploadMaxBytes: 1000 }, async (demo) => {
+    const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(2) });
+    const { dir, path } = await configFile({
+      ...base,
+      urls: [],
+      parameters: { assignid: { values: [11] } },
+      journeys: [{
+        name: "big",
+        steps: [
+          { name: "edit", path: "/mod/assign/view.php?id={assignid}&action=editsubmission" },
+          {
+            name: "upload",
+            upload: { field: "files_filemanager", size_bytes: 1001, name: "big-{iteration}.pdf" },
+          },
+          { name: "save", form: { action: "assign/view.php" } },
+        ],
+      }],
+    });
+    const { summary } = await runJourney(dir, path, "--rpm", "120", "--duration", "1");
+    assert.equal(summary.journeys[0].failed, 2);
+    const upload = summary.endpoints.find((e) => e.name === "big/upload")!;
+    assert.deepEqual(upload.errors, { check_failed: 2 });
+    const reasons = JSON.stringify((summary as unknown as { error_reasons: unknown }).error_reasons);
+    assert.match(reasons, /upload: Moodle refused the file: The file big-\d+\.pdf is too large/);
+    assert.equal(demo.counters.submissionFiles, 0);
+    assert.equal(demo.counters.assignSubmissions, 0);
+  });
+});

@@ -85,7 +85,7 @@ export function runCommand(): CommandUnknownOpts {
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .option(
       "--journey <name>",
-      "run a built-in journey (forum-post, moodle-testplan) instead of the config's mix: --rpm = journeys per minute",
+      "run a built-in journey (forum-post, moodle-testplan, assign-submit) instead of the config's mix: --rpm = journeys per minute",
     )
     .addOption(thresholdOption())
     .option("--quiet", "no progress output", false)

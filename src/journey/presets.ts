@@ -12,6 +12,10 @@
  * between samplers (only a throughput timer, which --rpm replaces), so no think time either. Its
  * last sampler logs out with the sesskey: the user then logs in again (`relogins`) before its next
  * iteration, as the JMeter thread does at the top of its loop.
+ *
+ * assign-submit: open an assignment's submission form, upload a file of seeded bytes into its file
+ * manager's draft area through Moodle's upload repository, save the form (Moodle 4.3 answers 303
+ * to view.php?id=…&action=view, and the draft's files become the submission's).
  */
 import type { Config, Journey, Parameter } from "../config/schema.ts";
 import { journeyProblems, JourneySchema } from "../config/schema.ts";
@@ -63,6 +67,27 @@ const MOODLE_TESTPLAN = {
   ],
 };
 
+/** A 100 KiB file: a typical small submission (a short document); hand-write the journey for others. */
+export const ASSIGN_SUBMIT_BYTES = 100 * 1024;
+
+const ASSIGN_SUBMIT = {
+  name: "assign-submit",
+  steps: [
+    {
+      name: "edit",
+      path: "/mod/assign/view.php?id={assignid}&action=editsubmission",
+      check: { contains: 'name="files_filemanager"' },
+      think_time_ms: { min: 1000, max: 3000 },
+    },
+    { name: "upload", upload: { field: "files_filemanager", size_bytes: ASSIGN_SUBMIT_BYTES } },
+    {
+      name: "save",
+      form: { action: "/mod/assign/view.php" },
+      check: { url: "/mod/assign/view\\.php\\?id=\\d+&action=view" },
+    },
+  ],
+};
+
 interface Preset {
   journey: unknown;
   /** Parameters taken from the per-user pools (`moodle-load discover`) when the config lacks them. */
@@ -88,6 +113,12 @@ export const JOURNEY_PRESETS: Readonly<Record<string, Preset>> = {
     },
     needs: '{courseid}, {pageid}, {forumid}, {discussionid} in "parameters" (ranges, values or ' +
       "per-user pools of moodle-load discover)",
+  },
+  "assign-submit": {
+    journey: ASSIGN_SUBMIT,
+    fromPools: { assignid: { from: "assignments" } },
+    needs: '{assignid}: "parameters": {"assignid": {"values": [11]}} or {"from": "assignments"} ' +
+      "(moodle-load discover; only assignments open for submissions with file submissions on)",
   },
 };
 

@@ -15,6 +15,7 @@ import {
 } from "./login_outcome.ts";
 import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
+import type { MultipartBody } from "./multipart.ts";
 import { classifyDetour, pageSaysLoggedOut } from "./detour.ts";
 import { EMPTY_BODY, headText, type ResponseBody, wholeText } from "./transport/body.ts";
 import type { Transport } from "./transport/types.ts";
@@ -69,6 +70,8 @@ export interface PageRequest {
   expect?: readonly number[];
   /** POST these fields (application/x-www-form-urlencoded). */
   form?: Record<string, string>;
+  /** Or POST this multipart body (a file upload). */
+  multipart?: MultipartBody;
   /** Keep the whole body (bounded by --max-body) for extraction, checks and forms. */
   keepBody?: boolean;
   /**
@@ -270,6 +273,7 @@ class MoodleUserImpl implements MoodleUser {
       timeoutMs: options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
       form: options.form,
+      multipart: options.multipart,
       keepBody: options.keepBody,
     });
     onBody?.(response.body);

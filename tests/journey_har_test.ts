@@ -241,3 +241,41 @@ Deno.test("importHar: a recorded upload to the upload repository becomes an uplo
   assert.deepEqual(journey.steps[2].form, { action: "/mod/assign/view.php", fields: {} });
   assert.deepEqual(journey.steps[2].check, { url: "/mod/assign/view\\.php\\?id=\\d+&action=view" });
 });
+
+Deno.test("importHar: a recorded draft item id in a plain post is extracted from the page before it", async () => {
+  const { journeyProblems } = await import("../src/config/schema.ts");
+  const site = "https://m.example";
+  const at = (s: number) => new Date(Date.parse("2026-12-03T10:00:00Z") + s * 1000).toISOString();
+  const page =
+    `<form action="elsewhere.php" method="post"><input type="hidden" name="message[itemid]" value="777"></form>`;
+  const har = {
+    log: {
+      entries: [
+        {
+          startedDateTime: at(0),
+          time: 10,
+          request: { method: "GET", url: `${site}/local/x/page.php` },
+          response: { status: 200, content: { mimeType: "text/html", text: page } },
+        },
+        {
+          startedDateTime: at(1),
+          time: 10,
+          request: {
+            method: "POST",
+            url: `${site}/local/x/save.php`,
+            postData: { mimeType: "application/x-www-form-urlencoded", text: "itemid=777&sesskey=K&text=hi" },
+          },
+          response: { status: 200, content: { mimeType: "text/html", text: "<p>ok</p>" } },
+        },
+      ],
+    },
+  };
+  const { journey } = importHar(har, { name: "ids", baseUrl: site });
+  const [first, post] = journey.steps;
+  assert.deepEqual(first.extract, {
+    message_itemid_: { css: 'input[name="message[itemid]"]', attr: "value" },
+  });
+  assert.equal(post.method, "POST");
+  assert.deepEqual(post.fields, { itemid: "{message_itemid_}", sesskey: "{sesskey}", text: "hi" });
+  assert.deepEqual(journeyProblems([journey], {}), []);
+});

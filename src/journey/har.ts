@@ -77,6 +77,8 @@ export function importHar(har: unknown, options: HarImportOptions): HarImport {
   let page: HarEntry[] | undefined; // the last page (an upload's JSON answer leaves the form's page in place)
   kept.forEach((chain, k) => {
     const step = toStep(chain, page, { baseUrl, username, secretsDropped });
+    const pageStep = page && steps[kept.indexOf(page)];
+    if (pageStep && page) extractRecordedIds(step, pageStep, page[page.length - 1].response.content?.text);
     if (!isUpload(chain[0])) page = chain;
     step.name = uniqueName(stepName(chain[0], baseUrl), names);
     const next = kept[k + 1];
@@ -241,6 +243,35 @@ function toStep(chain: HarEntry[], previous: HarEntry[] | undefined, context: St
     return { ...base, form: { action: new URL(entry.request.url).pathname, fields: overrides }, ...check };
   }
   return { ...base, method: "POST", path: relativePath(entry.request.url, context), fields, ...check };
+}
+
+/**
+ * A recorded id that comes from the page before (a draft `itemid`, a `logintoken`…) would be stale
+ * at run time: when the page holds it as an input's value, that page's step extracts it (by the
+ * input's name) and this step uses the variable. Form steps need none (the form has them).
+ */
+function extractRecordedIds(step: JourneyStep, pageStep: JourneyStep, html: string | undefined): void {
+  if (!html || step.form) return;
+  const $ = cheerio.load(html);
+  const replace = (key: string, value: string): string => {
+    if (!HIDDEN_NAMES.test(key) || key === "sesskey" || !/^\d+$|^[A-Za-z0-9]{16,}$/.test(value)) return value;
+    const input = $("input").filter((_, el) => $(el).attr("value") === value).first();
+    const name = input.attr("name");
+    if (!name) return value;
+    const variable = name.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(\d)/, "_$1");
+    pageStep.extract = { ...pageStep.extract, [variable]: { css: `input[name="${name}"]`, attr: "value" } };
+    return `{${variable}}`;
+  };
+  if (step.fields) {
+    step.fields = Object.fromEntries(Object.entries(step.fields).map(([k, v]) => [k, replace(k, v)]));
+  }
+  if (step.path) {
+    const url = new URL(step.path, "http://x");
+    for (const [key, value] of [...url.searchParams]) {
+      const replaced = replace(key, value);
+      if (replaced !== value) step.path = step.path.replace(`${key}=${value}`, `${key}=${replaced}`);
+    }
+  }
 }
 
 /** The landing URL as a pattern: its path and query, numbers generalised (new ids every run). */

@@ -137,7 +137,7 @@ Deno.test("flags and config thresholds merge; bad ones are a UserError; endpoint
   );
   assert.throws(
     () => checkThresholdEndpoints(parseThresholds(["forum:p95<1s"]), ["course_view", "forum_view"]),
-    /names an endpoint or journey the config does not have \(endpoints: course_view, forum_view\)/,
+    /names an endpoint the config does not have \(endpoints: course_view, forum_view\)/,
   );
   checkThresholdEndpoints(parseThresholds(["forum_view:p95<1s", "p99<2s"]), ["course_view", "forum_view"]);
 });

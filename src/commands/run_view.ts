@@ -83,7 +83,7 @@ export function finalTable(s: FullRunSummary): string {
     ],
     ["Bytes received", decimalBytes(s.bytes)],
     ["Users logged in", `${s.login.logged_in} / ${s.login.attempted}`],
-    ["Re-logins (session lost)", s.login.relogins],
+    ["Re-logins (session lost, logout)", s.login.relogins],
     ["Seed", s.seed],
   ];
   if (s.warmup_sec > 0) {

@@ -74,7 +74,7 @@ export function checkThresholdEndpoints(
     throw new UserError(
       `${
         unknown.map((t) => `threshold "${t.source}"`).join(", ")
-      } names an endpoint or journey the config does not have ` +
+      } names an endpoint the config does not have ` +
         `(endpoints: ${
           endpointNames.join(", ")
         }${journeys}) — use a urls[].name, a journey name or journey/step`,

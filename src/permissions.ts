@@ -34,6 +34,10 @@ export const PERMISSIONS = {
   "config check": {
     read: { scope: ANY, why: "the config file named on the command line" },
   },
+  "journey import-har": {
+    read: { scope: ANY, why: "the HAR file named on the command line" },
+    write: { scope: ANY, why: "the journey file given by --out" },
+  },
   "permissions": {},
   "run": {
     read: { scope: ANY, why: "the config file and --ca-cert" },

@@ -50,7 +50,9 @@ Deno.test("journey schema: unknown placeholders, a form on the first step, and a
   assert.equal(messages.length, 3, messages.join("\n"));
   assert.ok(messages.some((m) => m.startsWith("journeys.0.steps.0.form: a form step needs a page")));
   assert.ok(messages.some((m) => m.startsWith("journeys.0.steps.1: {post} is no built-in")));
-  assert.ok(messages.some((m) => m.startsWith('journeys.0.steps.2: a step needs "path" or "form"')));
+  assert.ok(
+    messages.some((m) => m.startsWith('journeys.0.steps.2: a step needs "path", "form" or "upload"')),
+  );
   const ok = ConfigSchema.safeParse({
     ...base,
     journeys: [{ name: "j", steps: [{ name: "a", path: "/" }] }],

@@ -19,6 +19,7 @@ const COMMANDS = Object.keys(PERMISSIONS) as CommandName[];
 /** Arguments that get each subcommand past parsing, so its permissions are dropped and probed. */
 const PROBE_ARGS: Record<CommandName, string[]> = {
   "config check": ["config.example.json"],
+  "journey import-har": ["probe.har"],
   "permissions": [],
   "run": ["--config", "config.example.json"],
   "demo": [],

@@ -171,3 +171,73 @@ Deno.test("report --threshold judges the run as its help says: verdict, exit 99 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("journey and step thresholds: parsed, judged on the summary's journeys and step rows, checked up front", () => {
+  const journey = parseThreshold("journey:forum-post:p95<10s");
+  assert.equal(journey.journey, "forum-post");
+  assert.equal(journey.endpoint, undefined);
+  assert.equal(journey.value, 10_000);
+  assert.equal(parseThreshold("journey:forum-post:error_rate<1%").value, 0.01);
+  const step = parseThreshold("step:forum-post/reply:error_rate<1%");
+  assert.equal(step.endpoint, "forum-post/reply");
+  assert.equal(step.step, true);
+  assert.equal(step.source, "step:forum-post/reply:error_rate<1%");
+  assert.throws(
+    () => parseThreshold("journey:forum-post:service_p95<1s"),
+    /a journey threshold takes p50, p95/,
+  );
+  assert.throws(() => parseThreshold("journey:forum-post:rpm_observed>1"), ThresholdSyntaxError);
+
+  const withJourneys = {
+    ...summary,
+    endpoints: [
+      { ...summary.endpoints[0], name: "forum-post/discussion", total: 10, failures: 0 },
+      { ...summary.endpoints[1], name: "forum-post/reply", total: 10, failures: 2 },
+    ],
+    journeys: [{
+      name: "forum-post",
+      started: 10,
+      completed: 8,
+      failed: 2,
+      failed_by: { "forum-post/reply": { check_failed: 2 } },
+      duration_ms: { p50: 3000, p95: 4200, p99: 4500, max: 4600 },
+      think_ms: { p50: 2000, p95: 3000, max: 3100 },
+      histogram: "",
+      think_histogram: "",
+    }],
+  };
+  const verdict = evaluateThresholds(
+    parseThresholds([
+      "journey:forum-post:p95<10s", // met: 4.2 s
+      "journey:forum-post:p95<4s", // crossed
+      "journey:forum-post:error_rate<1%", // crossed: 2 of 10
+      "step:forum-post/reply:error_rate<1%", // crossed: 2 of 10
+      "step:discussion:error_rate<1%", // met: the one step named discussion
+      "journey:quiz:p95<1s", // crossed: no such journey
+    ]),
+    withJourneys,
+  );
+  assert.deepEqual(verdict.crossed.map((r) => r.threshold.source), [
+    "journey:forum-post:p95<4s",
+    "journey:forum-post:error_rate<1%",
+    "step:forum-post/reply:error_rate<1%",
+    "journey:quiz:p95<1s",
+  ]);
+  assert.equal(verdict.results[0].actual, 4200);
+  assert.equal(verdict.results[2].actual, 0.2);
+  assert.equal(verdict.results[3].actual, 0.2);
+  assert.match(verdict.crossed[3].detail, /no journey named "quiz" was run \(journeys: forum-post\)/);
+
+  const steps = ["forum-post/discussion", "forum-post/reply"];
+  checkThresholdEndpoints(parseThresholds(["journey:forum-post:p95<1s", "step:reply:p95<1s"]), steps, [
+    "forum-post",
+  ]);
+  assert.throws(
+    () => checkThresholdEndpoints(parseThresholds(["journey:forum_post:p95<1s"]), steps, ["forum-post"]),
+    /journey:forum_post:p95<1s.*journeys: forum-post/,
+  );
+  assert.throws(
+    () => checkThresholdEndpoints(parseThresholds(["step:forum-post/rply:p95<1s"]), steps, ["forum-post"]),
+    /endpoints: forum-post\/discussion, forum-post\/reply/,
+  );
+});

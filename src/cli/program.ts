@@ -5,6 +5,7 @@ import { hasColors } from "./color.ts";
 import { isCommandName, undeclaredKinds } from "../permissions.ts";
 import { compareCommand } from "./compare.ts";
 import { configCommand } from "./config.ts";
+import { journeyCommand } from "./journey.ts";
 import { dbCommand } from "./db.ts";
 import { dockerStatsCommand } from "./docker_stats.ts";
 import { pgStatsCommand } from "./pg_stats.ts";
@@ -23,6 +24,7 @@ const SUBCOMMANDS: (() => CommandUnknownOpts)[] = [
   runCommand,
   demoCommand,
   configCommand,
+  journeyCommand,
   permissionsCommand,
   usersCommand,
   discoverCommand,
@@ -41,6 +43,7 @@ Examples:
   moodle-load demo                                a 20-second load against the built-in demo site
   moodle-load run --config config.json --rpm 600 --duration 5m   paced load with real logins
   moodle-load config check config.example.json    validate a config and show the URL mix
+  moodle-load journey import-har forum.har        a browser recording as a journey
   moodle-load permissions                         what each subcommand is allowed to do
   moodle-load users --count 100 --password P --config site.json   set test users' passwords
   moodle-load discover --config site.json --db-url postgres://moodle@db/moodle   per-user course/activity pools

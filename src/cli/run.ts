@@ -90,7 +90,7 @@ export function runCommand(): CommandUnknownOpts {
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .option(
       "--journey <name>",
-      "run a built-in journey (forum-post) instead of the config's mix: --rpm = journeys per minute",
+      "run a built-in journey (forum-post, moodle-testplan, assign-submit) instead of the config's mix: --rpm = journeys per minute",
     )
     .addOption(thresholdOption())
     .addOption(shardOption())
@@ -117,7 +117,7 @@ Exit codes: 0 done, 1 a result file could not be written (results still on stdou
         import("../version.ts"),
       ]);
       const { thresholdsAfterRun, thresholdsBeforeRun } = await import("../thresholds/run_hook.ts");
-      const thresholds = await thresholdsBeforeRun(options.config, options.threshold);
+      const thresholds = await thresholdsBeforeRun(options.config, options.threshold, options.journey);
       const summary = await runLoad(options, { backend: moodleBackend, version: VERSION });
       if (summary) thresholdsAfterRun(summary, thresholds);
     });

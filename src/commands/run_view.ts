@@ -84,7 +84,7 @@ export function finalTable(s: FullRunSummary): string {
     ["Bytes received (decoded)", decimalBytes(s.bytes)],
     ["Bytes on the wire", decimalBytes(s.wire_bytes ?? s.bytes)],
     ["Users logged in", `${s.login.logged_in} / ${s.login.attempted}`],
-    ["Re-logins (session lost)", s.login.relogins],
+    ["Re-logins (session lost, logout)", s.login.relogins],
     ["Seed", s.seed],
   ];
   if (s.warmup_sec > 0) {

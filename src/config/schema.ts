@@ -120,6 +120,19 @@ export const FormSchema = z.strictObject({
     .describe("fields to set (templates allowed); every other field keeps the form's value"),
 });
 
+export const UploadSchema = z.strictObject({
+  field: z.string().min(1).describe(
+    "the previous page's form field holding the draft item id (files_filemanager)",
+  ),
+  size_bytes: z.number().int().positive().optional().describe("upload this many seeded bytes"),
+  file: z.string().min(1).optional().describe("or: upload this file (read once, before the run)"),
+  name: z.string().min(1).optional().describe(
+    "file name in Moodle (templates allowed; default moodle-load-{iteration}.bin)",
+  ),
+}).refine((u) => (u.size_bytes === undefined) !== (u.file === undefined), {
+  message: 'give either "size_bytes" or "file"',
+});
+
 export const StepSchema = z.strictObject({
   name: StepNameSchema.describe("the step's endpoint row is named journey/step"),
   method: z.enum(["GET", "POST"]).default("GET"),
@@ -127,6 +140,9 @@ export const StepSchema = z.strictObject({
   fields: z.record(z.string(), z.string()).optional()
     .describe("POST body fields (application/x-www-form-urlencoded), templates allowed"),
   form: FormSchema.optional().describe("submit a form of the previous page, keeping its hidden fields"),
+  upload: UploadSchema.optional().describe(
+    "upload a file into the previous page's file manager (Moodle's upload repository); the page stays the previous one",
+  ),
   extract: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), ExtractSchema).optional()
     .describe("variables for later steps, taken from this step's page"),
   check: CheckSchema.optional(),
@@ -244,9 +260,16 @@ export function journeyProblems(
     const vars = new Set<string>();
     journey.steps.forEach((step, k) => {
       const at = ["journeys", j, "steps", k];
-      if (!step.path && !step.form) problems.push({ path: at, message: 'a step needs "path" or "form"' });
-      if (step.form && k === 0) {
-        problems.push({ path: [...at, "form"], message: "a form step needs a page before it" });
+      if (!step.path && !step.form && !step.upload) {
+        problems.push({ path: at, message: 'a step needs "path", "form" or "upload"' });
+      }
+      if (step.form && step.upload) {
+        problems.push({ path: at, message: 'a step has "form" or "upload", not both' });
+      }
+      for (const kind of ["form", "upload"] as const) {
+        if (step[kind] && k === 0) {
+          problems.push({ path: [...at, kind], message: `a ${kind} step needs a page before it` });
+        }
       }
       if (journey.steps.findIndex((other) => other.name === step.name) !== k) {
         problems.push({
@@ -258,6 +281,7 @@ export function journeyProblems(
         step.path ?? "",
         ...Object.values(step.fields ?? {}),
         ...Object.values(step.form?.fields ?? {}),
+        step.upload?.name ?? "",
       ];
       for (const name of templates.flatMap(templateNames)) {
         const known = (JOURNEY_BUILTINS as readonly string[]).includes(name) || vars.has(name) ||

@@ -21,6 +21,12 @@ export class DemoCounters {
   sessionWaits = 0;
   /** Forum replies stored (post.php POSTs with the sesskey and a complete form). */
   forumPosts = 0;
+  /** Files stored in a draft area by the upload repository. */
+  uploads = 0;
+  /** Assignment submissions saved (savesubmission with the sesskey), their files and bytes. */
+  assignSubmissions = 0;
+  submissionFiles = 0;
+  submissionBytes = 0;
 
   countPath(path: string): void {
     // Bounded: a scan of random paths must not grow memory without end.
@@ -41,6 +47,10 @@ export class DemoCounters {
       slowResponses: this.slowResponses,
       sessionWaits: this.sessionWaits,
       forumPosts: this.forumPosts,
+      uploads: this.uploads,
+      assignSubmissions: this.assignSubmissions,
+      submissionFiles: this.submissionFiles,
+      submissionBytes: this.submissionBytes,
     };
   }
 }

@@ -48,6 +48,8 @@ export interface DemoOptions {
   errorRate?: number;
   /** Status of injected errors (default 503). */
   errorStatus?: number;
+  /** Largest file the upload repository accepts, bytes (default 10 MiB, the kit's assignment limit). */
+  uploadMaxBytes?: number;
   /** Share (0..1) of requests that take `slowMs` extra (default 0). */
   slowRate?: number;
   /** Extra time of a slow response in ms (default 1000). */
@@ -110,6 +112,7 @@ export function resolveDemoOptions(options: DemoOptions = {}): ResolvedDemoOptio
     latencyByPath: options.latencyByPath ?? {},
     errorRate: options.errorRate ?? 0,
     errorStatus: options.errorStatus ?? 503,
+    uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
     slowRate: options.slowRate ?? 0,
     slowMs: options.slowMs ?? 1000,
     seed: options.seed ?? 1,

@@ -13,6 +13,7 @@ import { randomString } from "./random.ts";
 import { type DemoSession, SessionStore } from "./sessions.ts";
 import { type DemoAccount, UserDirectory } from "./users.ts";
 import { workOf } from "./workload.ts";
+import { DemoAssignments, INVALID_SESSKEY } from "./assign.ts";
 import { sleep } from "../util/sleep.ts";
 
 export const INVALID_LOGIN = "Invalid login, please try again";
@@ -26,6 +27,8 @@ interface Exchange {
   path: string;
   method: string;
   form?: URLSearchParams;
+  /** The files of a multipart POST (an upload). */
+  files?: File[];
   session: DemoSession;
   /** Set-Cookie values to send. */
   cookies: string[];
@@ -45,12 +48,14 @@ export class DemoSite {
   #forcedFailures: number[] = [];
   /** Stored forum replies: post id → discussion. */
   readonly #postDiscussion = new Map<number, number>();
+  readonly #assignments: DemoAssignments;
 
   constructor(readonly options: ResolvedDemoOptions) {
     this.sessions = new SessionStore(options.sessionTtlSec * 1000);
     this.users = new UserDirectory(options.users, options.lockoutThreshold);
     this.cookieName = `MoodleSession${options.cookieSuffix}`;
     this.#random = seededRandom(options.seed);
+    this.#assignments = new DemoAssignments(this.counters, options.uploadMaxBytes);
   }
 
   /** `$CFG->wwwroot`, e.g. "http://127.0.0.1:41234/moodle"; set once the port is known. */
@@ -105,12 +110,13 @@ export class DemoSite {
     try {
       this.sessions.touch(session);
       await this.#work(path);
-      const form = request.method === "POST" ? new URLSearchParams(await request.text()) : undefined;
+      const { form, files } = await readPost(request);
       return this.#route({
         url,
         path,
         method: request.method,
         form,
+        files,
         session,
         cookies,
         startedMs,
@@ -365,6 +371,16 @@ export class DemoSite {
             `<ul class="topics" data-course="${id}"></ul>`,
           );
       }
+      case "/user/index.php": {
+        const id = intParam("id") ?? 1;
+        return courseGate(id) ??
+          page(
+            "Participants",
+            "page-user-index",
+            "course",
+            `<table id="participants" data-course="${id}"></table>`,
+          );
+      }
       case "/mod/page/view.php":
       case "/mod/forum/view.php": {
         const id = intParam("id") ?? intParam("f");
@@ -394,6 +410,15 @@ export class DemoSite {
       }
       case "/mod/forum/post.php":
         return this.#forumPost(x, page);
+      case "/mod/assign/view.php":
+        return this.#assign(x, account, page);
+      case "/repository/repository_ajax.php":
+        return json(this.#assignments.upload({
+          userId: account.id,
+          sesskeyOk: x.form?.get("sesskey") === x.session.sesskey,
+          fields: x.form ?? new URLSearchParams(),
+          file: x.files?.[0],
+        }, this.#wwwroot));
       case "/enrol/index.php":
         return page(
           "Enrolment options",
@@ -443,11 +468,7 @@ export class DemoSite {
       // confirm_sesskey() throws a moodle_exception: a 404 error page, not a redirect.
       if (!sesskey) return this.#moodleError(x, "A required parameter (sesskey) was missing", "missingparam");
       if (sesskey !== x.session.sesskey) {
-        return this.#moodleError(
-          x,
-          "Your session has most likely timed out. Please log in again.",
-          "invalidsesskey",
-        );
+        return this.#moodleError(x, INVALID_SESSKEY, "invalidsesskey");
       }
       if (form.get("_qf__mod_forum_post_form") === "1" && form.get("subject") && form.get("message[text]")) {
         const id = FIRST_POST_ID + 1_000_000 + this.counters.forumPosts++;
@@ -474,6 +495,33 @@ export class DemoSite {
         `<input type="submit" name="submitbutton" id="id_submitbutton" value="Post to forum">` +
         `<input type="submit" name="cancel" id="id_cancel" value="Cancel"></form>`,
     );
+  }
+
+  /** mod/assign/view.php: the submission form (action=editsubmission), its save, or the assignment. */
+  #assign(
+    x: Exchange,
+    account: DemoAccount,
+    page: (title: string, bodyId: string, fillKind: string, main: string) => Response,
+  ): Response {
+    const cmid = Number((x.form ?? x.url.searchParams).get("id") ?? "0");
+    if (!Number.isInteger(cmid) || cmid <= 0) {
+      return this.#moodleError(x, "Invalid course module ID", "invalidcoursemodule");
+    }
+    const action = (x.form ?? x.url.searchParams).get("action");
+    if (x.form && action === "savesubmission") {
+      const sesskey = x.form.get("sesskey");
+      if (!sesskey) return this.#moodleError(x, "A required parameter (sesskey) was missing", "missingparam");
+      if (sesskey !== x.session.sesskey) return this.#moodleError(x, INVALID_SESSKEY, "invalidsesskey");
+      if (x.form.get("_qf__mod_assign_submission_form") === "1" && !x.form.has("cancel")) {
+        this.#assignments.submit(account.id, Number(x.form.get("files_filemanager")));
+        x.extraDbWrites += 8;
+      }
+      return this.#redirect(`${this.#wwwroot}/mod/assign/view.php?id=${cmid}&action=view`, x.cookies);
+    }
+    const main = action === "editsubmission"
+      ? this.#assignments.editForm(this.#wwwroot, cmid, account.id, x.session.sesskey)
+      : `<div class="submissionstatustable">Submission status</div>`;
+    return page(`Assignment ${cmid}`, `page-mod-assign-${action ?? "view"}`, "page", main);
   }
 
   /** Which discussion a post belongs to: a first post's by its id, a stored reply's by the map. */
@@ -626,9 +674,12 @@ const PAGES = new Set([
   "/mod/forum/view.php",
   "/mod/forum/discuss.php",
   "/mod/forum/post.php",
+  "/mod/assign/view.php",
+  "/repository/repository_ajax.php",
   "/enrol/index.php",
   "/login/change_password.php",
   "/user/edit.php",
+  "/user/index.php",
   "/user/policy.php",
 ]);
 
@@ -649,6 +700,21 @@ function errorBox(message: string, errorcode: string): string {
     `<p class="errormessage">${escapeHtml(message)}</p><p class="errorcode">` +
     `<a href="https://docs.moodle.org/403/en/error/moodle/${errorcode}">More information about this error</a>` +
     `</p></div>`;
+}
+
+/** A POST's fields (urlencoded or multipart) and, for a multipart one, its files. */
+async function readPost(request: Request): Promise<{ form?: URLSearchParams; files?: File[] }> {
+  if (request.method !== "POST") return {};
+  if (!(request.headers.get("content-type") ?? "").startsWith("multipart/form-data")) {
+    return { form: new URLSearchParams(await request.text()) };
+  }
+  const form = new URLSearchParams();
+  const files: File[] = [];
+  for (const [name, value] of await request.formData()) {
+    if (typeof value === "string") form.append(name, value);
+    else files.push(value);
+  }
+  return { form, files };
 }
 
 function json(value: unknown): Response {

@@ -470,10 +470,9 @@ export class Engine {
       slot.failedClass = errorClass;
     }
     const steps = this.o.journeys!.specs[slot.journey].steps.length;
-    if (
-      slot.step + 1 >= steps || result.sessionLost || (errorClass !== undefined && !result.continueOnFail)
-    ) {
-      this.endJourney(slot, now, result.sessionLost);
+    const loggedOut = result.sessionLost || result.loggedOut === true;
+    if (slot.step + 1 >= steps || loggedOut || (errorClass !== undefined && !result.continueOnFail)) {
+      this.endJourney(slot, now, loggedOut);
       return;
     }
     slot.step++;

@@ -113,6 +113,8 @@ export interface JourneyStepResult extends PageResult {
   thinkMs: number;
   /** A failure of this step does not end the journey (`on_fail: "continue"`). */
   continueOnFail: boolean;
+  /** The step logged the user out: the journey ends and the user logs in again before its next work. */
+  loggedOut?: boolean;
 }
 
 /** One journey iteration performed by one virtual user, step by step (the runner does the HTTP). */

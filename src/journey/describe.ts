@@ -4,6 +4,10 @@ import { renderTable } from "../output/table.ts";
 import { planJourneys } from "./plan.ts";
 
 function request(step: JourneyStep): string {
+  if (step.upload) {
+    const what = step.upload.file ?? `${step.upload.size_bytes} seeded bytes`;
+    return `upload ${what} into ${step.upload.field}`;
+  }
   if (step.form) {
     const which = step.form.selector ??
       (step.form.action ? `action*=${step.form.action}` : "first POST form");

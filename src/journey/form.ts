@@ -27,8 +27,13 @@ const SKIPPED_INPUTS = new Set(["button", "reset", "image", "file"]);
 export function findForm(html: string, pageUrl: string, choice: FormChoice): FoundForm | undefined {
   const $ = cheerio.load(html);
   const forms = choice.selector ? $(choice.selector).filter("form") : $("form");
+  // The action as written or resolved (a recorded path matches a relative `action="post.php"` too).
+  const actionOf = (el: Parameters<typeof $>[0]) => {
+    const written = $(el).attr("action") ?? "";
+    return [written, new URL(written || pageUrl, pageUrl).href];
+  };
   const form = choice.action
-    ? forms.filter((_, el) => ($(el).attr("action") ?? "").includes(choice.action!)).first()
+    ? forms.filter((_, el) => actionOf(el).some((a) => a.includes(choice.action!))).first()
     : choice.selector
     ? forms.first()
     : forms.filter((_, el) => ($(el).attr("method") ?? "").toLowerCase() === "post").first();

@@ -18,7 +18,10 @@ export interface StepPlan {
   expect?: readonly number[];
   urlCheck?: RegExp;
   bodyRegex?: RegExp;
-  /** Keep the whole body (bounded by --max-body): this step extracts or checks it, or the next posts its form. */
+  /**
+   * Keep the whole body (bounded by --max-body): this step extracts or checks it, it is an upload
+   * (its JSON answer), or the next step posts its form or uploads into it.
+   */
   keepBody: boolean;
 }
 
@@ -53,7 +56,8 @@ function planStep(journey: Journey, k: number): StepPlan {
     bodyRegex: step.check?.regex ? regex(step.check.regex, `${where}, check.regex`) : undefined,
     keepBody: extract.length > 0 || step.check?.contains !== undefined ||
       step.check?.not_contains !== undefined || step.check?.regex !== undefined ||
-      journey.steps[k + 1]?.form !== undefined,
+      step.upload !== undefined || journey.steps[k + 1]?.form !== undefined ||
+      journey.steps[k + 1]?.upload !== undefined,
   };
 }
 
@@ -72,7 +76,9 @@ export function journeySpecs(plans: readonly JourneyPlan[]): JourneySpec[] {
     name: plan.name,
     steps: plan.steps.map((s) => ({
       name: s.endpointName,
-      path: s.step.path ?? "(form)",
+      path: s.step.upload
+        ? `(upload ${s.step.upload.file ?? `${s.step.upload.size_bytes} B`})`
+        : s.step.path ?? "(form)",
       ...(s.expect ? { expect: s.expect } : {}),
     })),
   }));

@@ -45,6 +45,7 @@ function journeyParameters(config: Config, users: readonly VirtualUser[]): Recor
           s.form?.action ?? "",
           ...Object.values(s.fields ?? {}),
           ...Object.values(s.form?.fields ?? {}),
+          s.upload?.name ?? "",
         ]
           .flatMap(templateNames)
       )
@@ -59,6 +60,21 @@ function journeyParameters(config: Config, users: readonly VirtualUser[]): Recor
   return specs;
 }
 
+/** The bytes of every `upload.file`, read once before the run (an unreadable file: one line). */
+function uploadFiles(config: Config): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const step of (config.journeys ?? []).flatMap((j) => j.steps)) {
+    const file = step.upload?.file;
+    if (file === undefined || files.has(file)) continue;
+    try {
+      files.set(file, Deno.readFileSync(file));
+    } catch (error) {
+      throw new Error(`step ${step.name}: cannot read upload file ${file} (${(error as Error).message})`);
+    }
+  }
+  return files;
+}
+
 /** The runner for the engine; the users must be Moodle users (they post forms and keep pages). */
 export function journeyRunner(
   setup: JourneySetup,
@@ -70,6 +86,7 @@ export function journeyRunner(
     throw new Error("journeys need Moodle users (this backend's users cannot post forms)");
   }
   return createJourneyRunner(setup.plans, {
+    uploadFiles: uploadFiles(config),
     baseUrl: config.base_url,
     seed: options.seed,
     parameters: journeyParameters(config, users),

@@ -9,6 +9,7 @@ import { classifyError } from "../engine/classify.ts";
 import { BodyTooLargeError, EMPTY_BODY, type ResponseBody } from "./transport/body.ts";
 import type { HttpResponse, Transport } from "./transport/types.ts";
 import type { ErrorClass } from "../engine/types.ts";
+import type { MultipartBody } from "./multipart.ts";
 
 export const DEFAULT_MAX_REDIRECTS = 10;
 export const USER_AGENT = "moodle-load";
@@ -30,6 +31,8 @@ export interface Hop {
 export interface SessionRequestOptions {
   /** `application/x-www-form-urlencoded` body; the first request becomes a POST. */
   form?: Record<string, string>;
+  /** Or a `multipart/form-data` body (a file upload); the first request becomes a POST. */
+  multipart?: MultipartBody;
   headers?: Record<string, string>;
   /** Time limit for the whole chain of hops, in ms (none when undefined or 0). */
   timeoutMs?: number;
@@ -134,8 +137,10 @@ export class HttpSession {
       ? AbortSignal.any([timeout, options.signal])
       : timeout ?? options.signal;
     const hops: Hop[] = [];
-    let method: "GET" | "POST" = options.form ? "POST" : "GET";
-    let body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+    let method: "GET" | "POST" = options.form || options.multipart ? "POST" : "GET";
+    let body: string | Uint8Array<ArrayBuffer> | undefined = options.multipart?.body ??
+      (options.form ? new URLSearchParams(options.form).toString() : undefined);
+    const contentType = options.multipart?.contentType ?? "application/x-www-form-urlencoded";
     let current = url;
     let bytes = 0;
     let wireBytes = 0;
@@ -150,7 +155,7 @@ export class HttpSession {
         };
         const cookie = this.cookieHeader(current);
         if (cookie) headers.cookie = cookie;
-        if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
+        if (body !== undefined) headers["content-type"] = contentType;
         last = await this.transport.request({ method, url: current, headers, body, signal, read });
         bytes += last.body.bytes;
         wireBytes += last.body.wireBytes;

@@ -15,6 +15,7 @@ import {
 } from "./login_outcome.ts";
 import { PerfFooterScanner } from "./perf_footer.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
+import type { MultipartBody } from "./multipart.ts";
 import { classifyDetour, pageSaysLoggedOut } from "./detour.ts";
 import { EMPTY_BODY, headText, type ResponseBody, wholeText } from "./transport/body.ts";
 import type { Transport } from "./transport/types.ts";
@@ -71,8 +72,15 @@ export interface PageRequest {
   expect?: readonly number[];
   /** POST these fields (application/x-www-form-urlencoded). */
   form?: Record<string, string>;
+  /** Or POST this multipart body (a file upload). */
+  multipart?: MultipartBody;
   /** Keep the whole body (bounded by --max-body) for extraction, checks and forms. */
   keepBody?: boolean;
+  /**
+   * This request is a logout (`/login/logout.php?sesskey=…`): landing on the login page or a page
+   * rendered for a visitor is its success, not a lost session, and the user is then logged out.
+   */
+  logout?: boolean;
 }
 
 export interface MoodleUser extends VirtualUser {
@@ -267,6 +275,7 @@ class MoodleUserImpl implements MoodleUser {
       timeoutMs: options.timeoutMs ?? this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
       form: options.form,
+      multipart: options.multipart,
       keepBody: options.keepBody,
     });
     onBody?.(response.body);
@@ -280,6 +289,11 @@ class MoodleUserImpl implements MoodleUser {
     if (response.errorClass) {
       result.errorClass = response.errorClass;
       if (response.errorMessage) result.errorMessage = response.errorMessage;
+      return result;
+    }
+    if (options.logout && this.#endedSession(response)) {
+      this.#loggedIn = false;
+      this.#sesskey = undefined;
       return result;
     }
     if (response.stopped || this.#isLoginPage(new URL(response.finalUrl))) {
@@ -336,6 +350,13 @@ class MoodleUserImpl implements MoodleUser {
     });
   }
 
+  /** Moodle 4.3 answers a logout 303 to `/`, then the front page for a visitor; older sites went to the login page. */
+  #endedSession(response: SessionResponse): boolean {
+    return !response.errorClass &&
+      (response.stopped || this.#isLoginPage(new URL(response.finalUrl)) ||
+        pageSaysLoggedOut(response.body.head));
+  }
+
   logout(): Promise<boolean> {
     return this.#exclusive("logout()", () => this.#logout());
   }
@@ -349,10 +370,7 @@ class MoodleUserImpl implements MoodleUser {
       timeoutMs: this.#o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       stopBefore: this.#isLoginPage,
     });
-    // Moodle 4.3 answers 303 to `/`, then the front page for a visitor; older sites went to the login page.
-    const ended = !response.errorClass &&
-      (response.stopped || this.#isLoginPage(new URL(response.finalUrl)) ||
-        pageSaysLoggedOut(response.body.head));
+    const ended = this.#endedSession(response);
     if (ended) {
       this.#loggedIn = false;
       this.#sesskey = undefined;

@@ -45,7 +45,7 @@ export interface IntervalSummary extends Counts, Percentiles {
 export interface LoginSummary {
   attempted: number;
   logged_in: number;
-  /** Re-logins after session loss during the run. */
+  /** Re-logins after session loss (or a journey's logout step) during the run. */
   relogins: number;
   by_reason: Record<string, number>;
   failed: { username: string; reason: string; detail?: string }[];

@@ -4,6 +4,7 @@
  */
 import { EXIT } from "../errors.ts";
 import type { EndpointSummary, Percentiles, RunSummary } from "../results/summary_types.ts";
+import type { JourneySummary } from "../results/journeys.ts";
 import { type Comparator, formatLimit, type Threshold, type ThresholdMetric } from "./parse.ts";
 
 /** Exit code when any threshold is crossed (as k6 does). */
@@ -50,7 +51,39 @@ export function compareValues(actual: number, comparator: Comparator, limit: num
 }
 
 function scopeName(threshold: Threshold): string {
+  if (threshold.journey !== undefined) return `journey "${threshold.journey}"`;
   return threshold.endpoint ? `endpoint "${threshold.endpoint}"` : "the run";
+}
+
+/**
+ * The endpoint row a threshold names: by its full name, or for `step:NAME` the one journey step
+ * named NAME (`reply` → `forum-post/reply`); a string says why there is none.
+ */
+function findEndpoint(threshold: Threshold, endpoints: readonly EndpointSummary[]): EndpointSummary | string {
+  const exact = endpoints.find((e) => e.name === threshold.endpoint);
+  if (exact) return exact;
+  const steps = threshold.step ? endpoints.filter((e) => e.name.endsWith(`/${threshold.endpoint}`)) : [];
+  if (steps.length === 1) return steps[0];
+  const known = endpoints.map((e) => e.name).join(", ") || "none";
+  return steps.length > 1
+    ? `step "${threshold.endpoint}" is in several journeys (${steps.map((e) => e.name).join(", ")}): name one`
+    : `no endpoint named "${threshold.endpoint}" was measured (endpoints: ${known})`;
+}
+
+/** `journey:NAME:`: completed iterations' duration percentiles, or failed / (completed + failed). */
+function measureJourney(threshold: Threshold, summary: RunSummary): number | string {
+  const journeys = (summary as RunSummary & { journeys?: readonly JourneySummary[] }).journeys ?? [];
+  const journey = journeys.find((j) => j.name === threshold.journey);
+  if (!journey) {
+    const known = journeys.map((j) => j.name).join(", ") || "none: the run had no journeys";
+    return `no journey named "${threshold.journey}" was run (journeys: ${known})`;
+  }
+  const ended = journey.completed + journey.failed;
+  if (threshold.metric === "error_rate") {
+    return ended === 0 ? `no iteration of journey "${journey.name}" ended` : journey.failed / ended;
+  }
+  if (journey.completed === 0) return `no iteration of journey "${journey.name}" completed`;
+  return journey.duration_ms[threshold.metric as "p50" | "p95" | "p99" | "max"];
 }
 
 function formatActual(threshold: Threshold, actual: number): string {
@@ -71,13 +104,11 @@ function formatActual(threshold: Threshold, actual: number): string {
 
 /** Measure what a threshold talks about; a string explains why it cannot be measured. */
 function measure(threshold: Threshold, summary: RunSummary): number | string {
+  if (threshold.journey !== undefined) return measureJourney(threshold, summary);
   let scope: RunSummary | EndpointSummary = summary;
   if (threshold.endpoint) {
-    const endpoint = summary.endpoints.find((e) => e.name === threshold.endpoint);
-    if (!endpoint) {
-      const known = summary.endpoints.map((e) => e.name).join(", ") || "none";
-      return `no endpoint named "${threshold.endpoint}" was measured (endpoints: ${known})`;
-    }
+    const endpoint = findEndpoint(threshold, summary.endpoints);
+    if (typeof endpoint === "string") return endpoint;
     scope = endpoint;
   }
   const percentileKey = PERCENTILE_KEY[threshold.metric];

@@ -50,21 +50,34 @@ export function resolveThresholds(sources: ThresholdSources): Threshold[] {
   }
 }
 
+/** Whether a threshold's endpoint is one of `names` (a `step:` one also by its unique step name). */
+function namesKnown(threshold: Threshold, names: readonly string[]): boolean {
+  if (threshold.endpoint === undefined || names.includes(threshold.endpoint)) return true;
+  return threshold.step === true && names.filter((n) => n.endsWith(`/${threshold.endpoint}`)).length === 1;
+}
+
 /**
- * Check thresholds against endpoint names known before a run starts (from the config), so a typo
- * fails at once instead of after the whole run.
+ * Check thresholds against endpoint names known before a run starts (from the config: its urls, or
+ * its journeys' steps `journey/step`) and journey names, so a typo fails at once instead of after
+ * the whole run.
  */
 export function checkThresholdEndpoints(
   thresholds: readonly Threshold[],
   endpointNames: readonly string[],
+  journeyNames: readonly string[] = [],
 ): void {
-  const unknown = thresholds.filter((t) => t.endpoint !== undefined && !endpointNames.includes(t.endpoint));
+  const unknown = thresholds.filter((t) =>
+    t.journey !== undefined ? !journeyNames.includes(t.journey) : !namesKnown(t, endpointNames)
+  );
   if (unknown.length) {
+    const journeys = journeyNames.length ? `; journeys: ${journeyNames.join(", ")}` : "";
     throw new UserError(
       `${
         unknown.map((t) => `threshold "${t.source}"`).join(", ")
       } names an endpoint the config does not have ` +
-        `(endpoints: ${endpointNames.join(", ")}) — use a urls[].name from the config`,
+        `(endpoints: ${
+          endpointNames.join(", ")
+        }${journeys}) — use a urls[].name, a journey name or journey/step`,
       EXIT.usage,
     );
   }

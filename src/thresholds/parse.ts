@@ -31,11 +31,18 @@ export type Comparator = "<" | "<=" | ">" | ">=";
  */
 export type ThresholdUnit = "ms" | "fraction" | "rpm" | "of_target" | "count" | "of_intended";
 
+/** What `journey:NAME:` thresholds measure: completed iterations' duration, or failed iterations. */
+export const JOURNEY_METRICS = ["p50", "p95", "p99", "max", "error_rate"] as const;
+
 export interface Threshold {
   /** The expression as written, for messages. */
   source: string;
-  /** Endpoint name; undefined = the whole run. */
+  /** Endpoint name (`step:NAME` too: a journey step's row); undefined = the whole run. */
   endpoint?: string;
+  /** `step:NAME`: `endpoint` may also be a step name that only one journey has (`reply` for `forum-post/reply`). */
+  step?: boolean;
+  /** `journey:NAME`: the journey's iterations (then `endpoint` is undefined). */
+  journey?: string;
   metric: ThresholdMetric;
   comparator: Comparator;
   value: number;
@@ -55,7 +62,8 @@ function syntax(source: string, reason: string): ThresholdSyntaxError {
 
 const EXPRESSION = /^(?:(.+):)?\s*([a-z][a-z0-9_]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zµ%]*)\s*$/i;
 
-const EXAMPLES = `e.g. "p95<800ms", "error_rate<1%", "rpm_observed>95%", "course_view:p99<2s"`;
+const EXAMPLES = `e.g. "p95<800ms", "error_rate<1%", "rpm_observed>95%", "course_view:p99<2s", ` +
+  `"journey:forum-post:p95<10s", "step:forum-post/reply:error_rate<1%"`;
 
 function isMetric(name: string): name is ThresholdMetric {
   return (THRESHOLD_METRICS as readonly string[]).includes(name);
@@ -84,12 +92,23 @@ export function parseThreshold(expression: string): Threshold {
   const match = EXPRESSION.exec(source);
   if (!match) throw syntax(source, `expected [endpoint:]metric<value, ${EXAMPLES}`);
   const [, rawEndpoint, rawMetric, comparator, rawValue, rawUnit] = match;
-  const endpoint = rawEndpoint?.trim() || undefined;
+  const scope = /^(journey|step):(.+)$/.exec(rawEndpoint?.trim() ?? "");
+  const endpoint = scope ? undefined : rawEndpoint?.trim() || undefined;
   const metric = rawMetric.toLowerCase();
   const unit = rawUnit.toLowerCase();
   const value = Number(rawValue);
   if (!isMetric(metric)) {
     throw syntax(source, `unknown metric "${rawMetric}" (known: ${THRESHOLD_METRICS.join(", ")})`);
+  }
+  if (scope?.[1] === "journey") {
+    return journeyThreshold(source, scope[2].trim(), metric, comparator, value, unit);
+  }
+  if (scope) {
+    return {
+      ...parseThreshold(`${scope[2].trim()}:${rawMetric}${comparator}${rawValue}${rawUnit}`),
+      source,
+      step: true,
+    };
   }
   const base = { source, endpoint, metric, comparator: comparator as Comparator };
 
@@ -122,6 +141,26 @@ export function parseThreshold(expression: string): Threshold {
   if (unit === "%") return { ...base, value: value / 100, unit: "of_intended" };
   if (unit !== "") throw syntax(source, `${metric} takes a count ("0") or a percentage of requests ("0.1%")`);
   return { ...base, value, unit: "count" };
+}
+
+/** `journey:NAME:metric<value`: duration percentiles of completed iterations, or their error rate. */
+function journeyThreshold(
+  source: string,
+  journey: string,
+  metric: ThresholdMetric,
+  comparator: string,
+  value: number,
+  unit: string,
+): Threshold {
+  if (!(JOURNEY_METRICS as readonly string[]).includes(metric)) {
+    throw syntax(
+      source,
+      `a journey threshold takes ${JOURNEY_METRICS.join(", ")} (iteration duration, failed iterations); ` +
+        `for one step use "step:${journey}/STEP:${metric}…"`,
+    );
+  }
+  const parsed = parseThreshold(`${metric}${comparator}${value}${unit}`);
+  return { ...parsed, source, journey };
 }
 
 /** Parse many; every syntax error is reported at once. */

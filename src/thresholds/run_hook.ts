@@ -6,6 +6,7 @@
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { resolveEndpoints } from "../config/resolve.ts";
+import { presetJourney } from "../journey/presets.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { UserError } from "../errors.ts";
 import { THRESHOLD_EXIT, type ThresholdVerdict } from "./evaluate.ts";
@@ -24,17 +25,28 @@ export interface RunThresholds {
 }
 
 /**
- * Before the run, with the config already read (undefined: check the flags' syntax only). Throws a
+ * Before the run, with the config already read (undefined: check the flags' syntax only) and the
+ * `--journey` preset, if any (its steps are then the endpoints). Throws a
  * usage UserError on a bad expression or an unknown endpoint; undefined when there are no thresholds.
  */
 export function prepareThresholds(
   config: Config | undefined,
   flags: readonly string[] | undefined,
+  preset?: string,
 ): RunThresholds | undefined {
   const sources: ThresholdSources = { flags, config: config?.thresholds };
   const thresholds = resolveThresholds(sources);
   if (!thresholds.length) return undefined;
-  if (config) checkThresholdEndpoints(thresholds, resolveEndpoints(config).map((e) => e.name));
+  if (config) {
+    const journeys = preset === undefined
+      ? config.journeys ?? []
+      : [presetJourney(preset)].flatMap((j) => j ?? []);
+    if (preset !== undefined && journeys.length === 0) return { sources, thresholds }; // `run` names the bad preset
+    const endpoints = journeys.length
+      ? journeys.flatMap((j) => j.steps.map((step) => `${j.name}/${step.name}`))
+      : resolveEndpoints(config).map((e) => e.name);
+    checkThresholdEndpoints(thresholds, endpoints, journeys.map((j) => j.name));
+  }
   return { sources, thresholds };
 }
 
@@ -42,10 +54,11 @@ export function prepareThresholds(
 export async function thresholdsBeforeRun(
   configFile: string,
   flags: readonly string[] | undefined,
+  preset?: string,
 ): Promise<RunThresholds | undefined> {
   // A config the run itself will reject is reported by the run, with its own message.
   const config = await loadConfig(configFile).catch(() => undefined);
-  return prepareThresholds(config, flags);
+  return prepareThresholds(config, flags, preset);
 }
 
 /** After the run: judge and print the verdict (stderr by default); undefined when there are none. */

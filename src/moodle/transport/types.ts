@@ -15,7 +15,8 @@ export interface HttpRequest {
   method: "GET" | "POST" | "HEAD";
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A form: urlencoded text, or multipart bytes (a file upload). */
+  body?: string | Uint8Array<ArrayBuffer>;
   /** Aborts the request (use `AbortSignal.timeout(ms)` for timeouts). */
   signal?: AbortSignal;
   /** How the body is read: its size limit, and whether to keep all of it. */

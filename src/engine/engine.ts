@@ -402,12 +402,7 @@ export class Engine {
     const now = this.clock.now();
     this.inFlight--;
     slot.busy = false;
-    const errorClass = pageErrorClass(
-      result.status,
-      this.getOptions[slot.endpoint].expect,
-      result.errorClass,
-      result.sessionLost,
-    );
+    const errorClass = this.errorClassOf(slot, result);
     const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
     this.record(
       slot,
@@ -457,12 +452,7 @@ export class Engine {
     const now = this.clock.now();
     slot.busy = false;
     slot.url = result.finalUrl;
-    const errorClass = pageErrorClass(
-      result.status,
-      this.getOptions[slot.endpoint].expect,
-      result.errorClass,
-      result.sessionLost,
-    );
+    const errorClass = this.errorClassOf(slot, result);
     const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
     this.record(slot, now, result.status, result.bytes, errorIndex, result.perf, result.errorMessage);
     if (errorClass !== undefined && slot.failedStep < 0) {
@@ -506,6 +496,16 @@ export class Engine {
     }
     slot.journey = -1;
     slot.iteration = undefined;
+  }
+
+  /** The one success rule (classify.ts) applied to a page or a journey step of this slot's endpoint. */
+  private errorClassOf(slot: Slot, result: PageResult): ErrorClass | undefined {
+    return pageErrorClass(
+      result.status,
+      this.getOptions[slot.endpoint].expect,
+      result.errorClass,
+      result.sessionLost,
+    );
   }
 
   /** One outcome into the statistics (overall, endpoint or warm-up, interval) and the request log. */

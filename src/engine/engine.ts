@@ -22,11 +22,12 @@ import { type Histogram, newHistogram, recordUs } from "./histogram.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type IntervalReport, IntervalReporter } from "./intervals.ts";
 import { UserPool } from "./user_pool.ts";
+import { Timeline, type TimelinePoint } from "./timeline.ts";
 
 /** A request sent more than this after its intended start counts as `late`. */
 export const LATE_BOUND_MS = 10;
 
-export type { Clock, IntervalReport };
+export type { Clock, IntervalReport, TimelinePoint };
 export { realClock };
 
 /** One request as written to the JSONL request log (one object, reused: copy what you keep). */
@@ -67,6 +68,8 @@ export interface EngineOptions {
   clock?: Clock;
   onInterval?: (report: IntervalReport) => void;
   onRequest?: (entry: RequestLogEntry) => void;
+  /** Each second of the time line as it closes (the live dashboard). */
+  onSecond?: (point: TimelinePoint) => void;
   /** Aborting stops scheduling (Ctrl-C); the engine drains and resolves as usual. */
   signal?: AbortSignal;
 }
@@ -97,6 +100,8 @@ export interface EngineResult {
   /** Mean target rate of the measured window actually run (per minute). */
   targetRpm: number;
   maxInFlight: number;
+  /** One point per second of the run (warm-up included), whatever progressSec is. */
+  timeline: TimelinePoint[];
 }
 
 class Slot {
@@ -158,6 +163,7 @@ export class Engine {
   private readonly freeSlots: Slot[] = [];
   private readonly pool: UserPool;
   private readonly intervals: IntervalReporter;
+  private readonly timeline: Timeline;
 
   // Statistics.
   private readonly overall = new Stats(true);
@@ -200,6 +206,13 @@ export class Engine {
         sent: this.sent,
       }),
     });
+    this.timeline = new Timeline({
+      clock: this.clock,
+      schedule: options.schedule,
+      warmupSec: options.warmupSec,
+      inFlight: () => this.inFlight,
+      onSecond: options.onSecond,
+    });
     this.logEntry = options.onRequest
       ? {
         i: 0,
@@ -232,6 +245,7 @@ export class Engine {
 
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     this.intervals.start(this.startMs);
+    this.timeline.start(this.startMs, startEpochMs);
     this.dispatch();
     return done.then(() => {
       signal?.removeEventListener("abort", onAbort);
@@ -363,6 +377,7 @@ export class Engine {
       this.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
       this.intervals.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined);
     }
+    this.timeline.record(now, latencyUs, errorIndex);
     const entry = this.logEntry;
     if (entry) {
       entry.i = slot.index;
@@ -393,6 +408,7 @@ export class Engine {
     this.pool.stop();
     // Close the interval that was running when scheduling stopped; the drain goes in the last one.
     this.intervals.stop(this.stopMs);
+    this.timeline.stop(this.stopMs);
     if (this.inFlight === 0) {
       this.finish();
       return;
@@ -406,6 +422,7 @@ export class Engine {
     const now = this.clock.now();
     this.abandonInFlight(now);
     this.intervals.finish(now);
+    this.timeline.finish();
     this.pool.close();
     this.finished = true;
     this.finishMs = now;
@@ -456,6 +473,7 @@ export class Engine {
       interrupted: this.o.signal?.aborted ?? false,
       targetRpm: elapsedSec > 0 ? schedule.meanRate(measuredFromSec, stopSec) * 60 : 0,
       maxInFlight: this.maxInFlight,
+      timeline: this.timeline.points,
     };
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The report's time-series charts as plain data (what the page hands to uPlot): built from the run
- * summary's intervals and the capture CSVs, all on one time axis (epoch seconds). Pure.
+ * summary's time line (rows.ts; progress intervals for older summaries) and the capture CSVs, all on one time axis (epoch seconds). Pure.
  */
 import type { RunSummary } from "../results/summary_types.ts";
 import { type CaptureSeries, connectionColumns, connectionLabel } from "./capture.ts";
+import { type ChartRow, chartRows } from "./rows.ts";
 
 export interface ChartSeries {
   label: string;
@@ -87,36 +88,41 @@ function alpha(color: string, a: number): string {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
-/** Keep series values aligned with their own x; uPlot wants one x per chart, so each chart has its own. */
+/** The load charts, from the 1-second time line when the summary has one, else the progress intervals. */
 function loadCharts(summary: RunSummary): ChartSpec[] {
-  const intervals = summary.intervals;
-  if (!intervals.length) return [];
-  const x = intervals.map((i) => i.epoch_ms / 1000);
-  return [rateChart(intervals, x), latencyChart(intervals, x), errorsChart(intervals, x)];
+  const { rows, source, secondsPerRow } = chartRows(summary);
+  if (!rows.length) return [];
+  const x = rows.map((r) => r.x);
+  const per = source === "intervals"
+    ? "per progress interval"
+    : secondsPerRow === 1
+    ? "per second"
+    : `per ${secondsPerRow} s`;
+  return [rateChart(rows, x, per), latencyChart(rows, x, per), errorsChart(rows, x, per)];
 }
 
-type Intervals = RunSummary["intervals"];
+const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
 
-function rateChart(intervals: Intervals, x: number[]): ChartSpec {
+function rateChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
   return {
     id: "rate",
     title: "Request rate",
-    note: "Target vs observed requests per minute, per progress interval. A gap means the site or the " +
-      "concurrency cap could not keep up.",
+    note: `Target vs observed requests per minute, ${per}. A gap means the site or the concurrency cap ` +
+      "could not keep up.",
     unit: "req/min",
     x,
     format: "rate",
     series: [
       {
         label: "Target",
-        values: intervals.map((i) => i.target_rpm),
+        values: rows.map((r) => r.targetRpm),
         color: "#64748b",
         dash: [6, 4],
         width: 2,
       },
       {
         label: "Observed",
-        values: intervals.map((i) => i.observed_rpm),
+        values: rows.map((r) => perMinute(r.total, r.spanSec)),
         color: "#2563eb",
         fill: alpha("#2563eb", 0.12),
         width: 2,
@@ -125,39 +131,41 @@ function rateChart(intervals: Intervals, x: number[]): ChartSpec {
   };
 }
 
-function latencyChart(intervals: Intervals, x: number[]): ChartSpec {
-  const nullIfEmpty = (total: number, value: number) => (total > 0 ? value : null);
+function latencyChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
+  const nullIfEmpty = (r: ChartRow, value: number | undefined) => (r.total > 0 ? value ?? null : null);
+  const withService = rows.some((r) => r.serviceP95 !== undefined);
   return {
     id: "latency",
     title: "Latency",
-    note: "Solid: from the intended start (what a user waits, queueing included). Dashed: service time " +
-      "(from the actual send).",
+    note: `From the intended start (what a user waits, queueing included), ${per}.` +
+      (withService ? " Dashed: service time p95 (from the actual send)." : ""),
     unit: "ms",
     x,
     format: "ms",
     series: [
       ...LATENCY_PERCENTILES.map(([p, color]) => ({
         label: p,
-        values: intervals.map((i) => nullIfEmpty(i.total, i[`latency_ms_${p}`])),
+        values: rows.map((r) => nullIfEmpty(r, r[p])),
         color,
       })),
-      ...LATENCY_PERCENTILES.map(([p, color]) => ({
-        label: `service ${p}`,
-        values: intervals.map((i) => nullIfEmpty(i.total, i[`service_ms_${p}`])),
-        color,
-        dash: [4, 4],
-        width: 1.5,
-      })),
+      ...(withService
+        ? [{
+          label: "service p95",
+          values: rows.map((r) => nullIfEmpty(r, r.serviceP95)),
+          color: "#d97706",
+          dash: [4, 4],
+          width: 1.5,
+        }]
+        : []),
     ],
   };
 }
 
-function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
-  const classes = [...new Set(intervals.flatMap((i) => Object.keys(i.errors ?? {})))].sort();
-  const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
+function errorsChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
+  const classes = [...new Set(rows.flatMap((r) => Object.keys(r.errors)))].sort();
   if (classes.length) {
     // Stacked: series k shows the sum of classes k..n, drawn largest first so each band is one class.
-    const raw = classes.map((c) => intervals.map((i) => perMinute(i.errors?.[c] ?? 0, i.interval_sec)));
+    const raw = classes.map((c) => rows.map((r) => perMinute(r.errors[c] ?? 0, r.spanSec)));
     const stacked = classes.map((_, k) =>
       raw[0].map((_, t) => {
         const sum = raw.slice(k).reduce((total, r) => total + r[t], 0);
@@ -167,7 +175,8 @@ function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
     return {
       id: "errors",
       title: "Errors by class",
-      note: "Failed requests per minute, stacked by class (timeout, connect, http_5xx, session_lost, …).",
+      note: `Failed requests per minute, ${per}, stacked by class (timeout, connect, http_5xx, ` +
+        "session_lost, …).",
       unit: "errors/min",
       x,
       format: "rate",
@@ -185,7 +194,7 @@ function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
     unit: "errors/min",
     x,
     format: "rate",
-    series: [{ label: "errors", values: intervals.map(() => 0), color: "#16a34a", width: 2 }],
+    series: [{ label: "errors", values: rows.map(() => 0), color: "#16a34a", width: 2 }],
   };
 }
 

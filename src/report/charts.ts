@@ -5,50 +5,9 @@
 import type { RunSummary } from "../results/summary_types.ts";
 import { type CaptureSeries, connectionColumns, connectionLabel } from "./capture.ts";
 import { type ChartRow, chartRows } from "./rows.ts";
-
-export interface ChartSeries {
-  label: string;
-  values: (number | null)[];
-  color: string;
-  dash?: number[];
-  /** Fill under the line (rgba). */
-  fill?: string;
-  width?: number;
-  /** For stacked charts: the value shown in the legend (the series' own, not the stacked sum). */
-  raw?: (number | null)[];
-  /**
-   * Indices whose null is a real gap (a capture gap row: the line breaks). Other nulls only mean
-   * "this series has no sample at this x" (series joined on a shared x) and the line spans them.
-   */
-  gaps?: number[];
-}
-
-export interface ChartSpec {
-  id: string;
-  title: string;
-  /** One line under the title: what is plotted and how to read it. */
-  note: string;
-  /** Y axis unit label. */
-  unit: string;
-  /** Epoch seconds. */
-  x: number[];
-  series: ChartSeries[];
-  /** Format of values in the legend: "ms", "pct", "bytes", "int", "rate". */
-  format: "ms" | "pct" | "bytes" | "int" | "rate";
-  stacked?: boolean;
-}
-
-export interface ChartSet {
-  charts: ChartSpec[];
-  /** The shared x range (epoch seconds). */
-  range: [number, number];
-  /** End of the warm-up (epoch seconds), shaded on every chart. */
-  warmupEnd?: number;
-  /** Start of the load (epoch seconds). */
-  loadStart: number;
-  /** What was not in the run directory, one line each. */
-  missing: string[];
-}
+import type { ChartSeries, ChartSet, ChartSpec } from "./chart_types.ts";
+export type { ChartSeries, ChartSet, ChartSpec };
+import { distributionChart } from "./distribution.ts";
 
 export const PALETTE = [
   "#2563eb",
@@ -131,27 +90,33 @@ function rateChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
   };
 }
 
+/**
+ * Latency over time as a percentile band: p50–p95 shaded, p99 a line, the max as dots (and service
+ * time p95 dashed when the rows carry it). The page offers a log axis: a slow tail flattens the rest.
+ */
 function latencyChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
-  const nullIfEmpty = (r: ChartRow, value: number | undefined) => (r.total > 0 ? value ?? null : null);
+  const valueOf = (r: ChartRow, value: number | undefined) => (r.total > 0 ? value ?? null : null);
   const withService = rows.some((r) => r.serviceP95 !== undefined);
+  const [[, p50Color], [, p95Color], [, p99Color]] = LATENCY_PERCENTILES;
   return {
     id: "latency",
     title: "Latency",
-    note: `From the intended start (what a user waits, queueing included), ${per}.` +
-      (withService ? " Dashed: service time p95 (from the actual send)." : ""),
+    note: `From the intended start (what a user waits, queueing included), ${per}: p50–p95 shaded, p99 ` +
+      `line, max dots.${withService ? " Dashed: service time p95 (from the actual send)." : ""}`,
     unit: "ms",
     x,
     format: "ms",
+    logToggle: true,
+    bands: [{ upper: 1, lower: 0, fill: alpha(p95Color, 0.18) }],
     series: [
-      ...LATENCY_PERCENTILES.map(([p, color]) => ({
-        label: p,
-        values: rows.map((r) => nullIfEmpty(r, r[p])),
-        color,
-      })),
+      { label: "p50", values: rows.map((r) => valueOf(r, r.p50)), color: p50Color, width: 1.5 },
+      { label: "p95", values: rows.map((r) => valueOf(r, r.p95)), color: p95Color, width: 1.5 },
+      { label: "p99", values: rows.map((r) => valueOf(r, r.p99)), color: p99Color, width: 2 },
+      { label: "max", values: rows.map((r) => valueOf(r, r.max)), color: "#7f1d1d", points: true },
       ...(withService
         ? [{
           label: "service p95",
-          values: rows.map((r) => nullIfEmpty(r, r.serviceP95)),
+          values: rows.map((r) => valueOf(r, r.serviceP95)),
           color: "#d97706",
           dash: [4, 4],
           width: 1.5,
@@ -254,6 +219,8 @@ function captureChart(
 
 export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): ChartSet {
   const charts = loadCharts(summary);
+  const distribution = distributionChart(summary);
+  if (distribution) charts.push(distribution);
   const missing: string[] = [];
   const docker = captures.filter((c) => c.kind === "docker");
   const pg = captures.filter((c) => c.kind === "pg");
@@ -302,7 +269,8 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
   else missing.push("No Postgres capture (pg-stats CSV) in the run directory.");
 
   const loadStart = intervalStartSec(summary);
-  const xs = charts.flatMap((c) => [c.x[0], c.x[c.x.length - 1]]).filter((v) => Number.isFinite(v));
+  const xs = charts.filter((c) => c.xKind !== "nines").flatMap((c) => [c.x[0], c.x[c.x.length - 1]])
+    .filter((v) => Number.isFinite(v));
   const range: [number, number] = xs.length
     ? [Math.min(loadStart, ...xs), Math.max(...xs)]
     : [loadStart, loadStart + summary.elapsed_sec];

@@ -1,5 +1,6 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { thresholdOption } from "../thresholds/option.ts";
+import { junitOption } from "./junit.ts";
 import { parseDurationSeconds } from "../output/format.ts";
 
 const positive = (name: string) => (value: string): number => {
@@ -67,6 +68,7 @@ export function runCommand(): CommandUnknownOpts {
     .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .addOption(thresholdOption())
+    .addOption(junitOption())
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(
@@ -86,8 +88,8 @@ Exit codes: 0 done, 2 bad flags or config, 3 no user could log in, 99 a --thresh
         import("../version.ts"),
       ]);
       const { thresholdsAfterRun, thresholdsBeforeRun } = await import("../thresholds/run_hook.ts");
-      const thresholds = await thresholdsBeforeRun(options.config, options.threshold);
+      const thresholds = await thresholdsBeforeRun(options.config, options.threshold, options.junit);
       const summary = await runLoad(options, { backend: moodleBackend, version: VERSION });
-      if (summary) thresholdsAfterRun(summary, thresholds);
+      if (summary) await thresholdsAfterRun(summary, thresholds, options.junit);
     });
 }

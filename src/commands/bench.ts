@@ -16,6 +16,8 @@ import { THRESHOLD_EXIT } from "../thresholds/evaluate.ts";
 import { checkThresholdEndpoints, judgeThresholds, resolveThresholds } from "../thresholds/option.ts";
 import { type Manifest, redactArgv, redactText, runDirName, sha256Hex } from "../bench/manifest.ts";
 import { type BenchOutcome, type CaptureTask, orchestrateBench } from "../bench/orchestrate.ts";
+import { checkJunitPath } from "../output/junit_file.ts";
+import { writeBenchJunit } from "../thresholds/junit.ts";
 
 export type RestoreMode = "clean" | "drop";
 
@@ -42,6 +44,8 @@ export interface BenchOptions {
   containers?: string[];
   pgStats?: boolean;
   threshold?: string[];
+  /** Write the thresholds as JUnit XML to this file (thresholds/junit.ts). */
+  junit?: string;
   /** Exact run directory to use (bisect names it after the commit); default `<out>/<ts>_<tag>`. */
   runDir?: string;
   quiet?: boolean;
@@ -136,6 +140,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   const thresholdSources = { config: config.thresholds, flags: options.threshold };
   const thresholds = resolveThresholds(thresholdSources);
   checkThresholdEndpoints(thresholds, resolveEndpoints(config).map((e) => e.name));
+  await checkJunitPath(options.junit);
   if (options.restore && !deps.restore) {
     throw new UserError("--restore needs the Postgres utilities", EXIT.usage);
   }
@@ -220,8 +225,10 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   }
   let exitCode = 0;
   if (thresholds.length && summary) {
-    exitCode = judgeThresholds(summary, thresholdSources, log).exitCode;
-  }
+    const verdict = judgeThresholds(summary, thresholdSources, log);
+    exitCode = verdict.exitCode;
+    if (options.junit) await writeBenchJunit(options.junit, summary, verdict.results, runDir);
+  } else if (options.junit && summary) await writeBenchJunit(options.junit, summary, [], runDir);
   return { runDir, outcome, exitCode, reportPath: outcome.reportPath };
 }
 

@@ -82,6 +82,6 @@ export async function reportCommand(runDir: string, options: ReportOptions): Pro
   // --threshold here judges the run as the help says: verdict printed, exit 99 when one is crossed.
   if (options.threshold?.length) {
     const { summary } = await locateSummary(runDir);
-    thresholdsAfterRun(summary, { flags: options.threshold });
+    await thresholdsAfterRun(summary, { flags: options.threshold });
   }
 }

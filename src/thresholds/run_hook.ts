@@ -7,6 +7,8 @@ import { resolveEndpoints } from "../config/resolve.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import { UserError } from "../errors.ts";
 import { THRESHOLD_EXIT } from "./evaluate.ts";
+import { checkJunitPath } from "../output/junit_file.ts";
+import { writeThresholdJunit } from "./junit.ts";
 import {
   checkThresholdEndpoints,
   judgeThresholds,
@@ -14,11 +16,19 @@ import {
   type ThresholdSources,
 } from "./option.ts";
 
-/** Before the run: flags + the config's `thresholds`, validated. Undefined when there are none. */
+/** The JUnit suite name of `run`'s thresholds. */
+const JUNIT_SUITE = "moodle-load run thresholds";
+
+/**
+ * Before the run: flags + the config's `thresholds`, validated, and the `--junit` file's folder.
+ * Undefined when there are none.
+ */
 export async function thresholdsBeforeRun(
   configFile: string,
   flags: readonly string[] | undefined,
+  junitFile?: string,
 ): Promise<ThresholdSources | undefined> {
+  await checkJunitPath(junitFile);
   // A config the run itself will reject is reported by the run, with its own message.
   const config = await loadConfig(configFile).catch(() => undefined);
   const sources: ThresholdSources = { flags, config: config?.thresholds };
@@ -28,10 +38,21 @@ export async function thresholdsBeforeRun(
   return sources;
 }
 
-/** After the run: print the verdict; exit 99 (one line) when any threshold was crossed. */
-export function thresholdsAfterRun(summary: RunSummary, sources: ThresholdSources | undefined): void {
-  if (!sources) return;
+/**
+ * After the run: print the verdict, write `--junit FILE` (before any exit), exit 99 (one line) when
+ * any threshold was crossed.
+ */
+export async function thresholdsAfterRun(
+  summary: RunSummary,
+  sources: ThresholdSources | undefined,
+  junitFile?: string,
+): Promise<void> {
+  if (!sources) {
+    if (junitFile) await writeThresholdJunit(junitFile, summary, [], JUNIT_SUITE);
+    return;
+  }
   const verdict = judgeThresholds(summary, sources);
+  if (junitFile) await writeThresholdJunit(junitFile, summary, verdict.results, JUNIT_SUITE);
   if (verdict.crossed.length) {
     throw new UserError(
       `thresholds crossed: ${verdict.crossed.map((r) => r.threshold.source).join(", ")}`,

@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { thresholdOption } from "../thresholds/option.ts";
 import { junitOption } from "./junit.ts";
+import { dashboardOptions } from "./dashboard.ts";
 import { parseDurationSeconds } from "../output/format.ts";
 
 const positive = (name: string) => (value: string): number => {
@@ -69,6 +70,8 @@ export function runCommand(): CommandUnknownOpts {
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .addOption(thresholdOption())
     .addOption(junitOption())
+    .addOption(dashboardOptions()[0])
+    .addOption(dashboardOptions()[1])
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(

@@ -30,10 +30,11 @@ import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend } from "../moodle/backend.ts";
 import { endpointTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
 /** No user could log in: nothing to measure. */
 
-export interface RunOptions {
+export interface RunOptions extends DashboardFlags {
   config: string;
   rpm?: number;
   duration?: number;
@@ -153,7 +154,13 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     requestTimeoutMs: options.requestTimeout * 1000,
     maxRetries: options.maxRetries,
   });
+  let dashboard: Dashboard | undefined;
   try {
+    dashboard = startRunDashboard(options, {
+      baseUrl: config.base_url,
+      endpointNames: endpoints.map((e) => e.name),
+      warmupSec: plan.warmupSec,
+    }, say);
     if (options.banner) say(options.banner);
     say(
       `moodle-load run: ${config.base_url} — ${plan.kind} ${describeRate(plan)} for ${plan.durationSec} s` +
@@ -221,6 +228,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
         progressSec: options.progress,
         onInterval,
         onRequest: requestLog?.write,
+        onSecond: dashboard?.onSecond,
         signal: controller.signal,
       });
     } finally {
@@ -250,6 +258,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
       intervals,
     });
     await writeSummaryFiles(files, summary);
+    dashboard?.finish();
     say("");
     say(finalTable(summary));
     say("");
@@ -269,6 +278,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
     pool.close();
+    await dashboard?.close();
   }
 }
 

@@ -68,10 +68,19 @@ export interface EngineOptions {
   clock?: Clock;
   onInterval?: (report: IntervalReport) => void;
   onRequest?: (entry: RequestLogEntry) => void;
-  /** Each second of the time line as it closes (the live dashboard). */
-  onSecond?: (point: TimelinePoint) => void;
+  /**
+   * Each second of the time line as it closes, with the run's live cumulative measured statistics
+   * (the live dashboard reads them; they keep changing after the call: copy what you keep).
+   */
+  onSecond?: (point: TimelinePoint, live: LiveStats) => void;
   /** Aborting stops scheduling (Ctrl-C); the engine drains and resolves as usual. */
   signal?: AbortSignal;
+}
+
+/** The run's cumulative measured statistics, as they stand (overall and per endpoint, in picker order). */
+export interface LiveStats {
+  overall: Stats;
+  endpoints: readonly Stats[];
 }
 
 export interface EngineResult {
@@ -164,6 +173,7 @@ export class Engine {
   private readonly pool: UserPool;
   private readonly intervals: IntervalReporter;
   private readonly timeline: Timeline;
+  private readonly live: LiveStats;
 
   // Statistics.
   private readonly overall = new Stats(true);
@@ -206,12 +216,13 @@ export class Engine {
         sent: this.sent,
       }),
     });
+    this.live = { overall: this.overall, endpoints: this.endpoints };
     this.timeline = new Timeline({
       clock: this.clock,
       schedule: options.schedule,
       warmupSec: options.warmupSec,
       inFlight: () => this.inFlight,
-      onSecond: options.onSecond,
+      onSecond: options.onSecond && ((point) => options.onSecond!(point, this.live)),
     });
     this.logEntry = options.onRequest
       ? {

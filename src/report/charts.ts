@@ -4,7 +4,8 @@
  */
 import type { RunSummary } from "../results/summary_types.ts";
 import { type CaptureSeries, connectionColumns, connectionLabel } from "./capture.ts";
-import { type ChartRow, chartRows } from "./rows.ts";
+import { type ChartRow, type ChartRows, chartRows, timelineRows } from "./rows.ts";
+import type { TimelinePoint } from "../results/summary_types.ts";
 import type { ChartSeries, ChartSet, ChartSpec } from "./chart_types.ts";
 export type { ChartSeries, ChartSet, ChartSpec };
 import { distributionChart } from "./distribution.ts";
@@ -49,7 +50,10 @@ function alpha(color: string, a: number): string {
 
 /** The load charts, from the 1-second time line when the summary has one, else the progress intervals. */
 function loadCharts(summary: RunSummary): ChartSpec[] {
-  const { rows, source, secondsPerRow } = chartRows(summary);
+  return rowCharts(chartRows(summary));
+}
+
+function rowCharts({ rows, source, secondsPerRow }: ChartRows): ChartSpec[] {
   if (!rows.length) return [];
   const x = rows.map((r) => r.x);
   const per = source === "intervals"
@@ -276,4 +280,26 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
     : [loadStart, loadStart + summary.elapsed_sec];
   const warmupEnd = summary.warmup_sec > 0 ? loadStart + summary.warmup_sec : undefined;
   return { charts, range, warmupEnd, loadStart, missing };
+}
+
+/**
+ * The rate, latency and error charts of a run still going (the live dashboard), from its time line so
+ * far; the x axis runs from the start to the last second.
+ */
+export function liveCharts(
+  timeline: readonly TimelinePoint[],
+  startEpochMs: number,
+  warmupSec: number,
+): ChartSet {
+  const charts = rowCharts(timelineRows(timeline));
+  const loadStart = startEpochMs / 1000;
+  const last = timeline.at(-1);
+  const end = last ? last.epoch_ms / 1000 : loadStart + 1;
+  return {
+    charts,
+    range: [loadStart, Math.max(end, loadStart + 1)],
+    warmupEnd: warmupSec > 0 ? loadStart + warmupSec : undefined,
+    loadStart,
+    missing: [],
+  };
 }

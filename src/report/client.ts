@@ -7,6 +7,7 @@ export const CLIENT_JS = String.raw`
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
+  // (replaced by window.moodleLoadCharts.update on the live dashboard)
   var HEIGHT = 270;
   var plots = [];
   var syncing = false;
@@ -63,6 +64,9 @@ export const CLIENT_JS = String.raw`
   [1, 1024, 1048576, 1073741824, 1099511627776].forEach(function (unit) {
     [1, 2, 5, 10, 20, 50, 100, 200, 500].forEach(function (m) { BYTE_INCRS.push(m * unit); });
   });
+
+  // Whole seconds at least: the labels show hh:mm:ss (a short run would otherwise repeat them).
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -150,7 +154,7 @@ export const CLIENT_JS = String.raw`
     var xAxis = nines
       ? { stroke: "#475569", label: "percentile", labelSize: 20, splits: function () { return [0, 1, 2, 3, 4, 5]; },
           values: function (u, splits) { return splits.map(ninesLabel); }, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } }
-      : { stroke: "#475569", values: clock, space: 70, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } };
+      : { stroke: "#475569", values: clock, space: 70, incrs: TIME_INCRS, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } };
     var y = log
       ? { distr: 3, log: 10 }
       : { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } };
@@ -187,19 +191,45 @@ export const CLIENT_JS = String.raw`
     return new uPlot(optionsOf(chart, host, log), valuesOf(chart, log), host);
   }
 
-  data.charts.forEach(function (chart) {
+  function add(chart) {
     var host = document.getElementById("chart-" + chart.id);
     if (!host) return;
-    var entry = { plot: draw(chart, host, false), host: host, chart: chart };
-    plots.push(entry);
     var toggle = document.querySelector("input[data-log-for='" + chart.id + "']");
+    var log = Boolean(toggle && toggle.checked);
+    var entry = { plot: draw(chart, host, log), host: host, chart: chart };
+    plots.push(entry);
     if (toggle) {
       toggle.addEventListener("change", function () {
         entry.plot.destroy();
-        entry.plot = draw(chart, host, toggle.checked);
+        entry.plot = draw(entry.chart, host, toggle.checked);
       });
     }
-  });
+  }
+
+  data.charts.forEach(add);
+
+  // The live dashboard: new data for the same charts (same ids and series) each second.
+  window.moodleLoadCharts = {
+    update: function (next) {
+      data = next;
+      next.charts.forEach(function (chart) {
+        var entry = plots.filter(function (p) { return p.chart.id === chart.id; })[0];
+        if (!entry) return add(chart);
+        var same = entry.chart.series.length === chart.series.length;
+        entry.chart = chart;
+        var log = entry.host.getAttribute("data-log") === "1";
+        if (!same) {
+          entry.plot.destroy();
+          entry.plot = draw(chart, entry.host, log);
+          return;
+        }
+        entry.plot.batch(function () {
+          entry.plot.setData(valuesOf(chart, log));
+          entry.plot.setScale("x", { min: next.range[0], max: next.range[1] });
+        });
+      });
+    }
+  };
 
   var pending = null;
   window.addEventListener("resize", function () {

@@ -5,7 +5,7 @@
 import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { binaryBytes, decimalBytes, formatDuration } from "../output/format.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
-import type { ChartSet } from "./charts.ts";
+import type { ChartSet, ChartSpec } from "./charts.ts";
 import { CLIENT_JS } from "./client.ts";
 import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from "./uplot_asset.ts";
 
@@ -37,7 +37,7 @@ export function scriptJson(value: unknown): string {
 }
 
 /** Inline JS must not contain "</script" (uPlot does not; guard anyway). */
-function inlineScript(js: string): string {
+export function inlineScript(js: string): string {
   return js.replaceAll("</script", "<\\/script");
 }
 
@@ -384,8 +384,9 @@ function renderSettings(input: ReportInput): string {
   }</div></section>`;
 }
 
-function renderCharts(input: ReportInput): string {
-  const blocks = input.charts.charts.map((chart) =>
+/** One figure per chart (title, log toggle, note, the host uPlot draws into); the dashboard shares it. */
+export function chartFigures(charts: readonly ChartSpec[]): string {
+  return charts.map((chart) =>
     `<figure class="chart-card"><figcaption><h3>${escapeHtml(chart.title)}${
       chart.logToggle
         ? `<label class="log-toggle"><input type="checkbox" data-log-for="${chart.id}"> log scale</label>`
@@ -396,12 +397,17 @@ function renderCharts(input: ReportInput): string {
       chart.xKind ?? "time"
     }"></div></figure>`
   ).join("");
+}
+
+function renderCharts(input: ReportInput): string {
+  const blocks = chartFigures(input.charts.charts);
   const missing = [...input.charts.missing, ...(input.problems ?? [])].map((m) => `<li>${escapeHtml(m)}</li>`)
     .join("");
   return `<section class="charts">${blocks}</section>${missing ? `<ul class="missing">${missing}</ul>` : ""}`;
 }
 
-const STYLE = `
+/** The report's styles (the live dashboard uses them too). */
+export const STYLE = `
 :root { --bg:#f4f6fa; --panel:#fff; --ink:#0f172a; --muted:#64748b; --line:#e2e8f0; --accent:#2563eb;
   --good:#15803d; --warn:#b45309; --bad:#b91c1c; }
 * { box-sizing: border-box; }

@@ -35,12 +35,7 @@ export interface ChartRows {
 
 export function chartRows(summary: RunSummary): ChartRows {
   const timeline = summary.timeline;
-  if (timeline?.length) {
-    const per = Math.max(1, Math.ceil(timeline.length / MAX_POINTS));
-    const rows: ChartRow[] = [];
-    for (let k = 0; k < timeline.length; k += per) rows.push(mergePoints(timeline.slice(k, k + per)));
-    return { rows, source: "timeline", secondsPerRow: per };
-  }
+  if (timeline?.length) return timelineRows(timeline);
   return {
     source: "intervals",
     rows: summary.intervals.map((i) => ({
@@ -58,6 +53,14 @@ export function chartRows(summary: RunSummary): ChartRows {
       inFlight: i.in_flight,
     })),
   };
+}
+
+/** A time line as at most MAX_POINTS rows (the report, and the live dashboard as the run goes). */
+export function timelineRows(timeline: readonly TimelinePoint[]): ChartRows {
+  const per = Math.max(1, Math.ceil(timeline.length / MAX_POINTS));
+  const rows: ChartRow[] = [];
+  for (let k = 0; k < timeline.length; k += per) rows.push(mergePoints(timeline.slice(k, k + per)));
+  return { rows, source: "timeline", secondsPerRow: per };
 }
 
 /**

@@ -41,7 +41,7 @@ export const PERMISSIONS = {
   "permissions": {},
   "run": {
     read: { scope: ANY, why: "the config file and --ca-cert" },
-    write: { scope: ANY, why: "the files under --stats-dir and --request-log" },
+    write: { scope: ANY, why: "the files under --stats-dir, --request-log and --junit" },
     net: { scope: ANY, why: "the Moodle site named by base_url" },
     env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
@@ -94,6 +94,7 @@ export const PERMISSIONS = {
   },
   "compare": {
     read: { scope: ANY, why: "the two run directories or summary files named on the command line" },
+    write: { scope: ANY, why: "the --junit file" },
   },
   "report": {
     read: { scope: ANY, why: "the run directory: summary, capture CSVs, manifest" },
@@ -105,7 +106,7 @@ export const PERMISSIONS = {
   },
   "bench": {
     read: { scope: ANY, why: "the config, --ca-cert, the dump, the run directory (report)" },
-    write: { scope: ANY, why: "the run directory: load files, capture CSVs, manifest, report" },
+    write: { scope: ANY, why: "the run directory: load files, capture CSVs, manifest, report; --junit" },
     net: { scope: ANY, why: "the Moodle site named by base_url; the PostgreSQL server (restore)" },
     env: { scope: ANY, why: "PG* connection variables for --restore, passed on to pg_restore" },
     run: { scope: ANY, why: "pg_restore for --restore" },

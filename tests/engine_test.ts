@@ -591,3 +591,57 @@ Deno.test("fake clock: a late start keeps the shared clock — skipped requests 
   intended.forEach((i, k) => assert.equal(sentUrls[k], expectedUrls[i]));
   assert.equal(Math.min(...intended), 20);
 });
+
+Deno.test("fake clock: the time line has one point per second whatever progressSec is; sums match", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 10 }, (_, u) => new FakeUser(`u${u}`, clock, 50));
+  const seconds: number[] = [];
+  const result = await runOnFakeClock(clock, users, 7, {
+    schedule: constantSchedule(600, 17),
+    concurrency: 10,
+    progressSec: 30,
+    onSecond: (point) => seconds.push(point.t_sec),
+  });
+  const timeline = result.timeline;
+  assert.deepEqual(timeline.map((p) => p.t_sec), Array.from({ length: 17 }, (_, k) => k + 1));
+  assert.deepEqual(seconds, timeline.map((p) => p.t_sec), "onSecond sees every point as it closes");
+  assert.equal(timeline.reduce((sum, p) => sum + p.total, 0), result.overall.total);
+  for (const point of timeline) {
+    assert.equal(point.total, 10);
+    assert.equal(point.failures, 0);
+    assert.equal(point.span_sec, 1);
+    assert.equal(point.target_rpm, 600);
+    near(point.latency_ms_p50, 50);
+    near(point.latency_ms_max, 50);
+    assert.equal(point.warmup, undefined);
+  }
+  assert.equal(timeline[1].epoch_ms - timeline[0].epoch_ms, 1000);
+  assert.equal(timeline[0].epoch_ms, clock.epochMs() - clock.t + 1000);
+});
+
+Deno.test("fake clock: time line with a warm-up (marked, negative t_sec) and an interrupted last second", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 5));
+  const warm = await runOnFakeClock(clock, users, 3, {
+    schedule: new Schedule(withWarmup(2, 600, constantSchedule(1200, 3).segments)),
+    warmupSec: 2,
+    concurrency: 5,
+  });
+  assert.deepEqual(warm.timeline.map((p) => p.t_sec), [-1, 0, 1, 2, 3]);
+  assert.deepEqual(warm.timeline.map((p) => p.warmup ?? false), [true, true, false, false, false]);
+  assert.deepEqual(warm.timeline.map((p) => p.target_rpm), [600, 600, 1200, 1200, 1200]);
+  assert.deepEqual(warm.timeline.map((p) => p.total), [10, 10, 20, 20, 20]);
+
+  const clock2 = new FakeClock();
+  const users2 = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock2, 5));
+  const controller = new AbortController();
+  clock2.setTimer(() => controller.abort(), 2500);
+  const cut = await runOnFakeClock(clock2, users2, 3, {
+    schedule: constantSchedule(600, 10),
+    concurrency: 5,
+    signal: controller.signal,
+  });
+  assert.deepEqual(cut.timeline.map((p) => p.t_sec), [1, 2, 2.5]);
+  assert.deepEqual(cut.timeline.map((p) => p.span_sec), [1, 1, 0.5]);
+  assert.equal(cut.timeline.reduce((sum, p) => sum + p.total, 0), cut.overall.total);
+});

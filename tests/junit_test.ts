@@ -48,3 +48,22 @@ Deno.test("JUnit XML: names with markup and control characters stay well-formed"
   assert.equal(parser.parse(xml).testsuites.testsuite.testcase.name, name.replace("\u0001", " "));
   assert.equal(escapeXml("<&>"), "&lt;&amp;&gt;");
 });
+
+Deno.test("--fail-on as JUnit cases: crossed → failure with every hit, cannot judge → skipped, else passed", async () => {
+  const { failOnCases } = await import("../src/compare/junit.ts");
+  const cases = failOnCases(
+    ["*:p95>+10%", "p99>+10%", "regression"],
+    [
+      { criterion: "*:p95>+10%", endpoint: "forum", metric: "p95", detail: "forum p95 +40.0%" },
+      { criterion: "*:p95>+10%", endpoint: "page", metric: "p95", detail: "page p95 +12.0%" },
+    ],
+    [{ criterion: "p99>+10%", endpoint: "(all)", metric: "p99", detail: "(all) p99 needs ≥ 450 requests" }],
+  );
+  assert.deepEqual(cases.map((c) => [c.name, c.passed, c.skipped ?? false]), [
+    ["*:p95>+10%", false, false],
+    ["p99>+10%", false, true],
+    ["regression", true, false],
+  ]);
+  assert.equal(cases[0].detail, "forum p95 +40.0%; page p95 +12.0%");
+  assert.match(cases[1].detail, /^cannot judge \(too few samples\): \(all\) p99 needs ≥ 450/);
+});

@@ -58,14 +58,22 @@ Deno.test("report data: rate, latency, errors from the summary; CPU, memory, con
     const { readCaptures } = await import("../src/report/capture.ts");
     const { series } = await readCaptures(dir);
     const set = buildCharts(summary, series);
-    assert.deepEqual(set.charts.map((c) => c.id), ["rate", "latency", "errors", "cpu", "memory", "pg"]);
+    assert.deepEqual(set.charts.map((c) => c.id), [
+      "rate",
+      "latency",
+      "errors",
+      "distribution",
+      "cpu",
+      "memory",
+      "pg",
+    ]);
     assert.equal(set.warmupEnd! - set.loadStart, summary.warmup_sec);
     const rate = set.charts[0];
     assert.deepEqual(rate.series[1].values, summary.intervals.map((i) => i.observed_rpm));
     const errors = set.charts[2];
     assert.ok(errors.stacked);
     assert.deepEqual(errors.series.map((s) => s.label).sort(), Object.keys(summary.errors).sort());
-    const pg = set.charts[5];
+    const pg = set.charts[6];
     assert.deepEqual(pg.series.map((s) => s.label), [
       "active",
       "idle",
@@ -75,7 +83,7 @@ Deno.test("report data: rate, latency, errors from the summary; CPU, memory, con
     ]);
     assert.ok(set.range[0] < set.loadStart, "capture before the load is on the axis");
     const onlyLoad = buildCharts(summary, []);
-    assert.deepEqual(onlyLoad.charts.map((c) => c.id), ["rate", "latency", "errors"]);
+    assert.deepEqual(onlyLoad.charts.map((c) => c.id), ["rate", "latency", "errors", "distribution"]);
     assert.equal(onlyLoad.missing.length, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -136,14 +144,14 @@ Deno.test(
           ".chart",
           (nodes) => nodes.map((n) => n.getAttribute("data-chart")),
         );
-        assert.deepEqual(chartIds, ["rate", "latency", "errors", "cpu", "memory", "pg"]);
+        assert.deepEqual(chartIds, ["rate", "latency", "errors", "distribution", "cpu", "memory", "pg"]);
         // every chart painted: its canvas holds a good share of non-transparent pixels
         const painted = await page.evaluate(PAINTED) as { ink: number; total: number }[];
-        assert.equal(painted.length, 6);
+        assert.equal(painted.length, 7);
         for (const [index, p] of painted.entries()) {
           assert.ok(p.ink > p.total * 0.002, `chart ${chartIds[index]} looks blank: ${p.ink}/${p.total}`);
         }
-        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 6);
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 7);
         const table = await page.locator("#endpoints").innerText();
         for (const endpoint of summary.endpoints) assert.ok(table.includes(endpoint.name), endpoint.name);
         assert.match(await page.locator("body").innerText(), /All 3 thresholds met|thresholds crossed/);
@@ -156,7 +164,7 @@ Deno.test(
         await page.mouse.move(latency!.x + latency!.width * 0.6, y, { steps: 8 });
         await page.mouse.up();
         const ranges = await page.$$eval(
-          ".chart",
+          ".chart[data-x='time']",
           (nodes) => nodes.map((n) => n.getAttribute("data-x-range")),
         );
         const [min, max] = ranges[0]!.split(",").map(Number);

@@ -1,4 +1,5 @@
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { junitOption } from "./junit.ts";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -16,6 +17,7 @@ export function compareCommand(): CommandUnknownOpts {
         "'rpm_observed<-5%', 'course_view:p99>+20%', '*:p95>+10%' (any endpoint), 'regression'",
       collect,
     )
+    .addOption(junitOption())
     .option("--min-effect <pct>", "smallest relative change that gets a verdict", "5%")
     .option("--confidence <pct>", "confidence level of intervals and tests", "95%")
     .addHelpText(

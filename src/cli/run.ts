@@ -1,5 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { thresholdOption } from "../thresholds/option.ts";
+import { junitOption } from "./junit.ts";
+import { dashboardOptions } from "./dashboard.ts";
 import { parseByteSize, parseDurationSeconds } from "../output/format.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
 
@@ -96,6 +98,9 @@ export function runCommand(): CommandUnknownOpts {
     .addOption(shardOption())
     .addOption(shardCountOption())
     .addOption(startAtOption())
+    .addOption(junitOption())
+    .addOption(dashboardOptions()[0])
+    .addOption(dashboardOptions()[1])
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(
@@ -117,8 +122,13 @@ Exit codes: 0 done, 1 a result file could not be written (results still on stdou
         import("../version.ts"),
       ]);
       const { thresholdsAfterRun, thresholdsBeforeRun } = await import("../thresholds/run_hook.ts");
-      const thresholds = await thresholdsBeforeRun(options.config, options.threshold, options.journey);
+      const thresholds = await thresholdsBeforeRun(
+        options.config,
+        options.threshold,
+        options.journey,
+        options.junit,
+      );
       const summary = await runLoad(options, { backend: moodleBackend, version: VERSION });
-      if (summary) thresholdsAfterRun(summary, thresholds);
+      if (summary) await thresholdsAfterRun(summary, thresholds, options.junit);
     });
 }

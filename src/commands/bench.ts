@@ -21,6 +21,8 @@ import {
 import { type Manifest, redactArgv, redactText, runDirName, sha256Hex } from "../bench/manifest.ts";
 import { type BenchOutcome, type CaptureTask, orchestrateBench } from "../bench/orchestrate.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
+import { checkJunitPath } from "../output/junit_file.ts";
+import { writeBenchJunit } from "../thresholds/junit.ts";
 
 export type RestoreMode = "clean" | "drop";
 
@@ -47,6 +49,8 @@ export interface BenchOptions {
   containers?: string[];
   pgStats?: boolean;
   threshold?: string[];
+  /** Write the thresholds as JUnit XML to this file (thresholds/junit.ts). */
+  junit?: string;
   /** Exact run directory to use (bisect names it after the commit); default `<out>/<ts>_<tag>`. */
   runDir?: string;
   quiet?: boolean;
@@ -224,6 +228,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   const log = deps.log ?? ((line: string) => console.error(line));
   const { config, hash } = await readConfig(options.config);
   const thresholds = prepareThresholds(config, options.threshold);
+  await checkJunitPath(options.junit);
   checkDeps(options, deps);
 
   const tag = options.tag ?? "bench";
@@ -253,6 +258,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   if (outcome.reportPath) log(`bench: report ${outcome.reportPath}`);
   if (outcome.failedStep) throw await stepError(outcome, runDir);
   const verdict = summary ? judgeRun(summary, thresholds, log) : undefined;
+  if (options.junit && summary) await writeBenchJunit(options.junit, summary, verdict?.results ?? [], runDir);
   return {
     runDir,
     outcome,

@@ -13,6 +13,8 @@ import {
   parseFailOn,
 } from "../compare/fail_on.ts";
 import { renderComparison } from "../compare/render.ts";
+import { failOnCases } from "../compare/junit.ts";
+import { checkJunitPath, writeJunitFile } from "../output/junit_file.ts";
 
 /** Exit code when a --fail-on criterion fires (the same as a crossed threshold). */
 export const FAIL_ON_EXIT = THRESHOLD_EXIT;
@@ -28,6 +30,8 @@ export interface CompareCliOptions {
   failOn?: string[];
   minEffect?: string;
   confidence?: string;
+  /** Write each --fail-on criterion as a JUnit test case to this file. */
+  junit?: string;
 }
 
 /** "5%" or "0.05" → 0.05. */
@@ -107,7 +111,17 @@ export async function printComparison(
   candidate: string,
   options: CompareCliOptions,
 ): Promise<void> {
+  await checkJunitPath(options.junit);
   const outcome = await compareRuns(base, candidate, options);
+  if (options.junit) {
+    await writeJunitFile(options.junit, {
+      name: "moodle-load compare",
+      classname: `${outcome.comparison.base.label} → ${outcome.comparison.candidate.label}`,
+      timeSec: 0,
+      timestamp: new Date(),
+      cases: failOnCases(options.failOn ?? [], outcome.hits, outcome.unjudged),
+    });
+  }
   if (options.json) {
     console.log(
       JSON.stringify(

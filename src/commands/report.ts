@@ -82,6 +82,6 @@ export async function writeReportAndJudge(runDir: string, options: ReportOptions
   // --threshold here judges the run as the help says: verdict printed, exit 99 when one is crossed.
   if (options.threshold?.length) {
     const { summary } = await locateSummary(runDir);
-    thresholdsAfterRun(summary, prepareThresholds(undefined, options.threshold));
+    await thresholdsAfterRun(summary, prepareThresholds(undefined, options.threshold));
   }
 }

@@ -41,6 +41,7 @@ import { withJourneyPreset } from "../journey/presets.ts";
 import { journeySummaries } from "../results/journeys.ts";
 import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
 import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
 type OutStream = { writeSync(p: Uint8Array): number; isTerminal(): boolean };
@@ -48,7 +49,7 @@ type OutStream = { writeSync(p: Uint8Array): number; isTerminal(): boolean };
 /** Longest wait for the requests in flight after a stop (or the request timeout, when shorter). */
 const GRACE_CAP_MS = 15_000;
 
-export interface RunOptions extends ShardRunOptions {
+export interface RunOptions extends ShardRunOptions, DashboardFlags {
   config: string;
   rpm?: number;
   duration?: number;
@@ -152,12 +153,19 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     ...userOptions(options, setup),
     signal: loginStop.signal,
   });
+  let dashboard: Dashboard | undefined;
   try {
+    dashboard = startRunDashboard(options, {
+      baseUrl: redactUrl(setup.config.base_url),
+      endpointNames: setup.endpoints.map((e) => e.name),
+      warmupSec: setup.plan.warmupSec,
+    }, out.say);
     announce(options, setup, out.say);
     const logins = await loginPhase(options, setup, pool.users, deps.backend, stop, out.say);
     state.phase = "measure";
     state.files = await openFiles(options, fs);
-    const measured = await measure(options, setup, logins.users, state.files, stop, out);
+    const measured = await measure(options, setup, logins.users, state.files, stop, out, dashboard);
+    dashboard?.finish();
     state.phase = "write";
     const summary = summarize(options, setup, deps.version, measured, logins.outcomes);
     const problems = await writeSummaryFiles(state.files.names, summary, fs);
@@ -170,6 +178,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     stop.hardStopLine = previousLine;
     release();
     pool.close();
+    await dashboard?.close();
   }
 }
 
@@ -364,6 +373,7 @@ async function measure(
   files: OpenRunFiles,
   stop: StopRequest,
   out: HumanOutput,
+  dashboard?: Dashboard,
 ): Promise<Measured> {
   const live = new LiveBlock(out.tty, out.stream as typeof Deno.stdout);
   const graceMs = Math.min(options.requestTimeout * 1000, GRACE_CAP_MS);
@@ -403,6 +413,7 @@ async function measure(
       graceMs,
       progressSec: options.progress,
       onInterval,
+      onSecond: dashboard?.onSecond,
       onRequest: reasons.onRequest(shard.requestLog(files.requestLog?.write)),
       signal: stop.signal,
       ...await shard.waitForStart(out.say, stop.signal),

@@ -154,11 +154,12 @@ export function errorReasonTable(s: FullRunSummary): string | undefined {
 
 /** The JSON printed on stdout: the summary without the bulky histograms and interval rows. */
 export function stdoutSummary(s: FullRunSummary, summaryFile: string): Record<string, unknown> {
-  const { histograms: _h, intervals: _i, endpoints, lateness_histogram: _l, ...rest } = s;
+  const { histograms: _h, intervals: _i, timeline: _t, endpoints, lateness_histogram: _l, ...rest } = s;
   return {
     ...rest,
     endpoints: endpoints.map(({ histogram: _a, service_histogram: _b, ...e }) => e),
     intervals: s.intervals.length,
+    timeline: s.timeline?.length ?? 0,
     summary_file: summaryFile,
   };
 }

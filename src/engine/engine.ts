@@ -32,11 +32,12 @@ import { type Histogram, newHistogram, recordUs } from "./histogram.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type IntervalReport, IntervalReporter } from "./intervals.ts";
 import { UserPool } from "./user_pool.ts";
+import { Timeline, type TimelinePoint } from "./timeline.ts";
 
 /** A request sent more than this after its intended start counts as `late`. */
 export const LATE_BOUND_MS = 10;
 
-export type { Clock, IntervalReport };
+export type { Clock, IntervalReport, TimelinePoint };
 export { realClock };
 
 /** One request as written to the JSONL request log (one object, reused: copy what you keep). */
@@ -79,6 +80,11 @@ export interface EngineOptions {
   clock?: Clock;
   onInterval?: (report: IntervalReport) => void;
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Each second of the time line as it closes, with the run's live cumulative measured statistics
+   * (the live dashboard reads them; they keep changing after the call: copy what you keep).
+   */
+  onSecond?: (point: TimelinePoint, live: LiveStats) => void;
   /** Aborting stops scheduling (Ctrl-C); the engine drains and resolves as usual. */
   signal?: AbortSignal;
   /**
@@ -94,6 +100,12 @@ export interface EngineOptions {
   startAtEpochMs?: number;
   /** Requests due before this (seconds into the schedule) are never sent: they count as not_sent. */
   skipBeforeSec?: number;
+}
+
+/** The run's cumulative measured statistics, as they stand (overall and per endpoint, in picker order). */
+export interface LiveStats {
+  overall: Stats;
+  endpoints: readonly Stats[];
 }
 
 export interface EngineResult {
@@ -124,6 +136,8 @@ export interface EngineResult {
   maxInFlight: number;
   /** One per journey (empty without journeys); measured iterations only. */
   journeys?: JourneyStats[];
+  /** One point per second of the run (warm-up included), whatever progressSec is. */
+  timeline: TimelinePoint[];
 }
 
 class Slot {
@@ -161,6 +175,26 @@ class Slot {
       engine.stepDone(this, { ...failedResult(error), thinkMs: 0, continueOnFail: false });
     this.onThinkEnd = () => engine.thinkEnd(this);
   }
+}
+
+/** The one request-log entry an engine fills and hands out for every request (copy what you keep). */
+function emptyLogEntry(): RequestLogEntry {
+  return {
+    i: 0,
+    warmup: false,
+    endpoint: "",
+    url: "",
+    user: "",
+    intended_ms: 0,
+    lateness_ms: 0,
+    latency_ms: 0,
+    service_ms: 0,
+    status: 0,
+    bytes: 0,
+    ok: false,
+    error: null,
+    reason: null,
+  };
 }
 
 function failedResult(error: unknown): PageResult {
@@ -205,6 +239,8 @@ export class Engine {
   private readonly freeSlots: Slot[] = [];
   private readonly pool: UserPool;
   private readonly intervals: IntervalReporter;
+  private readonly timeline: Timeline;
+  private readonly live: LiveStats;
 
   // Statistics.
   private readonly overall = new Stats(true);
@@ -259,24 +295,15 @@ export class Engine {
         sent: this.sent,
       }),
     });
-    this.logEntry = options.onRequest
-      ? {
-        i: 0,
-        warmup: false,
-        endpoint: "",
-        url: "",
-        user: "",
-        intended_ms: 0,
-        lateness_ms: 0,
-        latency_ms: 0,
-        service_ms: 0,
-        status: 0,
-        bytes: 0,
-        ok: false,
-        error: null,
-        reason: null,
-      }
-      : undefined;
+    this.live = { overall: this.overall, endpoints: this.endpoints };
+    this.timeline = new Timeline({
+      clock: this.clock,
+      schedule: options.schedule,
+      warmupSec: options.warmupSec,
+      inFlight: () => this.inFlight,
+      onSecond: options.onSecond && ((point) => options.onSecond!(point, this.live)),
+    });
+    this.logEntry = options.onRequest ? emptyLogEntry() : undefined;
   }
 
   run(): Promise<EngineResult> {
@@ -304,6 +331,7 @@ export class Engine {
 
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     this.intervals.start(this.startMs);
+    this.timeline.start(this.startMs, startEpochMs);
     this.dispatch();
     return done.then(() => {
       signal?.removeEventListener("abort", onAbort);
@@ -529,6 +557,7 @@ export class Engine {
       this.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
       this.intervals.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
     }
+    this.timeline.record(now, latencyUs, errorIndex);
     const entry = this.logEntry;
     if (entry) {
       entry.i = slot.index;
@@ -562,6 +591,7 @@ export class Engine {
     this.pool.stop();
     // Close the interval that was running when scheduling stopped; the drain goes in the last one.
     this.intervals.stop(this.stopMs);
+    this.timeline.stop(this.stopMs);
     if (this.inFlight === 0) {
       this.finish();
       return;
@@ -575,6 +605,7 @@ export class Engine {
     const now = this.clock.now();
     this.abandonInFlight(now);
     this.intervals.finish(now);
+    this.timeline.finish();
     this.pool.close();
     this.finished = true;
     this.finishMs = now;
@@ -646,6 +677,7 @@ export class Engine {
       targetRpm: elapsedSec > 0 ? schedule.meanRate(measuredFromSec, stopSec) * 60 : 0,
       maxInFlight: this.maxInFlight,
       journeys: this.journeyStats,
+      timeline: this.timeline.points,
     };
   }
 }

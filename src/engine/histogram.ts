@@ -51,3 +51,23 @@ export function round3(value: number): number {
 export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
+
+/**
+ * How many recorded values are at or below each bound (µs, ascending): Prometheus' cumulative `le`
+ * buckets from an HDR histogram, exact to its resolution (a value counts at the top of its HDR bucket,
+ * so a bound inside one counts it as slower, never faster). One pass over the recorded values.
+ */
+export function countsAtOrBelow(histogram: Histogram, boundsUs: readonly number[]): number[] {
+  const counts = boundsUs.map(() => 0);
+  if (histogram.totalCount === 0) return counts;
+  if (!(histogram instanceof hdr.JsHistogram)) throw new Error("countsAtOrBelow needs a JS histogram");
+  const iterator = histogram.recordedValuesIterator;
+  iterator.reset();
+  while (iterator.hasNext()) {
+    const step = iterator.next();
+    for (let b = boundsUs.length - 1; b >= 0 && step.valueIteratedTo <= boundsUs[b]; b--) {
+      counts[b] += step.countAtValueIteratedTo;
+    }
+  }
+  return counts;
+}

@@ -1,53 +1,14 @@
 /**
  * The report's time-series charts as plain data (what the page hands to uPlot): built from the run
- * summary's intervals and the capture CSVs, all on one time axis (epoch seconds). Pure.
+ * summary's time line (rows.ts; progress intervals for older summaries) and the capture CSVs, all on one time axis (epoch seconds). Pure.
  */
 import type { RunSummary } from "../results/summary_types.ts";
 import { type CaptureSeries, connectionColumns, connectionLabel } from "./capture.ts";
-
-export interface ChartSeries {
-  label: string;
-  values: (number | null)[];
-  color: string;
-  dash?: number[];
-  /** Fill under the line (rgba). */
-  fill?: string;
-  width?: number;
-  /** For stacked charts: the value shown in the legend (the series' own, not the stacked sum). */
-  raw?: (number | null)[];
-  /**
-   * Indices whose null is a real gap (a capture gap row: the line breaks). Other nulls only mean
-   * "this series has no sample at this x" (series joined on a shared x) and the line spans them.
-   */
-  gaps?: number[];
-}
-
-export interface ChartSpec {
-  id: string;
-  title: string;
-  /** One line under the title: what is plotted and how to read it. */
-  note: string;
-  /** Y axis unit label. */
-  unit: string;
-  /** Epoch seconds. */
-  x: number[];
-  series: ChartSeries[];
-  /** Format of values in the legend: "ms", "pct", "bytes", "int", "rate". */
-  format: "ms" | "pct" | "bytes" | "int" | "rate";
-  stacked?: boolean;
-}
-
-export interface ChartSet {
-  charts: ChartSpec[];
-  /** The shared x range (epoch seconds). */
-  range: [number, number];
-  /** End of the warm-up (epoch seconds), shaded on every chart. */
-  warmupEnd?: number;
-  /** Start of the load (epoch seconds). */
-  loadStart: number;
-  /** What was not in the run directory, one line each. */
-  missing: string[];
-}
+import { type ChartRow, type ChartRows, chartRows, timelineRows } from "./rows.ts";
+import type { TimelinePoint } from "../results/summary_types.ts";
+import type { ChartSeries, ChartSet, ChartSpec } from "./chart_types.ts";
+export type { ChartSeries, ChartSet, ChartSpec };
+import { distributionChart } from "./distribution.ts";
 
 export const PALETTE = [
   "#2563eb",
@@ -87,36 +48,44 @@ function alpha(color: string, a: number): string {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
-/** Keep series values aligned with their own x; uPlot wants one x per chart, so each chart has its own. */
+/** The load charts, from the 1-second time line when the summary has one, else the progress intervals. */
 function loadCharts(summary: RunSummary): ChartSpec[] {
-  const intervals = summary.intervals;
-  if (!intervals.length) return [];
-  const x = intervals.map((i) => i.epoch_ms / 1000);
-  return [rateChart(intervals, x), latencyChart(intervals, x), errorsChart(intervals, x)];
+  return rowCharts(chartRows(summary));
 }
 
-type Intervals = RunSummary["intervals"];
+function rowCharts({ rows, source, secondsPerRow }: ChartRows): ChartSpec[] {
+  if (!rows.length) return [];
+  const x = rows.map((r) => r.x);
+  const per = source === "intervals"
+    ? "per progress interval"
+    : secondsPerRow === 1
+    ? "per second"
+    : `per ${secondsPerRow} s`;
+  return [rateChart(rows, x, per), latencyChart(rows, x, per), errorsChart(rows, x, per)];
+}
 
-function rateChart(intervals: Intervals, x: number[]): ChartSpec {
+const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
+
+function rateChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
   return {
     id: "rate",
     title: "Request rate",
-    note: "Target vs observed requests per minute, per progress interval. A gap means the site or the " +
-      "concurrency cap could not keep up.",
+    note: `Target vs observed requests per minute, ${per}. A gap means the site or the concurrency cap ` +
+      "could not keep up.",
     unit: "req/min",
     x,
     format: "rate",
     series: [
       {
         label: "Target",
-        values: intervals.map((i) => i.target_rpm),
+        values: rows.map((r) => r.targetRpm),
         color: "#64748b",
         dash: [6, 4],
         width: 2,
       },
       {
         label: "Observed",
-        values: intervals.map((i) => i.observed_rpm),
+        values: rows.map((r) => perMinute(r.total, r.spanSec)),
         color: "#2563eb",
         fill: alpha("#2563eb", 0.12),
         width: 2,
@@ -125,39 +94,47 @@ function rateChart(intervals: Intervals, x: number[]): ChartSpec {
   };
 }
 
-function latencyChart(intervals: Intervals, x: number[]): ChartSpec {
-  const nullIfEmpty = (total: number, value: number) => (total > 0 ? value : null);
+/**
+ * Latency over time as a percentile band: p50–p95 shaded, p99 a line, the max as dots (and service
+ * time p95 dashed when the rows carry it). The page offers a log axis: a slow tail flattens the rest.
+ */
+function latencyChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
+  const valueOf = (r: ChartRow, value: number | undefined) => (r.total > 0 ? value ?? null : null);
+  const withService = rows.some((r) => r.serviceP95 !== undefined);
+  const [[, p50Color], [, p95Color], [, p99Color]] = LATENCY_PERCENTILES;
   return {
     id: "latency",
     title: "Latency",
-    note: "Solid: from the intended start (what a user waits, queueing included). Dashed: service time " +
-      "(from the actual send).",
+    note: `From the intended start (what a user waits, queueing included), ${per}: p50–p95 shaded, p99 ` +
+      `line, max dots.${withService ? " Dashed: service time p95 (from the actual send)." : ""}`,
     unit: "ms",
     x,
     format: "ms",
+    logToggle: true,
+    bands: [{ upper: 1, lower: 0, fill: alpha(p95Color, 0.18) }],
     series: [
-      ...LATENCY_PERCENTILES.map(([p, color]) => ({
-        label: p,
-        values: intervals.map((i) => nullIfEmpty(i.total, i[`latency_ms_${p}`])),
-        color,
-      })),
-      ...LATENCY_PERCENTILES.map(([p, color]) => ({
-        label: `service ${p}`,
-        values: intervals.map((i) => nullIfEmpty(i.total, i[`service_ms_${p}`])),
-        color,
-        dash: [4, 4],
-        width: 1.5,
-      })),
+      { label: "p50", values: rows.map((r) => valueOf(r, r.p50)), color: p50Color, width: 1.5 },
+      { label: "p95", values: rows.map((r) => valueOf(r, r.p95)), color: p95Color, width: 1.5 },
+      { label: "p99", values: rows.map((r) => valueOf(r, r.p99)), color: p99Color, width: 2 },
+      { label: "max", values: rows.map((r) => valueOf(r, r.max)), color: "#7f1d1d", points: true },
+      ...(withService
+        ? [{
+          label: "service p95",
+          values: rows.map((r) => valueOf(r, r.serviceP95)),
+          color: "#d97706",
+          dash: [4, 4],
+          width: 1.5,
+        }]
+        : []),
     ],
   };
 }
 
-function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
-  const classes = [...new Set(intervals.flatMap((i) => Object.keys(i.errors ?? {})))].sort();
-  const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
+function errorsChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
+  const classes = [...new Set(rows.flatMap((r) => Object.keys(r.errors)))].sort();
   if (classes.length) {
     // Stacked: series k shows the sum of classes k..n, drawn largest first so each band is one class.
-    const raw = classes.map((c) => intervals.map((i) => perMinute(i.errors?.[c] ?? 0, i.interval_sec)));
+    const raw = classes.map((c) => rows.map((r) => perMinute(r.errors[c] ?? 0, r.spanSec)));
     const stacked = classes.map((_, k) =>
       raw[0].map((_, t) => {
         const sum = raw.slice(k).reduce((total, r) => total + r[t], 0);
@@ -167,7 +144,8 @@ function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
     return {
       id: "errors",
       title: "Errors by class",
-      note: "Failed requests per minute, stacked by class (timeout, connect, http_5xx, session_lost, …).",
+      note: `Failed requests per minute, ${per}, stacked by class (timeout, connect, http_5xx, ` +
+        "session_lost, …).",
       unit: "errors/min",
       x,
       format: "rate",
@@ -185,7 +163,7 @@ function errorsChart(intervals: Intervals, x: number[]): ChartSpec {
     unit: "errors/min",
     x,
     format: "rate",
-    series: [{ label: "errors", values: intervals.map(() => 0), color: "#16a34a", width: 2 }],
+    series: [{ label: "errors", values: rows.map(() => 0), color: "#16a34a", width: 2 }],
   };
 }
 
@@ -245,6 +223,8 @@ function captureChart(
 
 export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): ChartSet {
   const charts = loadCharts(summary);
+  const distribution = distributionChart(summary);
+  if (distribution) charts.push(distribution);
   const missing: string[] = [];
   const docker = captures.filter((c) => c.kind === "docker");
   const pg = captures.filter((c) => c.kind === "pg");
@@ -293,10 +273,33 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
   else missing.push("No Postgres capture (pg-stats CSV) in the run directory.");
 
   const loadStart = intervalStartSec(summary);
-  const xs = charts.flatMap((c) => [c.x[0], c.x[c.x.length - 1]]).filter((v) => Number.isFinite(v));
+  const xs = charts.filter((c) => c.xKind !== "nines").flatMap((c) => [c.x[0], c.x[c.x.length - 1]])
+    .filter((v) => Number.isFinite(v));
   const range: [number, number] = xs.length
     ? [Math.min(loadStart, ...xs), Math.max(...xs)]
     : [loadStart, loadStart + summary.elapsed_sec];
   const warmupEnd = summary.warmup_sec > 0 ? loadStart + summary.warmup_sec : undefined;
   return { charts, range, warmupEnd, loadStart, missing };
+}
+
+/**
+ * The rate, latency and error charts of a run still going (the live dashboard), from its time line so
+ * far; the x axis runs from the start to the last second.
+ */
+export function liveCharts(
+  timeline: readonly TimelinePoint[],
+  startEpochMs: number,
+  warmupSec: number,
+): ChartSet {
+  const charts = rowCharts(timelineRows(timeline));
+  const loadStart = startEpochMs / 1000;
+  const last = timeline.at(-1);
+  const end = last ? last.epoch_ms / 1000 : loadStart + 1;
+  return {
+    charts,
+    range: [loadStart, Math.max(end, loadStart + 1)],
+    warmupEnd: warmupSec > 0 ? loadStart + warmupSec : undefined,
+    loadStart,
+    missing: [],
+  };
 }

@@ -7,6 +7,7 @@ export const CLIENT_JS = String.raw`
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
+  // (replaced by window.moodleLoadCharts.update on the live dashboard)
   var HEIGHT = 270;
   var plots = [];
   var syncing = false;
@@ -19,7 +20,7 @@ export const CLIENT_JS = String.raw`
     if (syncing) return;
     syncing = true;
     plots.forEach(function (p) {
-      if (p.plot !== u) p.plot.setScale("x", { min: u.scales.x.min, max: u.scales.x.max });
+      if (p.plot !== u && p.chart.xKind !== "nines") p.plot.setScale("x", { min: u.scales.x.min, max: u.scales.x.max });
     });
     syncing = false;
   }
@@ -64,6 +65,9 @@ export const CLIENT_JS = String.raw`
     [1, 2, 5, 10, 20, 50, 100, 200, 500].forEach(function (m) { BYTE_INCRS.push(m * unit); });
   });
 
+  // Whole seconds at least: the labels show hh:mm:ss (a short run would otherwise repeat them).
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   function clock(u, splits) {
@@ -103,58 +107,129 @@ export const CLIENT_JS = String.raw`
     ctx.restore();
   }
 
-  data.charts.forEach(function (chart) {
-    var host = document.getElementById("chart-" + chart.id);
-    if (!host) return;
-    var series = [{ value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" }];
+  // x axis of the distribution chart: "nines" → percentile (0 → 0%, 1 → 90%, 2 → 99% …).
+  function ninesLabel(n) {
+    var p = 100 * (1 - Math.pow(10, -n));
+    return p.toFixed(Math.max(0, Math.round(n) - 2)) + "%";
+  }
+
+  function seriesOf(chart, log) {
+    var series = [chart.xKind === "nines"
+      ? { label: "percentile", value: function (u, v) { return v === null ? "–" : ninesLabel(v); } }
+      : { value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" }];
     chart.series.forEach(function (s) {
       series.push({
         label: s.label,
         stroke: s.color,
-        width: s.width || 2,
+        width: s.points ? 0 : s.width || 2,
         dash: s.dash || undefined,
         fill: s.fill || undefined,
         spanGaps: false,
-        points: { show: false },
-        paths: chart.stacked ? uPlot.paths.bars({ size: [0.85, 60], align: -1 }) : undefined,
+        points: s.points ? { show: true, size: 5, width: 0, fill: s.color, stroke: s.color } : { show: false },
+        paths: s.points ? function () { return null; } : chart.stacked ? uPlot.paths.bars({ size: [0.85, 60], align: -1 }) : undefined,
         value: function (u, v, si, i) {
           var own = s.raw && i !== null && i !== undefined ? s.raw[i] : v;
           return fmt(chart.format, own);
         }
       });
     });
-    // null = a gap (the line breaks); a series without a sample at a shared x gets undefined (spanned).
-    var values = [chart.x].concat(chart.series.map(function (s) {
-      if (!s.gaps) return s.values;
+    return series;
+  }
+
+  // null = a gap (the line breaks); a series without a sample at a shared x gets undefined (spanned).
+  // On a log axis a zero cannot be drawn: it becomes a gap.
+  function valuesOf(chart, log) {
+    return [chart.x].concat(chart.series.map(function (s) {
       var gap = {};
-      s.gaps.forEach(function (i) { gap[i] = true; });
-      return s.values.map(function (v, i) { return v === null && !gap[i] ? undefined : v; });
+      (s.gaps || []).forEach(function (i) { gap[i] = true; });
+      return s.values.map(function (v, i) {
+        if (log && v !== null && v !== undefined && !(v > 0)) return null;
+        return v === null && s.gaps && !gap[i] ? undefined : v;
+      });
     }));
-    var options = {
+  }
+
+  function optionsOf(chart, host, log) {
+    var nines = chart.xKind === "nines";
+    var xAxis = nines
+      ? { stroke: "#475569", label: "percentile", labelSize: 20, splits: function () { return [0, 1, 2, 3, 4, 5]; },
+          values: function (u, splits) { return splits.map(ninesLabel); }, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } }
+      : { stroke: "#475569", values: clock, space: 70, incrs: TIME_INCRS, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } };
+    var y = log
+      ? { distr: 3, log: 10 }
+      : { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } };
+    return {
       width: Math.max(320, host.clientWidth),
       height: HEIGHT,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
-      cursor: { sync: { key: "run" }, drag: { x: true, y: false } },
+      cursor: nines ? { drag: { x: true, y: false } } : { sync: { key: "run" }, drag: { x: true, y: false } },
       scales: {
-        x: { time: true, min: data.range[0], max: data.range[1] },
-        y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } }
+        x: nines ? { time: false, min: 0, max: 5 } : { time: true, min: data.range[0], max: data.range[1] },
+        y: y
       },
+      bands: (chart.bands || []).map(function (b) { return { series: [b.upper + 1, b.lower + 1], fill: b.fill }; }),
       axes: [
-        { stroke: "#475569", values: clock, space: 70, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } },
-        { stroke: "#475569", label: chart.unit, labelSize: 20, size: 70, values: axisFmt(chart.format),
+        xAxis,
+        { stroke: "#475569", label: chart.unit + (log ? " (log)" : ""), labelSize: 20, size: 70, values: axisFmt(chart.format),
           incrs: chart.format === "bytes" ? BYTE_INCRS : undefined,
           grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } }
       ],
-      series: series,
+      series: seriesOf(chart, log),
       legend: { live: true },
       hooks: {
-        drawClear: [shadeWarmup],
-        setScale: [syncZoom],
-        draw: [markLoadStart, function () { host.setAttribute("data-drawn", "1"); }]
+        drawClear: nines ? [] : [shadeWarmup],
+        setScale: nines ? [] : [syncZoom],
+        draw: (nines ? [] : [markLoadStart]).concat([function () { host.setAttribute("data-drawn", "1"); }])
       }
     };
-    plots.push({ plot: new uPlot(options, values, host), host: host });
-  });
+  }
+
+  // One chart; drawn again (same data, other y scale) when its log toggle changes.
+  function draw(chart, host, log) {
+    host.removeAttribute("data-drawn");
+    host.setAttribute("data-log", log ? "1" : "0");
+    return new uPlot(optionsOf(chart, host, log), valuesOf(chart, log), host);
+  }
+
+  function add(chart) {
+    var host = document.getElementById("chart-" + chart.id);
+    if (!host) return;
+    var toggle = document.querySelector("input[data-log-for='" + chart.id + "']");
+    var log = Boolean(toggle && toggle.checked);
+    var entry = { plot: draw(chart, host, log), host: host, chart: chart };
+    plots.push(entry);
+    if (toggle) {
+      toggle.addEventListener("change", function () {
+        entry.plot.destroy();
+        entry.plot = draw(entry.chart, host, toggle.checked);
+      });
+    }
+  }
+
+  data.charts.forEach(add);
+
+  // The live dashboard: new data for the same charts (same ids and series) each second.
+  window.moodleLoadCharts = {
+    update: function (next) {
+      data = next;
+      next.charts.forEach(function (chart) {
+        var entry = plots.filter(function (p) { return p.chart.id === chart.id; })[0];
+        if (!entry) return add(chart);
+        var same = entry.chart.series.length === chart.series.length;
+        entry.chart = chart;
+        var log = entry.host.getAttribute("data-log") === "1";
+        if (!same) {
+          entry.plot.destroy();
+          entry.plot = draw(chart, entry.host, log);
+          return;
+        }
+        entry.plot.batch(function () {
+          entry.plot.setData(valuesOf(chart, log));
+          entry.plot.setScale("x", { min: next.range[0], max: next.range[1] });
+        });
+      });
+    }
+  };
 
   var pending = null;
   window.addEventListener("resize", function () {

@@ -5,7 +5,7 @@
 import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { binaryBytes, decimalBytes, formatDuration } from "../output/format.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
-import type { ChartSet } from "./charts.ts";
+import type { ChartSet, ChartSpec } from "./charts.ts";
 import { CLIENT_JS } from "./client.ts";
 import { redactUrl } from "../util/redact.ts";
 import { escapeHtml } from "../util/html.ts";
@@ -34,7 +34,7 @@ export function scriptJson(value: unknown): string {
 }
 
 /** Inline JS must not contain "</script" (uPlot does not; guard anyway). */
-function inlineScript(js: string): string {
+export function inlineScript(js: string): string {
   return js.replaceAll("</script", "<\\/script");
 }
 
@@ -56,6 +56,11 @@ function pct(fraction: number, digits = 2): string {
 function utc(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+/** "12 (0.80%)": the count beside its share, so a small sample is never read as a big percentage. */
+function countAndShare(count: number, total: number): string {
+  return count ? `${num(count)} (${pct(total ? count / total : 0)})` : "0";
 }
 
 interface Card {
@@ -174,7 +179,7 @@ function endpointRows(summary: RunSummary, withPerf: boolean): string[][] {
       }`,
       num(e.total),
       `<span class="${errorRate > 0.01 ? "bad-text" : errorRate > 0 ? "warn-text" : ""}">${
-        pct(errorRate)
+        countAndShare(e.failures, e.total)
       }</span>`,
       num(e.req_per_min_observed, 1),
       ms(e.latency_ms_p50),
@@ -208,7 +213,7 @@ function renderEndpoints(summary: RunSummary): string {
   const total = [
     `<span class="ep">all endpoints</span>`,
     num(summary.total),
-    pct(summary.total ? summary.failures / summary.total : 0),
+    countAndShare(summary.failures, summary.total),
     num(summary.req_per_min_observed, 1),
     ms(summary.latency_ms_p50),
     ms(summary.latency_ms_p95),
@@ -286,9 +291,26 @@ function renderErrors(summary: RunSummary): string {
         : ""
     }</div>`,
   ];
-  return `<section class="panel"><h2>Errors and logins</h2><div class="grid3">${
-    parts.join("")
-  }</div></section>`;
+  return `<section class="panel"><h2>Errors and logins</h2><div class="grid3">${parts.join("")}</div>${
+    renderErrorMatrix(summary)
+  }</section>`;
+}
+
+/** Failures of each endpoint by class: a count and its share of the endpoint's requests in each cell. */
+function renderErrorMatrix(summary: RunSummary): string {
+  const failing = summary.endpoints.filter((e) => e.failures > 0).sort((a, b) => b.failures - a.failures);
+  if (!failing.length) return "";
+  const classes = Object.entries(summary.errors).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1])
+    .map(([k]) => k);
+  const rows = failing.map((e) => [
+    `<span class="ep">${escapeHtml(e.name)}</span>`,
+    num(e.total),
+    countAndShare(e.failures, e.total),
+    ...classes.map((c) => countAndShare(e.errors[c] ?? 0, e.total)),
+  ]);
+  return `<h3>Failures by endpoint and class</h3>${
+    table(["Endpoint", "Requests", "Failed", ...classes], rows, { id: "error-classes" })
+  }<p class="note">Each cell: failed requests (share of the endpoint's requests).</p>`;
 }
 
 interface StepLike {
@@ -359,18 +381,30 @@ function renderSettings(input: ReportInput): string {
   }</div></section>`;
 }
 
-function renderCharts(input: ReportInput): string {
-  const blocks = input.charts.charts.map((chart) =>
-    `<figure class="chart-card"><figcaption><h3>${escapeHtml(chart.title)}</h3><p>${
+/** One figure per chart (title, log toggle, note, the host uPlot draws into); the dashboard shares it. */
+export function chartFigures(charts: readonly ChartSpec[]): string {
+  return charts.map((chart) =>
+    `<figure class="chart-card"><figcaption><h3>${escapeHtml(chart.title)}${
+      chart.logToggle
+        ? `<label class="log-toggle"><input type="checkbox" data-log-for="${chart.id}"> log scale</label>`
+        : ""
+    }</h3><p>${
       escapeHtml(chart.note)
-    }</p></figcaption><div class="chart" id="chart-${chart.id}" data-chart="${chart.id}"></div></figure>`
+    }</p></figcaption><div class="chart" id="chart-${chart.id}" data-chart="${chart.id}" data-x="${
+      chart.xKind ?? "time"
+    }"></div></figure>`
   ).join("");
+}
+
+function renderCharts(input: ReportInput): string {
+  const blocks = chartFigures(input.charts.charts);
   const missing = [...input.charts.missing, ...(input.problems ?? [])].map((m) => `<li>${escapeHtml(m)}</li>`)
     .join("");
   return `<section class="charts">${blocks}</section>${missing ? `<ul class="missing">${missing}</ul>` : ""}`;
 }
 
-const STYLE = `
+/** The report's styles (the live dashboard uses them too). */
+export const STYLE = `
 :root { --bg:#f4f6fa; --panel:#fff; --ink:#0f172a; --muted:#64748b; --line:#e2e8f0; --accent:#2563eb;
   --good:#15803d; --warn:#b45309; --bad:#b91c1c; }
 * { box-sizing: border-box; }
@@ -390,6 +424,7 @@ main { max-width:1400px; margin:0 auto; padding:20px 24px 40px; }
 .chart-card { margin:0; background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:12px 14px 6px; min-width:0; }
 .chart-card h3 { margin:0; font-size:15px; } .chart-card p { margin:2px 0 8px; color:var(--muted); font-size:12px; }
 .chart { width:100%; min-height:300px; }
+.log-toggle { float:right; font-size:12px; font-weight:400; color:var(--muted); cursor:pointer; }
 .uplot .u-legend { font-size:12px; } .uplot .u-legend .u-series > * { padding:2px 4px; }
 .panel { background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:14px 18px; margin-top:16px; }
 .panel h2 { margin:0 0 10px; font-size:17px; } .panel h3 { margin:6px 0 8px; font-size:14px; color:#334155; }

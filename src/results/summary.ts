@@ -169,6 +169,7 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
     ...overall.percentiles(),
     endpoints,
     intervals: meta.intervals,
+    ...(result.timeline.length ? { timeline: result.timeline } : {}),
     histograms: { latency: encodeHistogram(overall.latency), service: encodeHistogram(overall.service) },
     ...(perf ? { moodle_perf: perf } : {}),
     sent: result.sent,

@@ -7,7 +7,8 @@
 export const SUMMARY_SCHEMA_VERSION = 1;
 
 import type { Counts, Percentiles, PerfAggregate } from "../engine/figures.ts";
-export type { Counts, Percentiles, PerfAggregate };
+import type { TimelinePoint } from "../engine/timeline.ts";
+export type { Counts, Percentiles, PerfAggregate, TimelinePoint };
 
 export interface EndpointSummary extends Counts, Percentiles {
   name: string;
@@ -75,6 +76,11 @@ export interface RunSummary extends Counts, Percentiles {
   login: LoginSummary;
   endpoints: EndpointSummary[];
   intervals: IntervalSummary[];
+  /**
+   * One point per second of the run whatever `--progress` was (warm-up seconds included, marked);
+   * absent in summaries written before it existed (the report then draws from `intervals`).
+   */
+  timeline?: TimelinePoint[];
   histograms: { latency: string; service: string };
   moodle_perf?: PerfAggregate;
   /** Measured failures per error class, then per reason (see error_reasons.ts); absent when none. */

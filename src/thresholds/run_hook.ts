@@ -11,12 +11,17 @@ import type { RunSummary } from "../results/summary_types.ts";
 import { UserError } from "../errors.ts";
 import { THRESHOLD_EXIT, type ThresholdVerdict } from "./evaluate.ts";
 import type { Threshold } from "./parse.ts";
+import { checkJunitPath } from "../output/junit_file.ts";
+import { writeThresholdJunit } from "./junit.ts";
 import {
   checkThresholdEndpoints,
   judgeThresholds,
   resolveThresholds,
   type ThresholdSources,
 } from "./option.ts";
+
+/** The JUnit suite name of `run`'s and `bench`'s thresholds. */
+const JUNIT_SUITE = "moodle-load run thresholds";
 
 /** What a run is judged by: where the expressions came from, and their parsed form. */
 export interface RunThresholds {
@@ -55,7 +60,9 @@ export async function thresholdsBeforeRun(
   configFile: string,
   flags: readonly string[] | undefined,
   preset?: string,
+  junitFile?: string,
 ): Promise<RunThresholds | undefined> {
+  await checkJunitPath(junitFile);
   // A config the run itself will reject is reported by the run, with its own message.
   const config = await loadConfig(configFile).catch(() => undefined);
   return prepareThresholds(config, flags, preset);
@@ -76,8 +83,16 @@ export function thresholdsCrossedError(verdict: ThresholdVerdict, where?: string
   return new UserError(`thresholds crossed: ${crossed}${where ? ` — see ${where}` : ""}`, THRESHOLD_EXIT);
 }
 
-/** After the run, for a command: print the verdict; throw the exit-99 line when any was crossed. */
-export function thresholdsAfterRun(summary: RunSummary, thresholds: RunThresholds | undefined): void {
+/**
+ * After the run, for a command: print the verdict, write `--junit FILE` (before any exit; no thresholds:
+ * an empty suite, so CI finds its file), throw the exit-99 line when any was crossed.
+ */
+export async function thresholdsAfterRun(
+  summary: RunSummary,
+  thresholds: RunThresholds | undefined,
+  junitFile?: string,
+): Promise<void> {
   const verdict = judgeRun(summary, thresholds);
+  if (junitFile) await writeThresholdJunit(junitFile, summary, verdict?.results ?? [], JUNIT_SUITE);
   if (verdict?.crossed.length) throw thresholdsCrossedError(verdict);
 }

@@ -166,6 +166,7 @@ export function makeRunSummary(spec: RunSpec): RunSummary {
     interrupted: false,
     targetRpm: spec.targetRpm,
     maxInFlight: 5,
+    timeline: [],
   };
   const endpoints: TargetEndpoint[] = spec.endpoints.map((endpoint, index) => {
     const path = endpoint.path ?? `/${endpoint.name}.php?id={id}`;

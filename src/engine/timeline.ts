@@ -1,0 +1,164 @@
+/**
+ * The run's 1-second time line, whatever `--progress` is: every answer goes into the running second's
+ * bucket (counts, error classes, one HDR latency histogram reused for every second); when a second
+ * ends (a 1 s tick timer, or the first answer after the boundary) the bucket becomes one small
+ * `TimelinePoint` (percentiles, no histogram: ~200 bytes a second) and is reset. Answers that come in
+ * while in-flight requests drain after scheduling stopped count in the last second, so a run of N
+ * seconds has N points. Warm-up seconds are in it too (`warmup: true`, negative `t_sec`).
+ */
+import type { Clock } from "./clock.ts";
+import type { PacedSchedule } from "./schedule.ts";
+import { ERROR_CLASSES } from "./types.ts";
+import { maxMs, newHistogram, percentileMs, recordUs, round3 } from "./histogram.ts";
+
+/** One second of the run, as the summary file stores it (`timeline`). */
+export interface TimelinePoint {
+  /** Seconds since the measured phase began, at the end of this second (negative in the warm-up). */
+  t_sec: number;
+  /** Epoch ms at the end of this second. */
+  epoch_ms: number;
+  /** Length of this second in seconds: 1, less for the last one when the run stopped mid-second. */
+  span_sec: number;
+  warmup?: true;
+  /** Answers in this second (the last one also holds the drain's). */
+  total: number;
+  failures: number;
+  /** ErrorClass → count (non-zero classes only). */
+  errors: Record<string, number>;
+  latency_ms_p50: number;
+  latency_ms_p95: number;
+  latency_ms_p99: number;
+  latency_ms_max: number;
+  /** Requests in flight when the second ended. */
+  in_flight: number;
+  target_rpm: number;
+}
+
+export interface TimelineOptions {
+  clock: Clock;
+  schedule: PacedSchedule;
+  warmupSec: number;
+  /** Requests in flight now (read once a second). */
+  inFlight: () => number;
+  /** Each second as it closes (the live dashboard); the point is kept as well. */
+  onSecond?: (point: TimelinePoint) => void;
+}
+
+const SECOND_MS = 1000;
+
+export class Timeline {
+  readonly points: TimelinePoint[] = [];
+  private readonly latency = newHistogram();
+  private readonly errors = new Float64Array(ERROR_CLASSES.length);
+  private total = 0;
+  private failures = 0;
+  private startMs = 0;
+  private startEpochMs = 0;
+  /** The running second: index since the run's start, and where it ends (clock ms; ∞ for the last). */
+  private index = 0;
+  private endMs = Infinity;
+  /** The last second's index (from the schedule, lowered at stop) and its end (the stop). */
+  private lastIndex: number;
+  private stopMs = Infinity;
+  private timer: unknown;
+  private finished = false;
+
+  constructor(private readonly o: TimelineOptions) {
+    // The second that ends with the schedule is the last: it stays open for the drain, never an extra point.
+    this.lastIndex = lastSecond(o.schedule.durationSec * SECOND_MS);
+  }
+
+  start(startMs: number, startEpochMs: number): void {
+    this.startMs = startMs;
+    this.startEpochMs = startEpochMs;
+    this.endMs = this.lastIndex > 0 ? startMs + SECOND_MS : Infinity;
+    if (this.lastIndex > 0) this.arm();
+  }
+
+  /** One answer (hot path: a compare, two counters and one histogram record). */
+  record(nowMs: number, latencyUs: number, errorIndex: number): void {
+    if (nowMs >= this.endMs) this.rollTo(nowMs);
+    this.total++;
+    if (errorIndex >= 0) {
+      this.failures++;
+      this.errors[errorIndex]++;
+    }
+    recordUs(this.latency, latencyUs);
+  }
+
+  /** Scheduling stopped at `stopMs`: close the seconds before it; the last one stays open for the drain. */
+  stop(stopMs: number): void {
+    if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.stopMs = stopMs;
+    this.lastIndex = Math.min(this.lastIndex, lastSecond(stopMs - this.startMs));
+    this.rollTo(Math.min(stopMs, this.startMs + this.lastIndex * SECOND_MS));
+    this.endMs = Infinity;
+  }
+
+  /** The run finished: close the last second (with the drain's answers). */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer !== undefined) this.o.clock.clearTimer(this.timer);
+    const endMs = Math.min(this.stopMs, this.startMs + (this.index + 1) * SECOND_MS);
+    if (endMs > this.startMs + this.index * SECOND_MS || this.total > 0) this.emit(endMs);
+  }
+
+  private arm(): void {
+    const clock = this.o.clock;
+    this.timer = clock.setTimer(() => {
+      this.timer = undefined;
+      // A timer may fire a hair early: the second it was set for is over all the same.
+      this.rollTo(Math.max(clock.now(), this.endMs));
+      if (this.index < this.lastIndex && this.stopMs === Infinity) this.arm();
+    }, Math.max(0, this.endMs - clock.now()));
+  }
+
+  /** Close every second that ended at or before `nowMs` (empty ones too), up to the last one. */
+  private rollTo(nowMs: number): void {
+    while (nowMs >= this.endMs && this.index < this.lastIndex) {
+      this.emit(this.endMs);
+      this.index++;
+      this.endMs += SECOND_MS;
+    }
+    if (this.index >= this.lastIndex) this.endMs = Infinity;
+  }
+
+  private emit(endMs: number): void {
+    const fromSec = this.index;
+    const toSec = (endMs - this.startMs) / SECOND_MS;
+    const { schedule, warmupSec } = this.o;
+    const errors: Record<string, number> = {};
+    this.errors.forEach((count, k) => {
+      if (count) errors[ERROR_CLASSES[k]] = count;
+    });
+    const span = round3(toSec - fromSec);
+    const rateTo = Math.min(toSec, schedule.durationSec);
+    const point: TimelinePoint = {
+      t_sec: round3(toSec - warmupSec),
+      epoch_ms: Math.round(this.startEpochMs + endMs - this.startMs),
+      span_sec: span,
+      ...(fromSec < warmupSec ? { warmup: true as const } : {}),
+      total: this.total,
+      failures: this.failures,
+      errors,
+      latency_ms_p50: percentileMs(this.latency, 50),
+      latency_ms_p95: percentileMs(this.latency, 95),
+      latency_ms_p99: percentileMs(this.latency, 99),
+      latency_ms_max: maxMs(this.latency),
+      in_flight: this.o.inFlight(),
+      target_rpm: rateTo > fromSec ? round3(schedule.meanRate(fromSec, rateTo) * 60) : 0,
+    };
+    this.points.push(point);
+    this.o.onSecond?.(point);
+    this.total = this.failures = 0;
+    this.errors.fill(0);
+    this.latency.reset();
+  }
+}
+
+/** Index of the second that holds the instant `elapsedMs` ends at (a run of 17 s: second 16). */
+function lastSecond(elapsedMs: number): number {
+  return Math.max(0, Math.ceil(elapsedMs / SECOND_MS) - 1);
+}

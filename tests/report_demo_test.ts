@@ -1,0 +1,93 @@
+/**
+ * The report of a real run (the CLI against the demo site, 3 % errors, 5 % slow pages) in headless
+ * Chromium: the per-second latency band, the HDR distribution and the error table drew, the log toggle
+ * redraws, and the page logs no error.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "./helpers/cli.ts";
+import { chromiumAvailability, launchChromium } from "./helpers/browser.ts";
+import { requireService } from "./helpers/services.ts";
+import { demoRun } from "./helpers/demo_run.ts";
+
+/** Per chart canvas: pixels carrying a saturated (series) colour; axes and grid are grey. */
+const INK = `Object.fromEntries([...document.querySelectorAll(".chart")].map((host) => {
+  const c = host.querySelector("canvas");
+  const p = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let ink = 0;
+  for (let i = 0; i < p.length; i += 4) {
+    if (p[i + 3] > 20 && Math.max(p[i], p[i + 1], p[i + 2]) - Math.min(p[i], p[i + 1], p[i + 2]) > 60) ink++;
+  }
+  return [host.getAttribute("data-chart"), ink / (p.length / 4)];
+}))`;
+
+Deno.test(
+  "report of a real demo run in Chromium: latency band, distribution, error table, log toggle, no console error",
+  requireService("chromium", chromiumAvailability()),
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "report_demo_" });
+    try {
+      const run = await demoRun(dir, 1200, 8, ["--quiet"]);
+      assert.ok(run.summary.failures > 0, "the demo's injected 503s are in the run");
+      const result = await runCli(["report", run.statsDir]);
+      assert.equal(result.code, 0, result.stderr);
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, offline: true });
+        const page = await context.newPage();
+        const problems: string[] = [];
+        page.on("console", (m) => {
+          // The readback warning comes from this test's own getImageData (INK), not from the page.
+          if (m.type() === "warning" && m.text().includes("willReadFrequently")) return;
+          if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+        });
+        page.on("pageerror", (e) => problems.push(`pageerror: ${e}`));
+        await page.goto(`file://${join(run.statsDir, "report.html")}`);
+        await page.waitForFunction(`document.documentElement.getAttribute("data-charts") !== null`, null, {
+          timeout: 30_000,
+        });
+        const ink = await page.evaluate(INK) as Record<string, number>;
+        assert.deepEqual(Object.keys(ink), ["rate", "latency", "errors", "distribution"]);
+        for (const [id, share] of Object.entries(ink)) {
+          assert.ok(share > 0.002, `${id} looks blank: ${share}`);
+        }
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 4);
+        // the latency chart: p50, p95, p99 and max series; the distribution: percentile axis in nines
+        const legend = await page.locator("#chart-latency .u-legend").innerText();
+        for (const label of ["p50", "p95", "p99", "max"]) assert.ok(legend.includes(label), legend);
+        assert.match(await page.locator("#chart-distribution .u-legend").innerText(), /percentile/);
+        const distribution = await page.evaluate(
+          `JSON.parse(document.getElementById("report-data").textContent).charts.find((c) => c.id === "distribution")`,
+        ) as { x: number[]; xKind: string; series: { label: string; values: number[] }[] };
+        assert.equal(distribution.xKind, "nines");
+        assert.deepEqual([distribution.x[0], distribution.x.at(-1)], [0, 5], "0 to 99.999 %");
+        const curve = distribution.series[0].values;
+        assert.ok(curve.every((v, k) => k === 0 || v >= curve[k - 1]), "a percentile curve never falls");
+        assert.ok(curve.at(-1)! >= 200, `the slow pages (200 ms more) are in the tail: ${curve.at(-1)}`);
+        // the error table has counts beside shares
+        const errors = await page.locator("#error-classes").innerText();
+        assert.match(errors, /http_5xx/);
+        assert.match(errors, /\d+ \(\d+\.\d\d%\)/);
+        // log toggle: the chart is drawn again on a log axis
+        await page.locator("input[data-log-for='latency']").check();
+        await page.waitForFunction(
+          `document.querySelector("#chart-latency").getAttribute("data-log") === "1" && ` +
+            `document.querySelector("#chart-latency").getAttribute("data-drawn") === "1"`,
+        );
+        const logInk = await page.evaluate(INK) as Record<string, number>;
+        assert.ok(logInk.latency > 0.002, `log latency chart looks blank: ${logInk.latency}`);
+        assert.notEqual(logInk.latency, ink.latency, "a log axis draws a different picture");
+        await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
+        const keep = Deno.env.get("REPORT_DEMO_SCREENSHOT") ??
+          join(Deno.env.get("TMPDIR") ?? "/tmp", "moodle-load-report-demo.png");
+        await Deno.copyFile(join(dir, "report.png"), keep);
+        console.log(`report screenshot: ${keep}`);
+        assert.deepEqual(problems, []);
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

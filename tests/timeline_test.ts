@@ -1,0 +1,81 @@
+/** The 1-second time line: in the summary of a real run whatever --progress is, and in the report's charts. */
+import assert from "node:assert/strict";
+import { buildCharts } from "../src/report/charts.ts";
+import { chartRows, MAX_POINTS, mergePoints } from "../src/report/rows.ts";
+import type { TimelinePoint } from "../src/results/summary_types.ts";
+import { demoRun } from "./helpers/demo_run.ts";
+import { demoSummary } from "./helpers/run_dir_fixture.ts";
+
+Deno.test("a 17 s run with the default 30 s progress: 17 one-second points, charts drawn from them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "timeline_cli_" });
+  try {
+    const { summary, stdout } = await demoRun(dir, 600, 17, ["--progress", "30", "--quiet"]);
+    const timeline = summary.timeline!;
+    assert.deepEqual(timeline.map((p) => p.t_sec), Array.from({ length: 17 }, (_, k) => k + 1));
+    assert.ok(
+      summary.intervals.length <= 2,
+      `one progress interval (and maybe a drain row): ${summary.intervals.length}`,
+    );
+    assert.equal(timeline.reduce((sum, p) => sum + p.total, 0), summary.total);
+    assert.equal(timeline.reduce((sum, p) => sum + p.failures, 0), summary.failures);
+    for (const p of timeline) {
+      assert.equal(p.target_rpm, 600);
+      assert.ok(p.total >= 5 && p.total <= 15, `about 10 answers a second: ${JSON.stringify(p)}`);
+      assert.ok(p.latency_ms_p50 > 0 && p.latency_ms_p50 <= p.latency_ms_p95, JSON.stringify(p));
+      assert.ok(p.latency_ms_p99 <= p.latency_ms_max);
+    }
+    const printed = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    assert.equal(printed.timeline, 17, "stdout carries the count, not the points");
+    const charts = buildCharts(summary, []).charts;
+    for (const id of ["rate", "latency", "errors"]) {
+      const chart = charts.find((c) => c.id === id)!;
+      assert.equal(chart.x.length, 17, id);
+    }
+    const rate = charts.find((c) => c.id === "rate")!;
+    assert.deepEqual(rate.series[1].values, timeline.map((p) => p.total * 60));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function second(k: number, total: number, p99: number, errors: Record<string, number> = {}): TimelinePoint {
+  return {
+    t_sec: k + 1,
+    epoch_ms: 1_700_000_000_000 + (k + 1) * 1000,
+    span_sec: 1,
+    total,
+    failures: Object.values(errors).reduce((a, b) => a + b, 0),
+    errors,
+    latency_ms_p50: 10,
+    latency_ms_p95: 20,
+    latency_ms_p99: p99,
+    latency_ms_max: p99 * 2,
+    in_flight: 1,
+    target_rpm: 600,
+  };
+}
+
+Deno.test("a 1-hour time line is drawn as at most 600 rows: counts exact, the worst second kept", () => {
+  const timeline = Array.from(
+    { length: 3600 },
+    (_, k) => second(k, 10, k === 1234 ? 900 : 30, k % 7 ? {} : { timeout: 1 }),
+  );
+  const { rows, source, secondsPerRow } = chartRows({ ...demoSummary(), timeline });
+  assert.equal(source, "timeline");
+  assert.equal(secondsPerRow, 6);
+  assert.ok(rows.length <= MAX_POINTS);
+  assert.equal(rows.reduce((a, r) => a + r.total, 0), 36_000);
+  assert.equal(
+    rows.reduce((a, r) => a + (r.errors.timeout ?? 0), 0),
+    timeline.filter((p) => p.failures).length,
+  );
+  assert.equal(Math.max(...rows.map((r) => r.p99)), 900, "a one-second spike survives the merge");
+  assert.equal(rows[0].spanSec, 6);
+  assert.equal(rows[0].targetRpm, 600);
+  const merged = mergePoints([second(0, 10, 30), second(1, 30, 50), second(2, 0, 0)]);
+  assert.equal(merged.p50, 10);
+  assert.equal(merged.p99, 50);
+  assert.equal(merged.total, 40);
+  const old = chartRows(demoSummary());
+  assert.equal(old.source, "intervals", "a summary without a time line is drawn from its intervals");
+});

@@ -1,56 +1,32 @@
 /**
- * `discover` → `run` against the real Moodle 4.3 site of /work/shared/moodle (start-moodle's JSON in
- * $MOODLE_JSON, default /tmp/moodle-dev.json). Skipped loudly when that site is not reachable. Reads the
- * database only (no `users`: the generated users already have the kit's password).
+ * `users` → `discover` → `run` against the real Moodle 4.3 the suite starts (tests/helpers/real_moodle.ts:
+ * skipped loudly when it cannot start, a failure under CI=true). Sets its users' passwords itself with
+ * `users`, so it does not depend on what other tests did to them.
  */
 import assert from "node:assert/strict";
 import pg from "pg";
 import { runCli } from "./helpers/cli.ts";
+import { realMoodle } from "./helpers/real_moodle.ts";
+import { requireService } from "./helpers/services.ts";
 
-interface KitInfo {
-  base_url: string;
-  db: { url: string; prefix: string };
-  users: { password: string; first: string };
-  main_course_id: number;
-  courses: { id: number; cmids: Record<string, number[]>; forum_discussion_ids: number[] }[];
-}
-
-async function kit(): Promise<{ info?: KitInfo; reason: string }> {
-  const file = Deno.env.get("MOODLE_JSON") ?? "/tmp/moodle-dev.json";
-  try {
-    const info = JSON.parse(await Deno.readTextFile(file)) as KitInfo;
-    const client = new pg.Client({ connectionString: info.db.url, connectionTimeoutMillis: 3000 });
-    await client.connect();
-    await client.end();
-    const login = await fetch(`${info.base_url}/login/index.php`, { signal: AbortSignal.timeout(10_000) });
-    await login.body?.cancel();
-    if (login.status !== 200) return { reason: `${info.base_url}/login/index.php answered ${login.status}` };
-    return { info, reason: "" };
-  } catch (error) {
-    return { reason: `${file}: ${(error as Error).message}` };
-  }
-}
-
-const site = await kit();
-if (!site.info) {
-  console.warn(`\n!!! real Moodle not reachable (${site.reason}): SKIPPING discover_real_test\n`);
-}
+const { site: kitSite, availability } = await realMoodle();
+const service = requireService("a real Moodle site (../shared/moodle/start-moodle)", availability);
+const PASSWORD = `Disc-${crypto.randomUUID().slice(0, 8)}-1`;
 
 Deno.test({
   name: "real Moodle: discover gives each user only what they can open, and a pooled run has no 403/404",
-  ignore: !site.info,
+  ignore: service.ignore,
   fn: async () => {
-    const info = site.info!;
+    if (!kitSite) throw new Error(`the real Moodle site did not start: ${availability.reason}`);
+    const info = kitSite;
     const dir = await Deno.makeTempDir({ prefix: "discover_real_" });
     try {
-      const users = ["tool_generator_000002", "tool_generator_000003", "tool_generator_000004"]
-        .map((username) => ({ username, password: info.users.password }));
       const file = `${dir}/site.json`;
       await Deno.writeTextFile(
         file,
         JSON.stringify({
           base_url: info.base_url,
-          users,
+          users: [],
           parameters: {
             courseid: { from: "enrolled_courses" },
             pageid: { from: "cmids", module: "page" },
@@ -63,6 +39,18 @@ Deno.test({
           ],
         }),
       );
+      const reset = await runCli([
+        "users",
+        "--count",
+        "4",
+        "--password",
+        PASSWORD,
+        "--config",
+        file,
+        "--db-url",
+        info.db.url,
+      ]);
+      assert.equal(reset.code, 0, reset.stderr);
       const found = await runCli([
         "discover",
         "--config",
@@ -75,6 +63,10 @@ Deno.test({
       assert.equal(found.code, 0, found.stderr);
       const main = info.courses.find((c) => c.id === info.main_course_id)!;
       const pools = JSON.parse(await Deno.readTextFile(file)).pools;
+      // tool_generator_000001 is also the one student of the small courses: the others see only the main one.
+      const users = (JSON.parse(await Deno.readTextFile(file)).users as { username: string }[])
+        .filter(({ username }) => username !== "tool_generator_000001");
+      assert.equal(users.length, 3);
       for (const { username } of users) {
         assert.deepEqual(pools.users[username].enrolled_courses, [main.id], username);
         assert.deepEqual(pools.users[username].cmids.page, main.cmids.page, username);

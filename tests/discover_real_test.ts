@@ -4,7 +4,6 @@
  * `users`, so it does not depend on what other tests did to them.
  */
 import assert from "node:assert/strict";
-import pg from "pg";
 import { runCli } from "./helpers/cli.ts";
 import { realMoodle } from "./helpers/real_moodle.ts";
 import { requireService } from "./helpers/services.ts";

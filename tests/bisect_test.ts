@@ -18,8 +18,9 @@ const PATHS = [
   "/mod/forum/view.php",
   "/mod/forum/discuss.php",
 ];
-const GOOD_MS = 30;
-const BAD_MS = 100;
+// Far apart, so a baseline slowed by a busy CI machine still cannot look like the slow commit.
+const GOOD_MS = 20;
+const BAD_MS = 200;
 
 function gitAvailability() {
   try {
@@ -51,6 +52,11 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return text.trim();
 }
 
+function baselineP95(runDir: string): number {
+  const file = [...Deno.readDirSync(runDir)].find((e) => /^load_summary_.*\.json$/.test(e.name))!.name;
+  return JSON.parse(Deno.readTextFileSync(join(runDir, file))).latency_ms_p95;
+}
+
 /** Load flags every step uses (same seed, short but enough requests for an overall p95). */
 const LOAD = [
   "--rpm",
@@ -60,7 +66,7 @@ const LOAD = [
   "--progress",
   "60",
   "--concurrency",
-  "8",
+  "16",
   "--seed",
   "7",
   "--quiet",
@@ -72,7 +78,7 @@ Deno.test(
   async () => {
     const dir = await Deno.makeTempDir({ prefix: "bisect_e2e_" });
     const latencyByPath: Record<string, number> = Object.fromEntries(PATHS.map((p) => [p, GOOD_MS]));
-    const users = defaultDemoUsers(6);
+    const users = defaultDemoUsers(12);
     const server = await startDemoServer({ users, latencyByPath, pageBytes: 20_000 });
     const deployed = join(dir, "deployed_latency_ms");
     await Deno.writeTextFile(deployed, String(GOOD_MS));
@@ -117,6 +123,11 @@ Deno.test(
       assert.equal(base.code, 0, base.stderr);
       const baseline = join(runs, [...Deno.readDirSync(runs)].find((e) => e.name.endsWith("_good"))!.name);
       assert.ok(Deno.statSync(join(baseline, "report.html")).isFile);
+      const baseP95 = baselineP95(baseline);
+      assert.ok(
+        baseP95 < BAD_MS / 2,
+        `the baseline's p95 ${baseP95} ms is near the slow commit's latency: machine overloaded?`,
+      );
 
       const bisectArgs = [
         "bisect",
@@ -143,7 +154,7 @@ Deno.test(
       assert.equal(skip.code, 125, skip.stderr);
       assert.match(skip.stderr, /skip \(exit 125\) — the prepare command failed/);
       const bad = await at(2);
-      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.equal(bad.code, 1, `baseline p95 ${baseP95} ms\n${bad.stderr}`);
       assert.match(bad.stderr, new RegExp(`bisect: ${commits[2]} bad \\(exit 1\\) — .*p95 changed \\+\\d+`));
       assert.ok(
         [...Deno.readDirSync(join(runs, "bisect"))].some((e) => e.name.endsWith(`_${commits[2]}`)),

@@ -1,10 +1,11 @@
 /**
  * Benchmark of the database commands on the local PostgreSQL (its own database, dropped at the end):
  *   - a generated Moodle-shaped database whose custom-format dump is ~200 MB,
- *   - `moodle-load db restore --mode clean --jobs 4` vs bare `pg_restore -j 4 --clean …` of the same
- *     dump, alternating, printed as ratios of medians. The headline is the whole command without
- *     ANALYZE (bare pg_restore does none): the full archive read-back check, ending sessions and the
- *     restore (goal ≤ 1.10). The check step alone is also timed against a bare `pg_restore -f /dev/null`.
+ *   - `moodle-load db restore --mode clean|drop --jobs 4` vs the bare equivalent (`pg_restore -j 4
+ *     --clean …`; `dropdb`, `createdb`, `pg_restore -j 4`) of the same dump, alternating, printed as
+ *     ratios of medians. The headline is the whole command without ANALYZE (bare pg_restore does none):
+ *     clean mode's full archive read-back check, ending sessions and the restore; drop mode's staging
+ *     copy and swap (goal ≤ 1.10). A bare `pg_restore -f /dev/null` is timed beside clean's check step.
  *   - `moodle-load users --count 10000` wall time.
  * Usage: deno run --allow-all scripts/bench_pg.ts [--rows 3100000] [--rounds 4]
  */
@@ -102,64 +103,7 @@ try {
   const dumpSize = (await Deno.stat(dump)).size;
   console.log(`db snapshot: ${s(snap.ms)} → ${decimalBytes(dumpSize)}`);
 
-  const cliTimes: number[] = [];
-  const cliRestoreStep: number[] = [];
-  const cliAnalyze: number[] = [];
-  const cliCheck: number[] = [];
-  const bareTimes: number[] = [];
-  // Same starting point for both: nothing left for autovacuum to do (a restore leaves a big table that
-  // autovacuum would otherwise vacuum during the next timed run), and the order alternates per round.
-  const quiesce = vacuum;
-  const runOurs = async () => {
-    await quiesce();
-    const ours = await timed(
-      "db restore",
-      cli(["db", "restore", "--db-url", url, "--dump", dump, "--mode", "clean", "--jobs", "4"]),
-    );
-    cliTimes.push(ours.ms);
-    const step = (label: string) => {
-      const match = new RegExp(`^${label}\\s+([\\d.]+)(ms|s)`, "m").exec(ours.stdout);
-      return match ? Number(match[1]) * (match[2] === "s" ? 1000 : 1) : NaN;
-    };
-    cliRestoreStep.push(step("restore"));
-    cliAnalyze.push(step("analyze"));
-    cliCheck.push(step("check"));
-  };
-  const runBare = async () => {
-    await quiesce();
-    const bare = await timed(
-      "pg_restore",
-      new Deno.Command("pg_restore", {
-        args: ["--clean", "--if-exists", "--no-owner", "--no-privileges", "-j", "4", "-d", name, dump],
-        env: { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user },
-        stdout: "piped",
-        stderr: "piped",
-      }),
-    );
-    bareTimes.push(bare.ms);
-  };
-  for (let round = 1; round <= rounds; round++) {
-    if (round % 2) {
-      await runOurs();
-      await runBare();
-    } else {
-      await runBare();
-      await runOurs();
-    }
-    console.log(
-      `round ${round}: moodle-load db restore ${s(cliTimes.at(-1)!)} (check ${s(cliCheck.at(-1)!)}, ` +
-        `restore step ${s(cliRestoreStep.at(-1)!)}, analyze ${s(cliAnalyze.at(-1)!)}); ` +
-        `bare pg_restore -j 4 ${s(bareTimes.at(-1)!)}`,
-    );
-  }
-  const bare = median(bareTimes);
-  const withoutAnalyze = cliTimes.map((ms, i) => ms - (cliAnalyze[i] ?? 0));
-  console.log(
-    `restore ratio (median of ${rounds}): whole command with the full archive check, without ANALYZE ` +
-      `${(median(withoutAnalyze) / bare).toFixed(3)} (goal ≤ 1.10); restore step alone ` +
-      `${(median(cliRestoreStep) / bare).toFixed(3)}; whole command with ANALYZE ` +
-      `${(median(cliTimes) / bare).toFixed(3)}; check step ${s(median(cliCheck))}`,
-  );
+  for (const mode of ["clean", "drop"] as const) await compareRestore(mode);
   const fullRead: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     fullRead.push(
@@ -192,4 +136,75 @@ try {
     console.error(`could not drop ${name}: ${error.message}`)
   );
   await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
+/**
+ * `db restore --mode MODE --jobs 4` against the bare equivalent, alternating, `rounds` times each:
+ * clean → `pg_restore -j 4 --clean --if-exists`; drop → `dropdb --force`, `createdb`, `pg_restore -j 4`.
+ */
+async function compareRestore(mode: "clean" | "drop"): Promise<void> {
+  const cliTimes: number[] = [];
+  const cliRestoreStep: number[] = [];
+  const cliAnalyze: number[] = [];
+  const cliCheck: number[] = [];
+  const bareTimes: number[] = [];
+  // Same starting point for both: nothing left for autovacuum to do (a restore leaves a big table that
+  // autovacuum would otherwise vacuum during the next timed run), and the order alternates per round.
+  const quiesce = vacuum;
+  const runOurs = async () => {
+    await quiesce();
+    const ours = await timed(
+      "db restore",
+      cli(["db", "restore", "--db-url", url, "--dump", dump, "--mode", mode, "--jobs", "4"]),
+    );
+    cliTimes.push(ours.ms);
+    const step = (label: string) => {
+      const match = new RegExp(`^${label}\\s+([\\d.]+)(ms|s)`, "m").exec(ours.stdout);
+      return match ? Number(match[1]) * (match[2] === "s" ? 1000 : 1) : NaN;
+    };
+    cliRestoreStep.push(step("restore"));
+    cliAnalyze.push(step("analyze"));
+    cliCheck.push(step("check"));
+  };
+  const restoreArgs = ["--no-owner", "--no-privileges", "-j", "4", "-d", name, dump];
+  const bareScript = mode === "clean"
+    ? `pg_restore --clean --if-exists ${restoreArgs.join(" ")}`
+    : `dropdb --force ${name} && createdb ${name} && pg_restore ${restoreArgs.join(" ")}`;
+  const runBare = async () => {
+    await quiesce();
+    const bare = await timed(
+      "bare restore",
+      new Deno.Command("sh", {
+        args: ["-c", bareScript],
+        env: { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user },
+        stdout: "piped",
+        stderr: "piped",
+      }),
+    );
+    bareTimes.push(bare.ms);
+  };
+  for (let round = 1; round <= rounds; round++) {
+    if (round % 2) {
+      await runOurs();
+      await runBare();
+    } else {
+      await runBare();
+      await runOurs();
+    }
+    console.log(
+      `${mode} round ${round}: moodle-load db restore ${s(cliTimes.at(-1)!)} (check ${
+        s(cliCheck.at(-1)!)
+      }, ` +
+        `restore step ${s(cliRestoreStep.at(-1)!)}, analyze ${s(cliAnalyze.at(-1)!)}); ` +
+        `bare (${bareScript.replace(dump, "DUMP")}) ${s(bareTimes.at(-1)!)}`,
+    );
+  }
+  const bare = median(bareTimes);
+  const withoutAnalyze = cliTimes.map((ms, i) => ms - (cliAnalyze[i] ?? 0));
+  console.log(
+    `--mode ${mode} restore ratio (median of ${rounds}): whole command without ANALYZE ` +
+      `${(median(withoutAnalyze) / bare).toFixed(3)} (goal ≤ 1.10); restore step alone ` +
+      `${(median(cliRestoreStep) / bare).toFixed(3)}; whole command with ANALYZE ` +
+      `${(median(cliTimes) / bare).toFixed(3)}; check step ${s(median(cliCheck))}`,
+  );
 }

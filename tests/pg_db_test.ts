@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { hasMagic, majorOf, parseArchiveHeader, parseTocList, RestoreProgress } from "../src/pg/archive.ts";
 import { conninfoDbname, parseJobs, parseMode } from "../src/pg/restore.ts";
+import { stagingName } from "../src/pg/drop_mode.ts";
 import { runCli } from "./helpers/cli.ts";
 import {
   dropThrowawayDatabase,
@@ -214,7 +215,7 @@ Deno.test({
           ],
         );
         assert.equal(drop.code, 0, drop.stderr + drop.stdout);
-        assert.match(drop.stdout, /dropped and re-created/);
+        assert.match(drop.stdout, /dropped \S+, renamed the restored copy \S+_moodle_load_staging to /);
         assert.ok(!/^analyze /m.test(drop.stdout));
         assert.equal(await held.ended, "57P01");
         await held.client.end().catch(() => {});
@@ -299,7 +300,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "db restore: a pg_restore failure shows its last lines; after a drop it says the restore must be re-run",
+    "db restore: a pg_restore failure shows its last lines; clean says re-run, drop (staged) leaves the target untouched",
   ...pgReady,
   fn: () =>
     withThrowawayDatabase(async (db) => {
@@ -319,6 +320,7 @@ Deno.test({
             `echo "pg_restore: error: could not execute query: ERROR:  disk full (simulated)" >&2\nexit 1\n`,
         );
         await Deno.chmod(failing, 0o755);
+        const before = await fingerprint(db);
         for (const mode of ["clean", "drop"]) {
           const result = await runCli(
             [
@@ -339,15 +341,13 @@ Deno.test({
           const last = result.stderr.trim().split("\n").at(-1)!;
           assert.match(
             last,
-            mode === "drop" ? /was DROPPED .*re-run the restore/ : /partly restored.*re-run/,
+            mode === "drop" ? /was not touched \(the staging copy is removed\)$/ : /partly restored.*re-run/,
           );
+          if (mode === "drop") {
+            await reconnect(db); // clean mode ended this test's session
+            assert.deepEqual(await fingerprint(db), before, "drop mode left the target alone");
+          }
         }
-        await reconnect(db);
-        assert.equal(
-          (await db.client.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'mdl_user'"))
-            .rows[0].n,
-          0,
-        );
         const fixed = await runCli(["db", "restore", "--db-url", db.url, "--dump", dump, "--mode", "drop"]);
         assert.equal(fixed.code, 0, fixed.stderr);
       });
@@ -398,4 +398,76 @@ Deno.test({
       await admin.end();
     }
   },
+});
+
+Deno.test({
+  name:
+    "db restore --mode drop: a leftover staging copy is removed; a foreign database of that name is refused",
+  ...pgReady,
+  fn: () =>
+    withThrowawayDatabase(async (db) => {
+      await seed(db);
+      await withBaseDump(db, async (_dir, dump) => {
+        await mutate(db);
+        const before = await fingerprint(db);
+        const staging = stagingName(db.name);
+        const admin = new pg.Client({ ...localServer(), database: "postgres" });
+        await admin.connect();
+        try {
+          await admin.query(`CREATE DATABASE ${staging}`);
+          const refused = await runCli([
+            "db",
+            "restore",
+            "--db-url",
+            db.url,
+            "--dump",
+            dump,
+            "--mode",
+            "drop",
+          ]);
+          assert.equal(refused.code, 1, refused.stderr);
+          assert.match(
+            refused.stderr.trim(),
+            /a database named \S+ exists and is not a moodle-load staging copy/,
+          );
+          assert.deepEqual(await fingerprint(db), before, "the refused restore left the target as it was");
+
+          // What a restore killed with SIGKILL leaves behind: our marked staging copy.
+          await admin.query(
+            `COMMENT ON DATABASE ${staging} IS 'moodle-load db restore staging copy for ${db.name}'`,
+          );
+          const restored = await runCli([
+            "db",
+            "restore",
+            "--db-url",
+            db.url,
+            "--dump",
+            dump,
+            "--mode",
+            "drop",
+          ]);
+          assert.equal(restored.code, 0, restored.stderr);
+          const left = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [staging]);
+          assert.equal(left.rowCount, 0, "the leftover staging copy is gone");
+          await reconnect(db);
+          assert.notDeepEqual(await fingerprint(db), before, "the target was restored");
+        } finally {
+          await admin.query(`DROP DATABASE IF EXISTS ${staging} WITH (FORCE)`).catch(() => {});
+          await admin.end();
+        }
+      });
+    }),
+});
+
+Deno.test("stagingName fits PostgreSQL's 63-byte names, cutting whole characters", () => {
+  assert.equal(stagingName("moodle"), "moodle_moodle_load_staging");
+  for (const target of ["m".repeat(63), "é".repeat(40)]) {
+    const name = stagingName(target);
+    assert.ok(new TextEncoder().encode(name).length <= 63, name);
+    assert.ok(name.endsWith("_moodle_load_staging"));
+    assert.ok(
+      target.startsWith(name.slice(0, -"_moodle_load_staging".length)),
+      "a prefix of whole characters",
+    );
+  }
 });

@@ -96,9 +96,19 @@ Deno.test({
             ]);
             assert.equal(result.code, 1, `${label} ${mode}: ${result.stderr}`);
             const lines = result.stderr.trim().split("\n");
-            assert.equal(lines.length, 1, result.stderr);
-            assert.match(lines[0], /incomplete or damaged.* — the database was not touched$/, label);
-            assert.ok(!/^restore /m.test(result.stdout), `${label} ${mode}: no restore step started`);
+            if (mode === "clean") {
+              // The whole archive is read back before --clean may drop anything.
+              assert.equal(lines.length, 1, result.stderr);
+              assert.match(lines[0], /incomplete or damaged.* — the database was not touched$/, label);
+              assert.ok(!/^restore /m.test(result.stdout), `${label} ${mode}: no restore step started`);
+            } else {
+              // Drop mode restores into a staging copy: pg_restore's failure there leaves the target alone.
+              assert.match(
+                lines.at(-1)!,
+                /pg_restore failed .* was not touched \(the staging copy is removed\)$/,
+              );
+              assert.deepEqual(await stagingLeft(db), [], `${label}: the staging copy is removed`);
+            }
             assert.equal(await fingerprint(db), before, `${label} ${mode} left the database as it was`);
           }
         }
@@ -155,14 +165,32 @@ Deno.test({
     }),
 });
 
-/** Waits until pg_restore is loading table data into `db` (a COPY from application moodle-load). */
+/** Staging databases (drop mode's restore target) left behind for `db`. */
+async function stagingLeft(db: ThrowawayDatabase): Promise<string[]> {
+  const client = new pg.Client({ host: db.host, port: db.port, user: db.user, database: "postgres" });
+  await client.connect();
+  try {
+    const rows = (await client.query(
+      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+      [`${db.name.slice(0, 20)}%_moodle_load_staging`],
+    )).rows as { datname: string }[];
+    return rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Waits until pg_restore is loading table data into `db` or drop mode's staging copy of it (a COPY
+ * from application moodle-load).
+ */
 async function copyRunning(db: ThrowawayDatabase): Promise<boolean> {
   const client = new pg.Client({ host: db.host, port: db.port, user: db.user, database: "postgres" });
   await client.connect();
   try {
     const rows = (await client.query(
-      `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'moodle-load'
-          AND state = 'active' AND query LIKE 'COPY %'`,
+      `SELECT 1 FROM pg_stat_activity WHERE (datname = $1 OR datname LIKE $1 || '%_moodle_load_staging')
+          AND application_name = 'moodle-load' AND state = 'active' AND query LIKE 'COPY %'`,
       [db.name],
     )).rows;
     return rows.length > 0;
@@ -176,7 +204,8 @@ async function restoreSessionsLeft(db: ThrowawayDatabase): Promise<number> {
   await client.connect();
   try {
     return (await client.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'moodle-load'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE (datname = $1 OR datname LIKE $1 || '%_moodle_load_staging') AND application_name = 'moodle-load'`,
       [db.name],
     )).rows[0].n;
   } finally {
@@ -195,6 +224,7 @@ Deno.test({
         const complete = await fingerprint(db);
         for (const mode of ["clean", "drop"]) {
           await t.step(`restore --mode ${mode}, SIGTERM while pg_restore copies data`, async () => {
+            const before = await fingerprint(db);
             const cli = watchCli(["db", "restore", "--db-url", db.url, "--dump", dump, "--mode", mode]);
             await waitFor("pg_restore's COPY", () => copyRunning(db));
             cli.child.kill("SIGTERM");
@@ -205,11 +235,22 @@ Deno.test({
             assert.match(
               last,
               mode === "drop"
-                ? /^moodle-load: stopped by SIGTERM — pg_restore was ended — .* was DROPPED and is now missing or incomplete: re-run the restore/
+                ? /^moodle-load: stopped by SIGTERM — pg_restore was ended — .* was not touched \(the staging copy is removed\)$/
                 : /^moodle-load: stopped by SIGTERM — pg_restore was ended — .* may now be partly restored: re-run the restore/,
             );
-            await waitFor("the restore's sessions to end", async () =>
-              await restoreSessionsLeft(db) === 0, 10_000);
+            if (mode === "drop") {
+              assert.deepEqual(await stagingLeft(db), [], "the staging copy is removed");
+              assert.equal(
+                await fingerprint(db),
+                before,
+                "a stopped drop-mode restore left the target alone",
+              );
+            }
+            await waitFor(
+              "the restore's sessions to end",
+              async () => await restoreSessionsLeft(db) === 0,
+              10_000,
+            );
           });
         }
         const again = await runCli(["db", "restore", "--db-url", db.url, "--dump", dump, "--mode", "drop"]);
@@ -220,10 +261,7 @@ Deno.test({
           await t.step(`snapshot, ${signal} while pg_dump writes`, async () => {
             const out = `${dir}/stopped.dump`;
             const cli = watchCli(["db", "snapshot", "--db-url", db.url, "--out", out]);
-            const partial = () =>
-              [...Deno.readDirSync(dir)].filter((e) =>
-                e.name.endsWith(".partial")
-              );
+            const partial = () => [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".partial"));
             await waitFor("a growing .partial file", () => {
               const file = partial()[0];
               return file !== undefined && Deno.statSync(`${dir}/${file.name}`).size > 0;

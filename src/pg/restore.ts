@@ -15,11 +15,21 @@ import {
   parseTocList,
   RestoreProgress,
 } from "./archive.ts";
-import { childEnv, type ConnectionSettings, describeTarget, openClient, quoteIdent } from "./connection.ts";
+import { childEnv, type ConnectionSettings, describeTarget, openClient } from "./connection.ts";
 import { seconds, ToolProgress } from "./progress.ts";
 import { Stopper } from "./stopper.ts";
 import { checkTool, forEachLine, indent, runTool, Tail, type ToolInfo } from "./tools.ts";
 import { readWholeArchive } from "./verify.ts";
+import { terminateOtherSessions } from "./sessions.ts";
+import {
+  checkDropRights,
+  createStaging,
+  dropDatabase,
+  type DropRights,
+  removeLeftoverStaging,
+  stagingName,
+  swapIn,
+} from "./drop_mode.ts";
 
 export type RestoreMode = "clean" | "drop";
 
@@ -70,6 +80,8 @@ export async function checkArchive(
   pgRestorePath = "pg_restore",
   stopper = new Stopper(),
   readers = 1,
+  /** Read every data block back first (clean mode); drop mode's staged restore proves it instead. */
+  readData = true,
 ): Promise<CheckedArchive> {
   const { header, size } = await readHeader(dump);
   const tool = await checkTool(pgRestorePath, "pg_restore", "--pg-restore-path");
@@ -87,7 +99,7 @@ export async function checkArchive(
   }
   const toc = parseTocList(list.stdout);
   if (toc.ids.length === 0) throw new UserError(`${dump} has no entries to restore — ${UNTOUCHED}`);
-  const unreadable = await readWholeArchive(tool.path, dump, toc, stopper, readers);
+  const unreadable = readData ? await readWholeArchive(tool.path, dump, toc, stopper, readers) : undefined;
   stopper.throwIfStopped(UNTOUCHED);
   if (unreadable !== undefined) {
     throw new UserError(
@@ -128,183 +140,6 @@ async function readHeader(dump: string): Promise<{ header: ArchiveHeader; size: 
   } catch (error) {
     throw new UserError(`${dump}: ${(error as Error).message} — ${UNTOUCHED}`);
   }
-}
-
-/**
- * The sessions a restore must end: client backends. Autovacuum and other background processes are
- * left alone — a non-superuser may not end them ("must be a superuser to terminate superuser
- * process"), autovacuum cancels itself when it blocks DDL, and DROP DATABASE ends it. Sessions of
- * other roles show backend_type NULL to an unprivileged role: a role (usesysid) marks them as clients.
- * to_jsonb: backend_type exists from PostgreSQL 10 on.
- */
-const OTHER_SESSIONS = `SELECT pid, usename FROM pg_stat_activity a
-  WHERE datname = $1 AND pid <> pg_backend_pid()
-    AND (to_jsonb(a) ->> 'backend_type' = 'client backend'
-         OR (to_jsonb(a) ->> 'backend_type' IS NULL AND usesysid IS NOT NULL))`;
-
-export interface EndedSessions {
-  ended: number;
-  /** "pid 123 (role)" of client sessions this role may not end. */
-  blocked: string[];
-}
-
-/** Step 2: end every other client session on the database (those it may end); waits until they are gone. */
-export async function terminateOtherSessions(client: pg.Client, database: string): Promise<EndedSessions> {
-  const ended: number[] = [];
-  const blocked: string[] = [];
-  const rows = (await client.query(OTHER_SESSIONS, [database])).rows as {
-    pid: number;
-    usename: string | null;
-  }[];
-  for (const row of rows) {
-    try {
-      const result = await client.query(`SELECT pg_terminate_backend($1) AS ok`, [row.pid]);
-      if (result.rows[0].ok) ended.push(row.pid);
-    } catch (error) {
-      // 42501: a superuser's session, or another role's without pg_signal_backend.
-      if ((error as { code?: string }).code !== "42501") {
-        throw new UserError(
-          `cannot end the other sessions on ${database}: ${(error as Error).message} (the data is unchanged)`,
-        );
-      }
-      blocked.push(`pid ${row.pid} (${row.usename ?? "another role"})`);
-    }
-  }
-  // pg_terminate_backend only signals: wait (bounded) until the ended ones are gone.
-  const deadline = Date.now() + 10_000;
-  while (ended.length && Date.now() < deadline) {
-    const left = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1)`, [
-      ended,
-    ]);
-    if (left.rows[0].n === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { ended: ended.length, blocked };
-}
-
-interface DatabaseShape {
-  encoding: string;
-  collate: string;
-  ctype: string;
-  owner: string;
-  /** "c" libc, "i" ICU (PostgreSQL 15+), "b" builtin (17+). */
-  provider: string | null;
-  icu: string | null;
-}
-
-const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
-interface Me {
-  me: string;
-  rolsuper: boolean;
-  rolcreatedb: boolean;
-  /** server_version_num */
-  v: number;
-}
-
-/** Step 3 (drop): DROP and CREATE through the maintenance database, keeping encoding, locale, owner. */
-async function dropAndCreate(settings: ConnectionSettings, maintenance: string): Promise<{ ended: number }> {
-  const target = settings.database;
-  const admin = await openClient(settings, maintenance);
-  try {
-    const me = (await admin.query(
-      `SELECT current_user AS me, rolsuper, rolcreatedb, current_setting('server_version_num')::int AS v
-         FROM pg_roles WHERE rolname = current_user`,
-    )).rows[0] as Me;
-    const row = (await admin.query(
-      `SELECT pg_encoding_to_char(encoding) AS encoding, datcollate AS collate, datctype AS ctype,
-              pg_get_userbyid(datdba) AS owner, pg_has_role(datdba, 'MEMBER') AS member,
-              to_jsonb(d) ->> 'datlocprovider' AS provider,
-              coalesce(to_jsonb(d) ->> 'daticulocale', to_jsonb(d) ->> 'datlocale') AS icu
-         FROM pg_database d WHERE datname = $1`,
-      [target],
-    )).rows[0] as (DatabaseShape & { member: boolean }) | undefined;
-    if (!me.rolsuper && !me.rolcreatedb) {
-      throw new UserError(
-        `${me.me} may not create databases, so --mode drop cannot re-create ${target} — use --mode clean ` +
-          `or a role with CREATEDB (the database was not changed)`,
-      );
-    }
-    if (row && !me.rolsuper && !row.member) {
-      throw new UserError(
-        `${me.me} does not own ${target}, so it cannot drop it — use --mode clean or connect as its owner ` +
-          `${row.owner} (the database was not changed)`,
-      );
-    }
-    const ended = row ? await dropDatabase(admin, target, me) : 0;
-    await createDatabase(admin, target, me.me, row);
-    return { ended };
-  } finally {
-    await admin.end().catch(() => {});
-  }
-}
-
-/** DROP DATABASE with new sessions kept out; returns how many client sessions it ended. */
-async function dropDatabase(admin: pg.Client, target: string, me: Me): Promise<number> {
-  const name = quoteIdent(target);
-  // Keep new sessions out from here until the drop (re-created databases allow connections).
-  await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-  try {
-    const sessions = (await admin.query(OTHER_SESSIONS, [target])).rowCount ?? 0;
-    if (me.v >= 130000 && await tryForcedDrop(admin, name)) return sessions;
-    const { ended, blocked } = await terminateOtherSessions(admin, target);
-    if (blocked.length) {
-      throw new UserError(
-        `cannot drop ${target}: ${me.me} may not end ${blocked.length} session(s) of other roles on it ` +
-          `(${blocked.join(", ")}) — end them, or connect as a superuser (the database was not changed)`,
-      );
-    }
-    // Without FORCE, DROP DATABASE still ends autovacuum workers itself (waiting up to 5 s).
-    await admin.query(`DROP DATABASE ${name}`);
-    return ended;
-  } catch (error) {
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => {});
-    if (error instanceof UserError) throw error;
-    throw new UserError(
-      `DROP DATABASE ${target} failed: ${(error as Error).message} (the data is unchanged)`,
-    );
-  }
-}
-
-/**
- * DROP DATABASE … WITH (FORCE) (PostgreSQL 13+) ends the sessions itself. A non-superuser owner gets
- * 42501 when an autovacuum worker is at work on the database (it counts as a superuser's process);
- * it checks every session before ending any, so then nothing happened: false, and the caller ends the
- * client sessions itself and uses a plain DROP DATABASE.
- */
-async function tryForcedDrop(admin: pg.Client, name: string): Promise<boolean> {
-  try {
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === "42501") return false;
-    throw error;
-  }
-}
-
-async function createDatabase(admin: pg.Client, target: string, me: string, shape?: DatabaseShape) {
-  const parts = ["TEMPLATE template0"];
-  if (shape) {
-    parts.push(`ENCODING ${literal(shape.encoding)}`);
-    parts.push(`LC_COLLATE ${literal(shape.collate)}`, `LC_CTYPE ${literal(shape.ctype)}`);
-    if (shape.provider === "i" && shape.icu) {
-      parts.push(`LOCALE_PROVIDER icu ICU_LOCALE ${literal(shape.icu)}`);
-    }
-    if (shape.owner !== me) parts.push(`OWNER ${quoteIdent(shape.owner)}`);
-  } else parts.push("ENCODING 'UTF8'");
-  try {
-    await admin.query(`CREATE DATABASE ${quoteIdent(target)} ${parts.join(" ")}`);
-  } catch (error) {
-    throw afterDrop(target, `CREATE DATABASE failed: ${(error as Error).message}`);
-  }
-}
-
-const DROPPED_STATE = (database: string) =>
-  `${database} was DROPPED and is now missing or incomplete: re-run the restore ` +
-  `(moodle-load db restore --mode drop …) before using it`;
-
-function afterDrop(database: string, what: string, exitCode: number = EXIT.failure): UserError {
-  return new UserError(`${what} — ${DROPPED_STATE(database)}`, exitCode);
 }
 
 /** Step 4: pg_restore with a progress bar; returns the stderr tail on failure. */
@@ -387,41 +222,110 @@ async function restoreSteps(
 ): Promise<void> {
   const target = settings.database;
   const total = performance.now();
-  let started = performance.now();
+  const started = performance.now();
   const readers = Math.min(options.jobs, navigator.hardwareConcurrency || 1);
-  const archive = await checkArchive(options.dump, options.pgRestorePath, stopper, readers);
+  const readData = options.mode === "clean";
+  const archive = await checkArchive(options.dump, options.pgRestorePath, stopper, readers, readData);
+  const proof = readData ? "all data read back" : "its data is proven by restoring a staging copy first";
   print(
     `check    ${seconds(performance.now() - started).padStart(7)}  ${options.dump}: ${
       decimalBytes(archive.bytes)
-    }, ${archive.entries.length} entries, all data read back, dumped by pg_dump ${
-      archive.header.dumpedBy ?? "?"
-    }${archive.header.database ? ` from ${archive.header.database}` : ""}; using ${archive.tool.path} ` +
+    }, ${archive.entries.length} entries, ${proof}, dumped by pg_dump ${archive.header.dumpedBy ?? "?"}${
+      archive.header.database ? ` from ${archive.header.database}` : ""
+    }; using ${archive.tool.path} ` +
       `${archive.tool.version}`,
   );
 
   stopper.throwIfStopped(UNTOUCHED);
-  started = performance.now();
-  if (options.mode === "clean") {
-    await endSessionsForClean(settings);
-    standing.state = `${target} is unchanged (its other sessions were ended)`;
-  } else {
-    // From here a stop cannot undo the DROP: say so.
-    standing.state =
-      `${target} may have been DROPPED: check it, and re-run the restore if it is missing or empty`;
-    const { ended } = await dropAndCreate(settings, options.maintenanceDb ?? "postgres");
-    standing.state = DROPPED_STATE(target);
-    print(
-      `drop     ${
-        seconds(performance.now() - started).padStart(7)
-      }  ended ${ended} session(s), dropped and re-created ${target}`,
-    );
-  }
-  stopper.throwIfStopped(standing.state);
-
-  await restoreStep(settings, options, archive, stopper, standing);
-  if (!options.skipAnalyze) await analyzeStep(settings, stopper, standing);
+  if (options.mode === "clean") await cleanSteps(settings, options, archive, stopper, standing);
+  else await stagedDropSteps(settings, options, archive, stopper, standing);
   print(
     `total    ${seconds(performance.now() - total).padStart(7)}  ${target} restored from ${options.dump}`,
+  );
+}
+
+/** Clean mode: the objects are dropped and re-created in place, so the archive was read in full first. */
+async function cleanSteps(
+  settings: ConnectionSettings,
+  options: RestoreOptions,
+  archive: CheckedArchive,
+  stopper: Stopper,
+  standing: Standing,
+): Promise<void> {
+  const target = settings.database;
+  await endSessionsForClean(settings);
+  standing.state = `${target} is unchanged (its other sessions were ended)`;
+  stopper.throwIfStopped(standing.state);
+  const partly = `${target} may now be partly restored`;
+  await restoreStep(settings, options, archive, stopper, standing, partly);
+  standing.state = `${target} is fully restored${options.skipAnalyze ? "" : " but not yet ANALYZEd"}`;
+  if (!options.skipAnalyze) {
+    await analyzeStep(settings, stopper, standing, {
+      cancelled: `${standing.state}: ANALYZE was cancelled — run ANALYZE before measuring`,
+      done: `${target} is fully restored and ANALYZEd`,
+    });
+  }
+}
+
+/**
+ * Drop mode, staged (see drop_mode.ts): restore and ANALYZE a staging copy, then swap it in. Until the
+ * swap the target is untouched; the staging copy is removed when anything before the swap fails.
+ */
+async function stagedDropSteps(
+  settings: ConnectionSettings,
+  options: RestoreOptions,
+  archive: CheckedArchive,
+  stopper: Stopper,
+  standing: Standing,
+): Promise<void> {
+  const target = settings.database;
+  const admin = await openClient(settings, options.maintenanceDb ?? "postgres");
+  try {
+    const rights = await checkDropRights(admin, target);
+    const staging = stagingName(target);
+    await removeLeftoverStaging(admin, staging, target, rights.me);
+    await createStaging(admin, staging, target, rights);
+    let swapped = false;
+    try {
+      standing.state = `${UNTOUCHED} (the next restore removes the staging copy ${staging})`;
+      const stagingSettings = { ...settings, database: staging };
+      const kept = `${target} was not touched (the staging copy is removed)`;
+      await restoreStep(stagingSettings, options, archive, stopper, standing, kept);
+      if (!options.skipAnalyze) {
+        await analyzeStep(stagingSettings, stopper, standing, { cancelled: kept, done: kept });
+      }
+      stopper.throwIfStopped(kept);
+      await swapStep(admin, staging, target, rights, standing);
+      swapped = true;
+    } finally {
+      if (!swapped) {
+        await dropDatabase(admin, staging, rights.me).catch((error) =>
+          console.error(`moodle-load: warning: could not remove ${staging}: ${(error as Error).message}`)
+        );
+      }
+    }
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+/** Drop mode's last step: DROP the target and RENAME the restored copy to its name. */
+async function swapStep(
+  admin: pg.Client,
+  staging: string,
+  target: string,
+  rights: DropRights,
+  standing: Standing,
+) {
+  const started = performance.now();
+  const dropped = `${target} was DROPPED; the complete restored copy is the database ${staging}: ` +
+    `ALTER DATABASE ${staging} RENAME TO ${target}, or re-run the restore`;
+  const ended = await swapIn(admin, staging, target, rights, () => standing.state = dropped);
+  standing.state = `${target} is fully restored`;
+  print(
+    `swap     ${
+      seconds(performance.now() - started).padStart(7)
+    }  ended ${ended} session(s), dropped ${target}, renamed the restored copy ${staging} to ${target}`,
   );
 }
 
@@ -460,23 +364,20 @@ async function restoreStep(
   archive: CheckedArchive,
   stopper: Stopper,
   standing: Standing,
+  /** The target's state when pg_restore fails or is stopped, e.g. "… may now be partly restored". */
+  failState: string,
 ): Promise<void> {
-  const target = settings.database;
   const started = performance.now();
   print(`restore  ${describeTarget(settings)} with ${options.jobs} job(s), mode ${options.mode}`);
-  const partly = `${target} may now be partly restored: re-run the restore before using it`;
-  if (options.mode === "clean") standing.state = partly;
+  const rerun = options.mode === "clean" ? ": re-run the restore before using it" : "";
+  standing.state = failState + rerun;
   const result = await runRestore(settings, options, archive, stopper);
   stopper.throwIfStopped(`pg_restore was ended — ${standing.state}`);
   if (result.code !== 0) {
     console.error(`pg_restore exited with ${result.code}; its last lines:\n${indent(result.errors)}`);
-    const what = `pg_restore failed (exit ${result.code})`;
-    if (options.mode === "drop") throw afterDrop(target, what);
-    throw new UserError(
-      `${what} — ${target} may now be partly restored: fix the cause and re-run the restore`,
-    );
+    const fix = options.mode === "clean" ? ": fix the cause and re-run the restore" : "";
+    throw new UserError(`pg_restore failed (exit ${result.code}) — ${failState}${fix}`);
   }
-  standing.state = `${target} is fully restored${options.skipAnalyze ? "" : " but not yet ANALYZEd"}`;
   print(
     `restore  ${
       seconds(performance.now() - started).padStart(7)
@@ -489,6 +390,8 @@ async function analyzeStep(
   settings: ConnectionSettings,
   stopper: Stopper,
   standing: Standing,
+  /** The state a stop during ANALYZE leaves, and once it is done (a stop right after it names this). */
+  states: { cancelled: string; done: string },
 ): Promise<void> {
   const started = performance.now();
   const client = await openClient(settings);
@@ -502,13 +405,13 @@ async function analyzeStep(
   try {
     await client.query("ANALYZE");
   } catch (error) {
-    stopper.throwIfStopped(`${standing.state}: ANALYZE was cancelled — run ANALYZE before measuring`);
+    stopper.throwIfStopped(states.cancelled);
     throw error;
   } finally {
     removeHook();
     await client.end().catch(() => {});
   }
-  standing.state = `${settings.database} is fully restored and ANALYZEd`;
-  stopper.throwIfStopped(standing.state);
+  standing.state = states.done;
+  stopper.throwIfStopped(states.done);
   print(`analyze  ${seconds(performance.now() - started).padStart(7)}`);
 }

@@ -103,6 +103,7 @@ export function runCommand(): CommandUnknownOpts {
     .addOption(dashboardOptions()[1])
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
+    .option("--tag <tag>", "a label recorded in the summary's metadata (compare warns when tags differ)")
     .addHelpText(
       "after",
       `

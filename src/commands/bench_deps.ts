@@ -4,6 +4,7 @@
  */
 import type { RunOptions } from "./run.ts";
 import type { ConnectionOptionValues } from "../pg/connection_options.ts";
+import type { ConnectionSettings } from "../pg/connection.ts";
 import type { RunSummary } from "../results/summary_types.ts";
 import type { BenchDeps, RestoreMode } from "./bench.ts";
 import type { StopRequest } from "../util/stop_request.ts";
@@ -25,6 +26,19 @@ export type CaptureFlags = {
   dockerHost?: string;
 };
 
+/**
+ * The database the run's metadata reads Moodle's and PostgreSQL's versions from: the one bench was
+ * told about (--restore, --pg-stats or a --db-* flag); none otherwise (no guessing at localhost).
+ */
+async function metadataDb(
+  flags: DbFlags & { restore?: string; pgStats?: boolean },
+): Promise<ConnectionSettings | undefined> {
+  const given = flags.restore || flags.pgStats || flags.dbUrl || flags.dbHost || flags.dbName;
+  if (!given) return undefined;
+  const { resolveConnectionFromCli } = await import("../pg/connection.ts");
+  return await resolveConnectionFromCli(flags).catch(() => undefined);
+}
+
 export async function realBenchDeps(
   flags: LoadFlags & DbFlags & CaptureFlags,
   argv: readonly string[],
@@ -35,9 +49,15 @@ export async function realBenchDeps(
     import("../moodle/backend.ts"),
     import("../version.ts"),
   ]);
+  const siteDb = await metadataDb(flags);
   return {
     load: async (runDir: string, stop?: StopRequest): Promise<RunSummary | undefined> =>
-      await runLoad({ ...flags, statsDir: runDir }, { backend: moodleBackend, version: VERSION, stop }),
+      await runLoad({ ...flags, statsDir: runDir }, {
+        backend: moodleBackend,
+        version: VERSION,
+        stop,
+        siteDb,
+      }),
     restore: async (dump: string, mode: RestoreMode) => {
       const [{ resolveConnectionFromCli }, { parseJobs, restoreDatabase }] = await Promise.all([
         import("../pg/connection.ts"),

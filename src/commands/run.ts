@@ -39,7 +39,9 @@ import { stopName, StopRequest } from "../util/stop_request.ts";
 import { journeyRunner, type JourneySetup, journeySetup } from "../journey/setup.ts";
 import { withJourneyPreset } from "../journey/presets.ts";
 import { journeySummaries } from "../results/journeys.ts";
-import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
+import { scheduleHash, ShardRun, type ShardRunOptions } from "./run_shard.ts";
+import { collectRunMetadata } from "./run_metadata.ts";
+import type { ConnectionSettings } from "../pg/connection.ts";
 import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
@@ -58,6 +60,8 @@ export interface RunOptions extends ShardRunOptions, DashboardFlags {
   insecure: boolean;
   caCert?: string;
   loginTimeout: number;
+  /** Recorded in the summary's metadata (bench names its run directory after it too). */
+  tag?: string;
   requestTimeout: number;
   progress: number;
   warmup: number;
@@ -87,6 +91,8 @@ export interface RunDeps {
   stop?: StopRequest;
   /** The file system the result files go to (tests pass one whose writes fail). */
   fs?: OutputFs;
+  /** The Moodle database, for the metadata's Moodle and PostgreSQL versions (bench passes its connection). */
+  siteDb?: ConnectionSettings;
 }
 
 const encoder = new TextEncoder();
@@ -138,6 +144,14 @@ interface RunState {
  */
 export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullRunSummary | undefined> {
   const setup = await prepareRun(options);
+  // Read before the load and awaited after it: never on the measured path.
+  const metadata = collectRunMetadata({
+    configFile: options.config,
+    scheduleHash: scheduleHash(setup.config, setup.plan, setup.seed),
+    tag: options.tag,
+    site: deps.backend.siteFacts?.(setup.config, userOptions(options, setup)),
+    db: deps.siteDb,
+  });
   const out = humanOutput(options, deps);
   await checkOutputs(options, setup);
   const fs = deps.fs ?? realOutputFs;
@@ -168,6 +182,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
     dashboard?.finish();
     state.phase = "write";
     const summary = summarize(options, setup, deps.version, measured, logins.outcomes);
+    summary.metadata = await metadata;
     const problems = await writeSummaryFiles(state.files.names, summary, fs);
     state.written.push(
       ...summaryFileList(state.files.names).filter((f) => !problems.some((p) => p.path === f)),

@@ -3,7 +3,7 @@
  * error rate and observed rate, each with its change and a noise-aware verdict. Pure: takes two
  * summaries, returns a plain object (`--json` prints it as is). Method: docs/compare.md.
  */
-import { redactUrl } from "../util/redact.ts";
+import { runDifferences, targetsDiffer as ratesDiffer } from "./differences.ts";
 import type { EndpointSummary, PerfAggregate, RunSummary } from "../results/summary_types.ts";
 import { decodeDistribution, type Distribution, quantile } from "./distribution.ts";
 import { quantileTest, requestsNeeded } from "./quantile_test.ts";
@@ -111,6 +111,8 @@ export interface Comparison {
   /** "endpoint metric" for every regression, e.g. "course_view p95". */
   regressions: string[];
   improvements: string[];
+  /** What differs between the runs besides the code (differences.ts): printed BEFORE the verdict. */
+  warnings: string[];
   notes: string[];
 }
 
@@ -429,23 +431,6 @@ function info(summary: RunSummary, label: string): RunInfo {
   };
 }
 
-/** Notes printed before the verdict: what makes the two runs less comparable. */
-function comparabilityNotes(base: RunSummary, candidate: RunSummary, targetsDiffer: boolean): string[] {
-  const notes: string[] = [];
-  if (targetsDiffer) {
-    notes.push(
-      `target rates differ (${base.target_rpm} vs ${candidate.target_rpm} rpm): the rate is compared as the share of target achieved, and latencies at different loads may differ for that reason alone`,
-    );
-  }
-  if (base.base_url !== candidate.base_url) {
-    notes.push(`different sites: ${redactUrl(base.base_url)} vs ${redactUrl(candidate.base_url)}`);
-  }
-  if (base.interrupted || candidate.interrupted) {
-    notes.push("a run was interrupted (Ctrl-C): it measured less");
-  }
-  return notes;
-}
-
 /** The method as the JSON and the table footer state it. */
 function methodOf(options: CompareOptions): Comparison["method"] {
   const level = `${Math.round(options.confidence * 100)}%`;
@@ -501,9 +486,8 @@ export function compareSummaries(
   overrides: Partial<CompareOptions> = {},
 ): Comparison {
   const options = { ...DEFAULT_COMPARE_OPTIONS, ...overrides };
-  const targetsDiffer =
-    Math.abs(base.target_rpm - candidate.target_rpm) > 1e-9 * Math.max(1, base.target_rpm);
-  const notes = comparabilityNotes(base, candidate, targetsDiffer);
+  const targetsDiffer = ratesDiffer(base, candidate);
+  const notes: string[] = [];
   const pending: Pending[] = [];
   const overall = compareSides("(all)", runSide(base), runSide(candidate), options, targetsDiffer, pending);
   const endpoints = compareEndpoints(base, candidate, options, targetsDiffer, pending, notes);
@@ -528,6 +512,7 @@ export function compareSummaries(
       : combine(overall.metrics),
     regressions,
     improvements,
+    warnings: runDifferences(base, candidate),
     notes,
   };
 }

@@ -68,6 +68,10 @@ function runLine(label: string, run: Comparison["base"]): string {
 export function renderComparison(comparison: Comparison): string {
   const rows = [comparison.overall, ...comparison.endpoints];
   const out: string[] = [runLine("base", comparison.base), runLine("candidate", comparison.candidate), ""];
+  // Before the table and the verdict: what else differs changes how far the verdict can be trusted.
+  if (comparison.warnings.length) {
+    out.push(...comparison.warnings.map((line) => `Warning: ${line}`), "");
+  }
   out.push(renderTable(
     ["Endpoint", "Requests", "p50 ms", "p95 ms", "p99 ms", "Errors", "RPM", "Verdict"],
     rows.map((row) => [

@@ -8,6 +8,7 @@ import { createMoodleUser } from "./user.ts";
 import { createTransport } from "./transport/create.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import type { Transport } from "./transport/types.ts";
+import { readSiteFacts, type SiteFacts } from "./site_facts.ts";
 
 export interface UserOptions {
   insecure: boolean;
@@ -32,6 +33,8 @@ export interface UserBackend {
   createUsers(config: Config, options: UserOptions): Promise<UserPool>;
   /** Log every user in (bounded concurrency); one outcome per user, in the users' order. */
   loginAll(users: VirtualUser[], options: LoginPhaseOptions): Promise<LoginOutcome[]>;
+  /** What the site says about itself (run metadata); absent where there is no site to ask. */
+  siteFacts?(config: Config, options: Pick<UserOptions, "insecure" | "caCertPem">): Promise<SiteFacts>;
 }
 
 /** Real Moodle users: one cookie jar each, over the transport the TLS flags choose. */
@@ -58,6 +61,11 @@ export const moodleBackend: UserBackend = {
     return { users, close: () => transport.close() };
   },
   loginAll,
+  siteFacts: (config, options) =>
+    readSiteFacts(`${config.base_url.replace(/\/+$/, "")}${config.login_path}`, {
+      insecure: options.insecure,
+      caCertPem: options.caCertPem,
+    }),
 };
 
 /** Every request through `transport` also aborts when `signal` does. */

@@ -85,4 +85,31 @@ export interface RunSummary extends Counts, Percentiles {
   moodle_perf?: PerfAggregate;
   /** Measured failures per error class, then per reason (see error_reasons.ts); absent when none. */
   error_reasons?: Record<string, Record<string, number>>;
+  /** What the run ran against (absent in summaries written before it existed): run_metadata.ts. */
+  metadata?: RunMetadata;
+}
+
+/**
+ * What a run ran against, so `compare` can say when two runs differ in more than the code under
+ * test. Every value is null when it could not be read (never guessed); `*_source` says where a value
+ * came from. What a real Moodle exposes is in docs/moodle-protocol.md ("What the site tells about itself").
+ */
+export interface RunMetadata {
+  /** Moodle's `$release`, e.g. "4.3 (Build: 20231009)" (the `release` row of mdl_config). */
+  moodle_release: string | null;
+  /** Moodle's `$version`, e.g. "2023100900". */
+  moodle_version: string | null;
+  moodle_source: "database" | "none";
+  /** PHP version from the site's X-Powered-By header (most production sites hide it). */
+  php_version: string | null;
+  /** `SHOW server_version` of the Moodle database. */
+  postgres_version: string | null;
+  /** The git commit checked out in the working directory the run was started from. */
+  code_commit: string | null;
+  /** `--tag` (bench, run). */
+  tag: string | null;
+  /** sha-256 of the config file's bytes (as bench's manifest states it). */
+  config_hash: string | null;
+  /** sha-256 of what shapes the request sequence (the same as `schedule_hash`). */
+  schedule_hash: string | null;
 }

@@ -18,6 +18,7 @@ export function compareCommand(): CommandUnknownOpts {
       collect,
     )
     .addOption(junitOption())
+    .option("--html <file>", "also write the A/B report: both runs on every chart and this verdict table")
     .option("--min-effect <pct>", "smallest relative change that gets a verdict", "5%")
     .option("--confidence <pct>", "confidence level of intervals and tests", "95%")
     .addHelpText(

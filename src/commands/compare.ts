@@ -32,6 +32,8 @@ export interface CompareCliOptions {
   confidence?: string;
   /** Write each --fail-on criterion as a JUnit test case to this file. */
   junit?: string;
+  /** Write the A/B report (both runs on every chart, the verdict table) to this file. */
+  html?: string;
 }
 
 /** "5%" or "0.05" → 0.05. */
@@ -106,6 +108,27 @@ export async function compareRuns(
   return { comparison, hits, unjudged, skipped, exitCode };
 }
 
+/** What --fail-on decided, as the terminal and the A/B report show it. */
+export function failOnLines(outcome: CompareOutcome, failOn: readonly string[]): string[] {
+  const lines = [
+    outcome.hits.length
+      ? `--fail-on crossed (exit ${FAIL_ON_EXIT}):\n${
+        outcome.hits.map((h) => `  ✗ ${h.criterion}: ${h.detail}`).join("\n")
+      }`
+      : outcome.unjudged.length
+      ? `${cannotJudgeLine(outcome.unjudged)} (exit ${CANNOT_JUDGE_EXIT})`
+      : `--fail-on: none of ${failOn.map((f) => `"${f}"`).join(", ")} crossed`,
+  ];
+  if (outcome.skipped.length) {
+    lines.push(
+      `--fail-on: not judged (too few requests): ${
+        [...new Set(outcome.skipped.map((u) => u.detail))].join(", ")
+      }`,
+    );
+  }
+  return lines;
+}
+
 export async function printComparison(
   base: string,
   candidate: string,
@@ -120,6 +143,13 @@ export async function printComparison(
       timeSec: 0,
       timestamp: new Date(),
       cases: failOnCases(options.failOn ?? [], outcome.hits, outcome.unjudged),
+    });
+  }
+  if (options.html) {
+    const { writeAbReport } = await import("./ab_report.ts");
+    await writeAbReport(base, candidate, outcome.comparison, {
+      out: options.html,
+      failOnLines: options.failOn?.length ? failOnLines(outcome, options.failOn) : undefined,
     });
   }
   if (options.json) {
@@ -138,24 +168,8 @@ export async function printComparison(
     );
   } else {
     console.log(renderComparison(outcome.comparison));
-    if (options.failOn?.length) {
-      console.log(
-        outcome.hits.length
-          ? `--fail-on crossed (exit ${FAIL_ON_EXIT}):\n${
-            outcome.hits.map((h) => `  ✗ ${h.criterion}: ${h.detail}`).join("\n")
-          }`
-          : outcome.unjudged.length
-          ? `${cannotJudgeLine(outcome.unjudged)} (exit ${CANNOT_JUDGE_EXIT})`
-          : `--fail-on: none of ${options.failOn.map((f) => `"${f}"`).join(", ")} crossed`,
-      );
-      if (outcome.skipped.length) {
-        console.log(
-          `--fail-on: not judged (too few requests): ${
-            [...new Set(outcome.skipped.map((u) => u.detail))].join(", ")
-          }`,
-        );
-      }
-    }
+    if (options.failOn?.length) console.log(failOnLines(outcome, options.failOn).join("\n"));
+    if (options.html) console.log(`wrote ${options.html} (the A/B report; works offline)`);
   }
   if (outcome.hits.length) {
     const what = [...new Set(outcome.hits.map((h) => h.metric ? `${h.endpoint} ${h.metric}` : h.detail))];

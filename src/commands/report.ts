@@ -1,8 +1,8 @@
 /** `moodle-load report RUN_DIR`: read the run directory, write one self-contained HTML file. */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { VERSION } from "../version.ts";
-import { writeFileAtomic } from "../output/atomic.ts";
-import { UserError } from "../errors.ts";
+import { writeHtml } from "../output/html_file.ts";
+import { EXIT, UserError } from "../errors.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { evaluateThresholds, type ThresholdResult } from "../thresholds/evaluate.ts";
 import { resolveThresholds } from "../thresholds/option.ts";
@@ -58,25 +58,31 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
     version: VERSION,
   });
   const out = options.out ?? join(located.dir, REPORT_FILE);
-  try {
-    await writeFileAtomic(out, html);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new UserError(
-        `cannot write ${out}: the folder ${
-          dirname(resolve(out))
-        } does not exist — create it or choose another --out`,
-      );
-    }
-    if (error instanceof Deno.errors.PermissionDenied) {
-      throw new UserError(`cannot write ${out}: permission denied — choose another path with --out`);
-    }
-    throw error;
-  }
+  await writeHtml(out, html);
   return out;
 }
 
-export async function writeReportAndJudge(runDir: string, options: ReportOptions): Promise<void> {
+export async function writeReportAndJudge(
+  runDir: string,
+  options: ReportOptions,
+  candidate?: string,
+): Promise<void> {
+  if (candidate !== undefined) {
+    if (options.threshold?.length) {
+      throw new UserError(
+        "--threshold judges one run; two runs are judged by `compare BASE CAND --fail-on …`",
+        EXIT.usage,
+      );
+    }
+    const [{ writeAbReport }, { compareRuns }] = await Promise.all([
+      import("./ab_report.ts"),
+      import("./compare.ts"),
+    ]);
+    const { comparison } = await compareRuns(runDir, candidate);
+    const out = await writeAbReport(runDir, candidate, comparison, { out: options.out });
+    if (!options.quiet) console.log(`wrote ${out} (base ${runDir} vs candidate ${candidate}; works offline)`);
+    return;
+  }
   const out = await writeReport(runDir, options);
   if (!options.quiet) console.log(`wrote ${out} (open it in a browser; it works offline)`);
   // --threshold here judges the run as the help says: verdict printed, exit 99 when one is crossed.

@@ -3,13 +3,15 @@ import { binaryBytes, formatMs } from "../output/format.ts";
 import { renderTable } from "../output/table.ts";
 import type { Comparison, EndpointComparison, MetricComparison, PerfComparison } from "./compare.ts";
 
-function signed(change: number | null): string {
+/** A relative change as "+12.3%" ("new" when the base was 0); the A/B report shows the same. */
+export function signed(change: number | null): string {
   if (change === null) return "new";
   const value = change * 100;
   return `${value >= 0 ? "+" : ""}${Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1)}%`;
 }
 
-function value(metric: MetricComparison, v: number): string {
+/** A metric's value in its unit (ms, %, rpm). */
+export function value(metric: MetricComparison, v: number): string {
   if (!Number.isFinite(v)) return "-";
   if (metric.metric === "error_rate") return `${(v * 100).toFixed(2)}%`;
   if (metric.metric === "rpm_observed") return v.toFixed(0);
@@ -31,7 +33,8 @@ function cell(metric: MetricComparison): string {
   return `${value(metric, metric.base)}→${value(metric, metric.candidate)} ${change}${MARK[metric.verdict]}`;
 }
 
-function verdictCell(row: EndpointComparison): string {
+/** An endpoint's verdict with the metrics behind it: "REGRESSION (p95 p99)". */
+export function verdictCell(row: EndpointComparison): string {
   const of = (verdict: string) =>
     row.metrics.filter((m) => m.verdict === verdict).map((m) => m.metric).join(" ");
   if (row.verdict === "regression") return `REGRESSION (${of("regression")})`;
@@ -112,6 +115,15 @@ function perfTable(rows: EndpointComparison[]): string | undefined {
   );
 }
 
+/** The whole comparison's verdict in one line: "REGRESSION: course_view p95, (all) p99". */
+export function verdictHeadline(comparison: Comparison): string {
+  return comparison.verdict === "regression"
+    ? `REGRESSION: ${comparison.regressions.join(", ")}`
+    : comparison.verdict === "improvement"
+    ? `improvement: ${comparison.improvements.join(", ")}`
+    : comparison.verdict;
+}
+
 /** The verdict line, each significant change with its interval and reason, the notes and the method. */
 function verdictLines(comparison: Comparison, rows: EndpointComparison[]): string[] {
   const changed = rows.flatMap((row) =>
@@ -123,13 +135,8 @@ function verdictLines(comparison: Comparison, rows: EndpointComparison[]): strin
       }) — ${m.reason}`
     )
   );
-  const verdict = comparison.verdict === "regression"
-    ? `REGRESSION: ${comparison.regressions.join(", ")}`
-    : comparison.verdict === "improvement"
-    ? `improvement: ${comparison.improvements.join(", ")}`
-    : comparison.verdict;
   return [
-    `Verdict: ${verdict}`,
+    `Verdict: ${verdictHeadline(comparison)}`,
     ...changed,
     ...comparison.notes.map((note) => `Note: ${note}`),
     `Method: changes count only when larger than noise (${Math.round(comparison.method.confidence * 100)}% ` +

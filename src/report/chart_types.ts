@@ -17,6 +17,8 @@ export interface ChartSeries {
   gaps?: number[];
   /** Dots only, no line (the latency chart's max). */
   points?: boolean;
+  /** Bars (category charts): drawn left of (-1), on (0) or right of (1) each x, so groups sit side by side. */
+  bar?: -1 | 0 | 1;
 }
 
 export interface ChartSpec {
@@ -36,8 +38,14 @@ export interface ChartSpec {
   bands?: { upper: number; lower: number; fill: string }[];
   /** The page offers a log-scale y axis. */
   logToggle?: boolean;
-  /** x is epoch seconds on the shared, synced time axis (default), or percentile "nines". */
-  xKind?: "time" | "nines";
+  /**
+   * x is epoch seconds on the shared, synced time axis (default); percentile "nines"; "elapsed":
+   * seconds since the run's start (the A/B report lays two runs over each other on it); or
+   * "category": 0, 1, 2 … naming `categories` (one bar group per endpoint).
+   */
+  xKind?: "time" | "nines" | "elapsed" | "category";
+  /** xKind "category": the name of each x. */
+  categories?: string[];
 }
 
 export interface ChartSet {

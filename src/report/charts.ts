@@ -9,6 +9,7 @@ import type { TimelinePoint } from "../results/summary_types.ts";
 import type { ChartSeries, ChartSet, ChartSpec } from "./chart_types.ts";
 export type { ChartSeries, ChartSet, ChartSpec };
 import { distributionChart } from "./distribution.ts";
+import { endpointLatencyChart } from "./endpoint_chart.ts";
 
 export const PALETTE = [
   "#2563eb",
@@ -38,12 +39,14 @@ const ERROR_COLORS: Record<string, string> = {
 /** The latency chart's percentiles and their colours (the same for latency and service time). */
 const LATENCY_PERCENTILES = [["p50", "#16a34a"], ["p95", "#d97706"], ["p99", "#dc2626"]] as const;
 
-function intervalStartSec(summary: RunSummary): number {
+/** When the run's load began (warm-up included), epoch seconds: the A/B report's time zero. */
+export function intervalStartSec(summary: RunSummary): number {
   const first = summary.intervals[0];
   return first ? (first.epoch_ms - first.interval_sec * 1000) / 1000 : Date.parse(summary.started_at) / 1000;
 }
 
-function alpha(color: string, a: number): string {
+/** `#rrggbb` at opacity `a`, as rgba(). */
+export function alpha(color: string, a: number): string {
   const n = parseInt(color.slice(1), 16);
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
@@ -64,7 +67,7 @@ function rowCharts({ rows, source, secondsPerRow }: ChartRows): ChartSpec[] {
   return [rateChart(rows, x, per), latencyChart(rows, x, per), errorsChart(rows, x, per)];
 }
 
-const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
+export const perMinute = (count: number, seconds: number) => (seconds > 0 ? (count / seconds) * 60 : 0);
 
 function rateChart(rows: ChartRow[], x: number[], per: string): ChartSpec {
   return {
@@ -191,7 +194,7 @@ export function joinSeries(
   return { x: xs, ys, gaps };
 }
 
-function captureChart(
+export function captureChart(
   id: string,
   title: string,
   note: string,
@@ -225,7 +228,26 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
   const charts = loadCharts(summary);
   const distribution = distributionChart(summary);
   if (distribution) charts.push(distribution);
+  const endpoints = endpointLatencyChart(summary.endpoints);
+  if (endpoints) charts.push(endpoints);
   const missing: string[] = [];
+  charts.push(...serverCharts(captures, missing));
+
+  const loadStart = intervalStartSec(summary);
+  const xs = charts.filter((c) => c.xKind === undefined || c.xKind === "time").flatMap((
+    c,
+  ) => [c.x[0], c.x[c.x.length - 1]])
+    .filter((v) => Number.isFinite(v));
+  const range: [number, number] = xs.length
+    ? [Math.min(loadStart, ...xs), Math.max(...xs)]
+    : [loadStart, loadStart + summary.elapsed_sec];
+  const warmupEnd = summary.warmup_sec > 0 ? loadStart + summary.warmup_sec : undefined;
+  return { charts, range, warmupEnd, loadStart, missing };
+}
+
+/** The server-side charts from the capture CSVs; what is absent goes to `missing`. */
+function serverCharts(captures: CaptureSeries[], missing: string[]): ChartSpec[] {
+  const charts: ChartSpec[] = [];
   const docker = captures.filter((c) => c.kind === "docker");
   const pg = captures.filter((c) => c.kind === "pg");
   if (docker.length) {
@@ -271,15 +293,7 @@ export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): Cha
   );
   if (connections) charts.push(connections);
   else missing.push("No Postgres capture (pg-stats CSV) in the run directory.");
-
-  const loadStart = intervalStartSec(summary);
-  const xs = charts.filter((c) => c.xKind !== "nines").flatMap((c) => [c.x[0], c.x[c.x.length - 1]])
-    .filter((v) => Number.isFinite(v));
-  const range: [number, number] = xs.length
-    ? [Math.min(loadStart, ...xs), Math.max(...xs)]
-    : [loadStart, loadStart + summary.elapsed_sec];
-  const warmupEnd = summary.warmup_sec > 0 ? loadStart + summary.warmup_sec : undefined;
-  return { charts, range, warmupEnd, loadStart, missing };
+  return charts;
 }
 
 /**

@@ -20,7 +20,9 @@ export const CLIENT_JS = String.raw`
     if (syncing) return;
     syncing = true;
     plots.forEach(function (p) {
-      if (p.plot !== u && p.chart.xKind !== "nines") p.plot.setScale("x", { min: u.scales.x.min, max: u.scales.x.max });
+      if (p.plot !== u && p.chart.xKind !== "nines" && p.chart.xKind !== "category") {
+        p.plot.setScale("x", { min: u.scales.x.min, max: u.scales.x.max });
+      }
     });
     syncing = false;
   }
@@ -113,9 +115,23 @@ export const CLIENT_JS = String.raw`
     return p.toFixed(Math.max(0, Math.round(n) - 2)) + "%";
   }
 
+  // x axis of A/B charts: seconds since the run's start as m:ss (h:mm:ss past an hour).
+  function elapsedLabel(v) {
+    var sign = v < 0 ? "-" : "", t = Math.round(Math.abs(v));
+    var h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+    return sign + (h ? h + ":" + pad(m) : String(m)) + ":" + pad(sec);
+  }
+
+  // Endpoint names under bars: long ones shortened (the legend names them in full).
+  function shortName(name) { return name.length > 14 ? name.slice(0, 13) + "…" : name; }
+
   function seriesOf(chart, log) {
     var series = [chart.xKind === "nines"
       ? { label: "percentile", value: function (u, v) { return v === null ? "–" : ninesLabel(v); } }
+      : chart.xKind === "elapsed"
+      ? { label: "since start", value: function (u, v) { return v === null ? "–" : elapsedLabel(v); } }
+      : chart.xKind === "category"
+      ? { label: "endpoint", value: function (u, v) { return v === null ? "–" : chart.categories[Math.round(v)] || ""; } }
       : { value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" }];
     chart.series.forEach(function (s) {
       series.push({
@@ -126,7 +142,8 @@ export const CLIENT_JS = String.raw`
         fill: s.fill || undefined,
         spanGaps: false,
         points: s.points ? { show: true, size: 5, width: 0, fill: s.color, stroke: s.color } : { show: false },
-        paths: s.points ? function () { return null; } : chart.stacked ? uPlot.paths.bars({ size: [0.85, 60], align: -1 }) : undefined,
+        paths: s.points ? function () { return null; } : chart.stacked ? uPlot.paths.bars({ size: [0.85, 60], align: -1 })
+          : s.bar !== undefined ? uPlot.paths.bars({ size: [0.28, 48], align: s.bar }) : undefined,
         value: function (u, v, si, i) {
           var own = s.raw && i !== null && i !== undefined ? s.raw[i] : v;
           return fmt(chart.format, own);
@@ -149,12 +166,35 @@ export const CLIENT_JS = String.raw`
     }));
   }
 
+  // The x axis and scale of each kind: clock time, nines, seconds since the start, endpoints.
+  function xAxisOf(chart) {
+    var base = { stroke: "#475569", grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } };
+    if (chart.xKind === "nines") {
+      return uPlot.assign(base, { label: "percentile", labelSize: 20, splits: function () { return [0, 1, 2, 3, 4, 5]; },
+        values: function (u, splits) { return splits.map(ninesLabel); } });
+    }
+    if (chart.xKind === "elapsed") {
+      return uPlot.assign(base, { label: "seconds since the run's start", labelSize: 20, space: 60, incrs: TIME_INCRS,
+        values: function (u, splits) { return splits.map(function (v) { return v === null ? "" : elapsedLabel(v); }); } });
+    }
+    if (chart.xKind === "category") {
+      return uPlot.assign(base, { size: 60, space: 10, grid: { show: false },
+        splits: function () { return chart.categories.map(function (_, k) { return k; }); },
+        values: function (u, splits) { return splits.map(function (k) { return shortName(chart.categories[k] || ""); }); } });
+    }
+    return uPlot.assign(base, { values: clock, space: 70, incrs: TIME_INCRS });
+  }
+
+  function xScaleOf(chart) {
+    if (chart.xKind === "nines") return { time: false, min: 0, max: 5 };
+    if (chart.xKind === "category") return { time: false, min: -0.5, max: chart.categories.length - 0.5 };
+    return { time: chart.xKind !== "elapsed", min: data.range[0], max: data.range[1] };
+  }
+
   function optionsOf(chart, host, log) {
-    var nines = chart.xKind === "nines";
-    var xAxis = nines
-      ? { stroke: "#475569", label: "percentile", labelSize: 20, splits: function () { return [0, 1, 2, 3, 4, 5]; },
-          values: function (u, splits) { return splits.map(ninesLabel); }, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } }
-      : { stroke: "#475569", values: clock, space: 70, incrs: TIME_INCRS, grid: { stroke: "#eef2f7" }, ticks: { stroke: "#cbd5e1" } };
+    // Only time-like charts (clock or seconds since start) share the zoom, the warm-up and the cursor.
+    var nines = chart.xKind === "nines" || chart.xKind === "category";
+    var xAxis = xAxisOf(chart);
     var y = log
       ? { distr: 3, log: 10 }
       : { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } };
@@ -164,7 +204,7 @@ export const CLIENT_JS = String.raw`
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
       cursor: nines ? { drag: { x: true, y: false } } : { sync: { key: "run" }, drag: { x: true, y: false } },
       scales: {
-        x: nines ? { time: false, min: 0, max: 5 } : { time: true, min: data.range[0], max: data.range[1] },
+        x: xScaleOf(chart),
         y: y
       },
       bands: (chart.bands || []).map(function (b) { return { series: [b.upper + 1, b.lower + 1], fill: b.fill }; }),

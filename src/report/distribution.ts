@@ -25,14 +25,14 @@ export function ninesAxis(): number[] {
 }
 
 /** The value in ms at each x (never more than the largest value recorded: HDR answers a bucket's top). */
-function curve(histogram: Histogram, x: number[]): (number | null)[] {
+export function curve(histogram: Histogram, x: number[]): (number | null)[] {
   if (histogram.totalCount === 0) return x.map(() => null);
   return x.map((n) =>
     Math.min(histogram.getValueAtPercentile(percentileAtNines(n)), histogram.maxValue) / 1000
   );
 }
 
-function decoded(encoded: string | undefined): Histogram | undefined {
+export function decoded(encoded: string | undefined): Histogram | undefined {
   if (!encoded) return undefined;
   try {
     return decodeHistogram(encoded);

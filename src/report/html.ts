@@ -38,13 +38,13 @@ export function inlineScript(js: string): string {
   return js.replaceAll("</script", "<\\/script");
 }
 
-function ms(value: number | undefined): string {
+export function ms(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return "–";
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
   return value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
 }
 
-function num(value: number | undefined, digits = 0): string {
+export function num(value: number | undefined, digits = 0): string {
   if (value === undefined || !Number.isFinite(value)) return "–";
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -53,7 +53,7 @@ function pct(fraction: number, digits = 2): string {
   return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(digits)}%` : "–";
 }
 
-function utc(iso: string): string {
+export function utc(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
@@ -150,7 +150,11 @@ function renderCards(summary: RunSummary): string {
   }</section>`;
 }
 
-function table(head: string[], rows: string[][], options: { numeric?: boolean[]; id?: string } = {}): string {
+export function table(
+  head: string[],
+  rows: string[][],
+  options: { numeric?: boolean[]; id?: string } = {},
+): string {
   const numeric = options.numeric ?? head.map((_, i) => i > 0);
   const cls = (i: number) => (numeric[i] ? ` class="num"` : "");
   return `<div class="table-wrap"><table${options.id ? ` id="${options.id}"` : ""}><thead><tr>${
@@ -344,6 +348,25 @@ function settingValue(key: string, value: unknown): string {
   return escapeHtml(value);
 }
 
+/**
+ * What the run ran against (summary metadata), as label and text; "unknown" where it could not be
+ * read, and a line saying so for summaries written before metadata existed. The A/B report uses it too.
+ */
+export function metadataRows(metadata: RunSummary["metadata"]): [string, string][] {
+  if (!metadata) return [["Run metadata", "not recorded (summary written by an older moodle-load)"]];
+  const known = (value: string | null) => value ?? "unknown";
+  return [
+    ["Moodle release", known(metadata.moodle_release)],
+    ["Moodle version", known(metadata.moodle_version)],
+    ["PHP", known(metadata.php_version)],
+    ["PostgreSQL", known(metadata.postgres_version)],
+    ["Code commit", known(metadata.code_commit)],
+    ["Tag", known(metadata.tag)],
+    ["Config hash", known(metadata.config_hash)],
+    ["Schedule hash", known(metadata.schedule_hash)],
+  ];
+}
+
 function renderSettings(input: ReportInput): string {
   const s = input.summary;
   const rows: [string, unknown][] = [
@@ -363,6 +386,7 @@ function renderSettings(input: ReportInput): string {
     ],
     ["Interrupted", s.interrupted ? "yes (Ctrl-C): figures cover what was measured" : "no"],
     ["Tool", `moodle-load ${s.version} (summary schema ${s.schema_version})`],
+    ...metadataRows(s.metadata).map(([k, v]): [string, unknown] => [k, v]),
   ];
   const manifest = input.manifest ?? {};
   const manifestRows = Object.entries(manifest).filter(([key]) => key !== "thresholds_result");
@@ -443,7 +467,13 @@ tbody tr:last-child td { border-bottom:none; }
 .banner.good { background:#dcfce7; color:var(--good); } .banner.bad { background:#fee2e2; color:var(--bad); }
 .checks { list-style:none; padding:0; margin:0; } .checks li { padding:3px 0; font-family:ui-monospace,monospace; font-size:13px; }
 .checks li.good { color:var(--good); } .checks li.bad { color:var(--bad); }
-.bad-text { color:var(--bad); font-weight:600; } .warn-text { color:var(--warn); }
+.bad-text { color:var(--bad); font-weight:600; } .warn-text { color:var(--warn); } .good-text { color:var(--good); font-weight:600; }
+.banner.neutral { background:#e2e8f0; color:#334155; }
+.warnings { border-left:4px solid #f59e0b; } .warnings ul { margin:0; padding-left:18px; } .warnings li { padding:2px 0; }
+#verdict td { white-space:normal; vertical-align:top; } #verdict td:first-child { overflow-wrap:anywhere; }
+#verdict .ci { color:var(--muted); font-size:12px; white-space:nowrap; }
+.swatch { display:inline-block; width:12px; height:12px; border-radius:2px; vertical-align:-1px; margin-right:4px; }
+.swatch.base { background:#2563eb; } .swatch.candidate { background:#ea580c; }
 .settings td:last-child { white-space:normal; overflow-wrap:anywhere; }
 .missing { color:var(--muted); font-size:12px; margin:10px 0 0; padding-left:18px; }
 code { font-family:ui-monospace,monospace; font-size:12px; white-space:pre-wrap; word-break:break-all; }
@@ -454,41 +484,63 @@ footer { color:var(--muted); font-size:12px; text-align:center; padding:10px 0 2
 export function renderReport(input: ReportInput): string {
   const s = input.summary;
   const tag = typeof input.manifest?.tag === "string" ? input.manifest.tag : undefined;
-  const title = `moodle-load report — ${input.runName}`;
+  const header = `<h1>Load test of ${escapeHtml(redactUrl(s.base_url))}</h1>
+<div class="sub"><b>${escapeHtml(input.runName)}</b>${tag ? ` · tag <b>${escapeHtml(tag)}</b>` : ""} · ${
+    escapeHtml(utc(s.started_at))
+  } · ${escapeHtml(formatDuration(s.elapsed_sec))} measured at ${num(s.target_rpm)} requests/min${
+    s.warmup_sec ? ` after ${escapeHtml(formatDuration(s.warmup_sec))} warm-up` : ""
+  }${s.interrupted ? " · <b>interrupted</b>" : ""}</div>`;
+  const main = [
+    renderCards(s),
+    renderThresholds(input.thresholds),
+    renderCharts(input),
+    renderEndpoints(s),
+    renderErrors(s),
+    renderSettings(input),
+  ].join("\n");
+  return reportDocument({
+    title: `moodle-load report — ${input.runName}`,
+    header,
+    main,
+    charts: input.charts,
+    generatedAt: input.generatedAt,
+    version: input.version,
+  });
+}
+
+/** The page around a report's content: styles, uPlot, the chart data and the page script inlined. */
+export function reportDocument(page: {
+  title: string;
+  header: string;
+  main: string;
+  charts: ChartSet;
+  generatedAt: string;
+  version: string;
+}): string {
   const data = {
-    charts: input.charts.charts,
-    range: input.charts.range,
-    warmupEnd: input.charts.warmupEnd ?? null,
-    loadStart: input.charts.loadStart,
+    charts: page.charts.charts,
+    range: page.charts.range,
+    warmupEnd: page.charts.warmupEnd ?? null,
+    loadStart: page.charts.loadStart,
   };
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${escapeHtml(page.title)}</title>
 <style>${UPLOT_CSS}</style>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
-<h1>Load test of ${escapeHtml(redactUrl(s.base_url))}</h1>
-<div class="sub"><b>${escapeHtml(input.runName)}</b>${tag ? ` · tag <b>${escapeHtml(tag)}</b>` : ""} · ${
-    escapeHtml(utc(s.started_at))
-  } · ${escapeHtml(formatDuration(s.elapsed_sec))} measured at ${num(s.target_rpm)} requests/min${
-    s.warmup_sec ? ` after ${escapeHtml(formatDuration(s.warmup_sec))} warm-up` : ""
-  }${s.interrupted ? " · <b>interrupted</b>" : ""}</div>
+${page.header}
 </header>
 <main>
-${renderCards(s)}
-${renderThresholds(input.thresholds)}
-${renderCharts(input)}
-${renderEndpoints(s)}
-${renderErrors(s)}
-${renderSettings(input)}
+${page.main}
 </main>
-<footer>Generated ${escapeHtml(utc(input.generatedAt))} by moodle-load ${
-    escapeHtml(input.version)
+<footer>Generated ${escapeHtml(utc(page.generatedAt))} by moodle-load ${
+    escapeHtml(page.version)
   } · charts by uPlot ${escapeHtml(UPLOT_VERSION)} (MIT) · works offline</footer>
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${inlineScript(UPLOT_JS)}</script>

@@ -2,7 +2,7 @@
  * The A/B report of two runs (`report BASE CAND`, `compare BASE CAND --html FILE`): compare's outcome
  * (the one verdict rule: compare.ts judges, the caller passes its Comparison) and both runs' captures, laid out by report/ab_html.ts.
  */
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { VERSION } from "../version.ts";
 import { locateSummary } from "../results/summary_file.ts";
 import { readCaptures } from "../report/capture.ts";
@@ -22,7 +22,10 @@ export async function writeAbReport(
 ): Promise<string> {
   const [b, c] = await Promise.all([locateSummary(base), locateSummary(candidate)]);
   const [baseCaptures, candidateCaptures] = await Promise.all([readCaptures(b.dir), readCaptures(c.dir)]);
-  const name = (dir: string) => basename(resolve(dir));
+  // The folder names the run (bench: <ts>_<tag>); two `stats` folders are told apart by their parents.
+  const short = (dir: string) => basename(resolve(dir));
+  const long = (dir: string) => `${basename(dirname(resolve(dir)))}/${short(dir)}`;
+  const name = short(b.dir) === short(c.dir) ? long : short;
   const charts = buildAbCharts(
     { label: "base", summary: b.summary, captures: baseCaptures.series },
     { label: "candidate", summary: c.summary, captures: candidateCaptures.series },

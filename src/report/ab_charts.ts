@@ -35,6 +35,16 @@ function sideOf(run: AbRun, name: Side["name"], color: string): Side {
   return { run, name, color, startSec: intervalStartSec(run.summary), rows: chartRows(run.summary).rows };
 }
 
+/**
+ * The main line of each run: the base wide and solid, the candidate narrower and dashed on top, so
+ * two runs that match (identical error seconds, the same rate) still both show.
+ */
+function lineStyle(side: Side): Pick<ChartSeries, "color" | "width" | "dash"> {
+  return side.name === "base"
+    ? { color: side.color, width: 3.5 }
+    : { color: side.color, width: 1.5, dash: [6, 3] };
+}
+
 /** Seconds since the run's start, to 0.1 s (the two runs' seconds then share x values). */
 const since = (epochSec: number, side: Side) => Math.round((epochSec - side.startSec) * 10) / 10;
 
@@ -64,7 +74,7 @@ function rateChart(sides: Side[]): ChartSpec {
       ...rowLines(side, (r) => r.targetRpm),
     },
     {
-      series: { label: `${side.name} observed`, color: side.color, width: 2 },
+      series: { label: `${side.name} observed`, ...lineStyle(side) },
       ...rowLines(side, (r) => perMinute(r.total, r.spanSec)),
     },
   ]);
@@ -114,7 +124,7 @@ function latencyChart(sides: Side[]): ChartSpec {
 
 function errorsChart(sides: Side[]): ChartSpec {
   const { x, series } = overlay(sides, (side) => [{
-    series: { label: `${side.name} errors`, color: side.color, width: 2 },
+    series: { label: `${side.name} errors`, ...lineStyle(side) },
     ...rowLines(side, (r) => perMinute(r.failures, r.spanSec)),
   }]);
   return {

@@ -14,6 +14,10 @@ import { ROOT, runCli } from "./helpers/cli.ts";
 import { chromiumAvailability, launchChromium } from "./helpers/browser.ts";
 import { requireService } from "./helpers/services.ts";
 import { demoRun } from "./helpers/demo_run.ts";
+import { OVERFLOW } from "./helpers/overflow.ts";
+import { writeRunDir } from "./helpers/run_dir_fixture.ts";
+import { readCaptures } from "../src/report/capture.ts";
+import { buildAbCharts } from "../src/report/ab_charts.ts";
 
 const METADATA: RunMetadata = {
   moodle_release: "4.3 (Build: 20231009)",
@@ -114,13 +118,6 @@ const SIDES = `Object.fromEntries([...document.querySelectorAll(".chart")].map((
   return [host.getAttribute("data-chart"), { base: base / (p.length / 4), candidate: candidate / (p.length / 4) }];
 }))`;
 
-/** Tables wider than their box (a horizontal scroll bar), and whether the page itself scrolls sideways. */
-export const OVERFLOW = `({
-  tables: [...document.querySelectorAll(".table-wrap")].filter((w) => w.scrollWidth > w.clientWidth + 1)
-    .map((w) => (w.querySelector("table")?.id || "?") + " " + w.scrollWidth + ">" + w.clientWidth),
-  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-})`;
-
 Deno.test(
   "A/B report of two real demo runs in Chromium: both runs on every chart, verdict table with intervals, warnings first, no overflow at 1280 px",
   requireService("chromium", chromiumAvailability()),
@@ -207,3 +204,55 @@ Deno.test(
     }
   },
 );
+
+Deno.test("A/B charts: server-side capture of both runs overlaid on seconds since each run's start", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ab_capture_" });
+  try {
+    const base = await writeRunDir(join(dir, "a"));
+    const candidate = await writeRunDir(join(dir, "b"));
+    const { series: baseCaptures } = await readCaptures(join(dir, "a"));
+    const { series: candidateCaptures } = await readCaptures(join(dir, "b"));
+    // the candidate ran an hour later: on the A/B axis both start at 0
+    const later = (s: RunSummary): RunSummary => ({
+      ...s,
+      intervals: s.intervals.map((i) => ({ ...i, epoch_ms: i.epoch_ms + 3_600_000 })),
+    });
+    const set = buildAbCharts(
+      { label: "base", summary: base, captures: baseCaptures },
+      {
+        label: "candidate",
+        summary: later(candidate),
+        captures: candidateCaptures.map((c) => ({ ...c, epochMs: c.epochMs.map((ms) => ms + 3_600_000) })),
+      },
+    );
+    assert.deepEqual(set.charts.map((c) => c.id), [
+      "rate",
+      "latency",
+      "errors",
+      "distribution",
+      "endpoints",
+      "cpu",
+      "memory",
+      "pg",
+    ]);
+    for (const chart of set.charts.filter((c) => ["cpu", "memory", "pg"].includes(c.id))) {
+      assert.equal(chart.xKind, "elapsed");
+      const labels = chart.series.map((s) => s.label);
+      assert.ok(
+        labels.some((l) => l.startsWith("base ")) && labels.some((l) => l.startsWith("candidate ")),
+        `${labels}`,
+      );
+      const half = chart.series.length / 2;
+      assert.deepEqual(
+        chart.series.slice(half).map((s) => s.values),
+        chart.series.slice(0, half).map((s) => s.values),
+        `${chart.id}: the same capture an hour later lies on the same x`,
+      );
+    }
+    assert.equal(set.loadStart, 0);
+    assert.ok(set.range[0] < 0, "capture started before the load: negative seconds");
+    assert.ok(set.range[1] < 3600, `one axis for both runs: ${set.range}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

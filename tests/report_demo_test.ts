@@ -9,6 +9,7 @@ import { runCli } from "./helpers/cli.ts";
 import { chromiumAvailability, launchChromium } from "./helpers/browser.ts";
 import { requireService } from "./helpers/services.ts";
 import { demoRun } from "./helpers/demo_run.ts";
+import { OVERFLOW } from "./helpers/overflow.ts";
 
 /** Per chart canvas: pixels carrying a saturated (series) colour; axes and grid are grey. */
 const INK = `Object.fromEntries([...document.querySelectorAll(".chart")].map((host) => {
@@ -47,11 +48,20 @@ Deno.test(
           timeout: 30_000,
         });
         const ink = await page.evaluate(INK) as Record<string, number>;
-        assert.deepEqual(Object.keys(ink), ["rate", "latency", "errors", "distribution"]);
+        assert.deepEqual(Object.keys(ink), ["rate", "latency", "errors", "distribution", "endpoints"]);
         for (const [id, share] of Object.entries(ink)) {
           assert.ok(share > 0.002, `${id} looks blank: ${share}`);
         }
-        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 4);
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 5);
+        // per endpoint: p50/p95/p99 bars of every demo endpoint, the busiest first
+        const endpoints = await page.evaluate(
+          `JSON.parse(document.getElementById("report-data").textContent).charts.find((c) => c.id === "endpoints")`,
+        ) as { categories: string[]; series: { label: string; values: number[] }[] };
+        assert.deepEqual(
+          endpoints.categories,
+          [...run.summary.endpoints].sort((a, b) => b.total - a.total).map((e) => e.name),
+        );
+        assert.deepEqual(endpoints.series.map((s) => s.label), ["p50", "p95", "p99"]);
         // the latency chart: p50, p95, p99 and max series; the distribution: percentile axis in nines
         const legend = await page.locator("#chart-latency .u-legend").innerText();
         for (const label of ["p50", "p95", "p99", "max"]) assert.ok(legend.includes(label), legend);
@@ -77,6 +87,11 @@ Deno.test(
         const logInk = await page.evaluate(INK) as Record<string, number>;
         assert.ok(logInk.latency > 0.002, `log latency chart looks blank: ${logInk.latency}`);
         assert.notEqual(logInk.latency, ink.latency, "a log axis draws a different picture");
+        // at 1280 px no table scrolls sideways and neither does the page
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await page.waitForTimeout(300);
+        const overflow = await page.evaluate(OVERFLOW) as { tables: string[]; page: number };
+        assert.deepEqual(overflow, { tables: [], page: 0 }, "no horizontal overflow at 1280 px");
         await page.screenshot({ path: join(dir, "report.png"), fullPage: true });
         const keep = Deno.env.get("REPORT_DEMO_SCREENSHOT") ??
           join(Deno.env.get("TMPDIR") ?? "/tmp", "moodle-load-report-demo.png");

@@ -63,6 +63,7 @@ Deno.test("report data: rate, latency, errors from the summary; CPU, memory, con
       "latency",
       "errors",
       "distribution",
+      "endpoints",
       "cpu",
       "memory",
       "pg",
@@ -73,7 +74,13 @@ Deno.test("report data: rate, latency, errors from the summary; CPU, memory, con
     const errors = set.charts[2];
     assert.ok(errors.stacked);
     assert.deepEqual(errors.series.map((s) => s.label).sort(), Object.keys(summary.errors).sort());
-    const pg = set.charts[6];
+    const endpoints = set.charts[4];
+    assert.equal(endpoints.xKind, "category");
+    const busiest = [...summary.endpoints].sort((a, b) => b.total - a.total);
+    assert.deepEqual(endpoints.categories, busiest.map((e) => e.name));
+    assert.deepEqual(endpoints.series.map((s) => s.label), ["p50", "p95", "p99"]);
+    assert.deepEqual(endpoints.series[1].values, busiest.map((e) => e.latency_ms_p95));
+    const pg = set.charts[7];
     assert.deepEqual(pg.series.map((s) => s.label), [
       "active",
       "idle",
@@ -83,7 +90,13 @@ Deno.test("report data: rate, latency, errors from the summary; CPU, memory, con
     ]);
     assert.ok(set.range[0] < set.loadStart, "capture before the load is on the axis");
     const onlyLoad = buildCharts(summary, []);
-    assert.deepEqual(onlyLoad.charts.map((c) => c.id), ["rate", "latency", "errors", "distribution"]);
+    assert.deepEqual(onlyLoad.charts.map((c) => c.id), [
+      "rate",
+      "latency",
+      "errors",
+      "distribution",
+      "endpoints",
+    ]);
     assert.equal(onlyLoad.missing.length, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -144,14 +157,23 @@ Deno.test(
           ".chart",
           (nodes) => nodes.map((n) => n.getAttribute("data-chart")),
         );
-        assert.deepEqual(chartIds, ["rate", "latency", "errors", "distribution", "cpu", "memory", "pg"]);
+        assert.deepEqual(chartIds, [
+          "rate",
+          "latency",
+          "errors",
+          "distribution",
+          "endpoints",
+          "cpu",
+          "memory",
+          "pg",
+        ]);
         // every chart painted: its canvas holds a good share of non-transparent pixels
         const painted = await page.evaluate(PAINTED) as { ink: number; total: number }[];
-        assert.equal(painted.length, 7);
+        assert.equal(painted.length, 8);
         for (const [index, p] of painted.entries()) {
           assert.ok(p.ink > p.total * 0.002, `chart ${chartIds[index]} looks blank: ${p.ink}/${p.total}`);
         }
-        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 7);
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 8);
         const table = await page.locator("#endpoints").innerText();
         for (const endpoint of summary.endpoints) assert.ok(table.includes(endpoint.name), endpoint.name);
         assert.match(await page.locator("body").innerText(), /All 3 thresholds met|thresholds crossed/);

@@ -460,6 +460,8 @@ td.num, th.num { text-align:right; }
 tbody tr:last-child td { border-bottom:none; }
 #endpoints tbody tr:last-child td { font-weight:650; border-top:2px solid var(--line); }
 .ep { font-weight:600; } .path { display:block; color:var(--muted); font-size:12px; font-family:ui-monospace,monospace; }
+/* Endpoint names and URL paths wrap (a long path must not push the figures out of a 1280 px window). */
+#endpoints td:first-child, #error-classes td:first-child { white-space:normal; overflow-wrap:anywhere; min-width:140px; max-width:320px; }
 .note { color:var(--muted); font-size:12px; margin:8px 0 0; }
 .grid2 { display:grid; grid-template-columns:repeat(auto-fit,minmax(420px,1fr)); gap:18px; }
 .grid3 { display:grid; grid-template-columns:repeat(auto-fit,minmax(300px,1fr)); gap:18px; }

@@ -340,6 +340,8 @@ export function mergeSummaries(
     shard: { index: 0, count: 1 },
     schedule_hash: first.schedule_hash,
     ...(first.start_at ? { start_at: first.start_at } : {}),
+    // The shards ran against one site with one config and schedule: shard 0's metadata stands for all.
+    ...(first.metadata ? { metadata: first.metadata } : {}),
     ...(check.missing.length ? { partial: true } : {}),
     merged_from: { count: check.count, shards: check.present, files: ordered.map((input) => input.path) },
   };

@@ -472,7 +472,7 @@ tbody tr:last-child td { border-bottom:none; }
 .bad-text { color:var(--bad); font-weight:600; } .warn-text { color:var(--warn); } .good-text { color:var(--good); font-weight:600; }
 .banner.neutral { background:#e2e8f0; color:#334155; }
 .warnings { border-left:4px solid #f59e0b; } .warnings ul { margin:0; padding-left:18px; } .warnings li { padding:2px 0; }
-#verdict td { white-space:normal; vertical-align:top; } #verdict td:first-child { overflow-wrap:anywhere; }
+#verdict td { white-space:normal; vertical-align:top; } #verdict td:first-child { overflow-wrap:anywhere; min-width:120px; }
 #verdict .ci { color:var(--muted); font-size:12px; white-space:nowrap; }
 .swatch { display:inline-block; width:12px; height:12px; border-radius:2px; vertical-align:-1px; margin-right:4px; }
 .swatch.base { background:#2563eb; } .swatch.candidate { background:#ea580c; }

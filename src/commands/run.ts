@@ -35,13 +35,13 @@ import type { EndpointSpec } from "../engine/targets.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend, UserOptions } from "../moodle/backend.ts";
+import { collectRunMetadata } from "./run_metadata.ts";
+import type { ConnectionSettings } from "../pg/connection.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
 import { journeyRunner, type JourneySetup, journeySetup } from "../journey/setup.ts";
 import { withJourneyPreset } from "../journey/presets.ts";
 import { journeySummaries } from "../results/journeys.ts";
-import { scheduleHash, ShardRun, type ShardRunOptions } from "./run_shard.ts";
-import { collectRunMetadata } from "./run_metadata.ts";
-import type { ConnectionSettings } from "../pg/connection.ts";
+import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
 import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
 import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
@@ -147,7 +147,7 @@ export async function runLoad(options: RunOptions, deps: RunDeps): Promise<FullR
   // Read before the load and awaited after it: never on the measured path.
   const metadata = collectRunMetadata({
     configFile: options.config,
-    scheduleHash: scheduleHash(setup.config, setup.plan, setup.seed),
+    schedule: setup,
     tag: options.tag,
     site: deps.backend.siteFacts?.(setup.config, userOptions(options, setup)),
     db: deps.siteDb,

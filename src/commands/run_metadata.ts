@@ -10,10 +10,13 @@ import { gitHead } from "../results/git_head.ts";
 import { sha256Hex } from "../bench/manifest.ts";
 import type { ConnectionSettings } from "../pg/connection.ts";
 import type { SiteFacts } from "../moodle/site_facts.ts";
+import { scheduleHash } from "./run_shard.ts";
+import type { Config } from "../config/schema.ts";
 
 export interface MetadataSources {
   configFile: string;
-  scheduleHash: Promise<string>;
+  /** What the schedule hash is made of (run_shard.ts scheduleHash: one rule for shards and metadata). */
+  schedule: { config: Config; plan: Parameters<typeof scheduleHash>[1]; seed: number };
   tag?: string;
   /** The site's self-description (undefined: the backend cannot ask, e.g. a test's fake users). */
   site?: Promise<SiteFacts>;
@@ -35,9 +38,9 @@ export async function collectRunMetadata(sources: MetadataSources): Promise<RunM
   const dbFacts = sources.db
     ? import("../pg/site_facts.ts").then(({ readDbFacts }) => readDbFacts(sources.db!))
     : undefined;
-  const [configHash, scheduleHash, commit, site, db] = await Promise.all([
+  const [configHash, schedule, commit, site, db] = await Promise.all([
     configFileHash(sources.configFile),
-    sources.scheduleHash,
+    scheduleHash(sources.schedule.config, sources.schedule.plan, sources.schedule.seed),
     gitHead(sources.cwd),
     sources.site?.catch(() => undefined),
     dbFacts?.catch(() => undefined),
@@ -53,6 +56,6 @@ export async function collectRunMetadata(sources: MetadataSources): Promise<RunM
     code_commit: commit ?? null,
     tag: sources.tag ?? null,
     config_hash: configHash,
-    schedule_hash: scheduleHash,
+    schedule_hash: schedule,
   };
 }

@@ -48,11 +48,19 @@ Deno.test(
           timeout: 30_000,
         });
         const ink = await page.evaluate(INK) as Record<string, number>;
-        assert.deepEqual(Object.keys(ink), ["rate", "latency", "errors", "distribution", "endpoints"]);
+        assert.deepEqual(Object.keys(ink), [
+          "rate",
+          "latency",
+          "errors",
+          "distribution",
+          "endpoints",
+          "endpoint-latency",
+          "endpoint-rate",
+        ]);
         for (const [id, share] of Object.entries(ink)) {
           assert.ok(share > 0.002, `${id} looks blank: ${share}`);
         }
-        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 5);
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 7);
         // per endpoint: p50/p95/p99 bars of every demo endpoint, the busiest first
         const endpoints = await page.evaluate(
           `JSON.parse(document.getElementById("report-data").textContent).charts.find((c) => c.id === "endpoints")`,
@@ -62,6 +70,13 @@ Deno.test(
           [...run.summary.endpoints].sort((a, b) => b.total - a.total).map((e) => e.name),
         );
         assert.deepEqual(endpoints.series.map((s) => s.label), ["p50", "p95", "p99"]);
+        // per endpoint over time: one line per endpoint; a click on its legend entry hides it
+        const lines = await page.locator("#chart-endpoint-latency .u-legend .u-series").count();
+        assert.equal(lines, run.summary.endpoints.length + 1, "x plus one entry per endpoint");
+        const before = (await page.evaluate(INK) as Record<string, number>)["endpoint-latency"];
+        await page.locator("#chart-endpoint-latency .u-legend .u-series").nth(1).click();
+        const after = (await page.evaluate(INK) as Record<string, number>)["endpoint-latency"];
+        assert.ok(after < before, `hiding the busiest endpoint removes its line: ${before} → ${after}`);
         // the latency chart: p50, p95, p99 and max series; the distribution: percentile axis in nines
         const legend = await page.locator("#chart-latency .u-legend").innerText();
         for (const label of ["p50", "p95", "p99", "max"]) assert.ok(legend.includes(label), legend);

@@ -24,6 +24,15 @@ Deno.test("a 17 s run with the default 30 s progress: 17 one-second points, char
       assert.ok(p.latency_ms_p50 > 0 && p.latency_ms_p50 <= p.latency_ms_p95, JSON.stringify(p));
       assert.ok(p.latency_ms_p99 <= p.latency_ms_max);
     }
+    // each second per endpoint too: the endpoints' answers add up to the second's and to the run's
+    for (const p of timeline) {
+      assert.equal(p.endpoints!.length, summary.endpoints.length);
+      assert.equal(p.endpoints!.reduce((sum, e) => sum + e[0], 0), p.total, JSON.stringify(p));
+      assert.equal(p.endpoints!.reduce((sum, e) => sum + e[1], 0), p.failures);
+    }
+    summary.endpoints.forEach((endpoint, k) => {
+      assert.equal(timeline.reduce((sum, p) => sum + p.endpoints![k][0], 0), endpoint.total, endpoint.name);
+    });
     const printed = JSON.parse(stdout.trim().split("\n").at(-1)!);
     assert.equal(printed.timeline, 17, "stdout carries the count, not the points");
     const charts = buildCharts(summary, []).charts;
@@ -31,6 +40,11 @@ Deno.test("a 17 s run with the default 30 s progress: 17 one-second points, char
       const chart = charts.find((c) => c.id === id)!;
       assert.equal(chart.x.length, 17, id);
     }
+    const byEndpoint = charts.find((c) => c.id === "endpoint-rate")!;
+    assert.equal(byEndpoint.x.length, 17);
+    const busiest = [...summary.endpoints].sort((a, b) => b.total - a.total)[0];
+    const k = summary.endpoints.indexOf(busiest);
+    assert.deepEqual(byEndpoint.series[0].values, timeline.map((p) => p.endpoints![k][0] * 60));
     const rate = charts.find((c) => c.id === "rate")!;
     assert.deepEqual(rate.series[1].values, timeline.map((p) => p.total * 60));
   } finally {
@@ -76,6 +90,12 @@ Deno.test("a 1-hour time line is drawn as at most 600 rows: counts exact, the wo
   assert.equal(merged.p50, 10);
   assert.equal(merged.p99, 50);
   assert.equal(merged.total, 40);
+  // per endpoint, the same rule: answers and failures add up, p50 count-weighted, the worst p95 kept
+  const withEndpoints = mergePoints([
+    { ...second(0, 10, 30), endpoints: [[6, 1, 10, 40], [4, 0, 20, 25]] },
+    { ...second(1, 30, 50), endpoints: [[2, 0, 40, 90], [0, 0, 0, 0]] },
+  ]);
+  assert.deepEqual(withEndpoints.endpoints, [[8, 1, 17.5, 90], [4, 0, 20, 25]]);
   const old = chartRows(demoSummary());
   assert.equal(old.source, "intervals", "a summary without a time line is drawn from its intervals");
 });

@@ -302,6 +302,7 @@ export class Engine {
       warmupSec: options.warmupSec,
       inFlight: () => this.inFlight,
       onSecond: options.onSecond && ((point) => options.onSecond!(point, this.live)),
+      endpointCount: this.endpoints.length,
     });
     this.logEntry = options.onRequest ? emptyLogEntry() : undefined;
   }
@@ -557,7 +558,7 @@ export class Engine {
       this.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
       this.intervals.warmup.record(latencyUs, serviceUs, status, bytes, errorIndex, undefined, wireBytes);
     }
-    this.timeline.record(now, latencyUs, errorIndex);
+    this.timeline.record(now, latencyUs, errorIndex, slot.endpoint);
     const entry = this.logEntry;
     if (entry) {
       entry.i = slot.index;

@@ -32,7 +32,16 @@ export interface TimelinePoint {
   /** Requests in flight when the second ended. */
   in_flight: number;
   target_rpm: number;
+  /**
+   * Per endpoint (or journey step), in the summary's `endpoints` order: `[answers, failures, p50 ms,
+   * p95 ms]` — compact, ~25 bytes an endpoint a second. Absent with one endpoint (the totals say it)
+   * and in summaries written before it existed.
+   */
+  endpoints?: EndpointSecond[];
 }
+
+/** One endpoint's second: answers, failures, p50 and p95 latency (ms, from the intended start). */
+export type EndpointSecond = [number, number, number, number];
 
 export interface TimelineOptions {
   clock: Clock;
@@ -42,6 +51,8 @@ export interface TimelineOptions {
   inFlight: () => number;
   /** Each second as it closes (the live dashboard); the point is kept as well. */
   onSecond?: (point: TimelinePoint) => void;
+  /** Endpoints (or journey steps) of the run: more than one gives each second its per-endpoint figures. */
+  endpointCount?: number;
 }
 
 const SECOND_MS = 1000;
@@ -52,6 +63,12 @@ export class Timeline {
   private readonly errors = new Float64Array(ERROR_CLASSES.length);
   private total = 0;
   private failures = 0;
+  /** Per endpoint (when there are several): answers, failures and a histogram made on first use. */
+  private readonly byEndpoint: {
+    total: number;
+    failures: number;
+    latency?: ReturnType<typeof newHistogram>;
+  }[];
   private startMs = 0;
   private startEpochMs = 0;
   /** The running second: index since the run's start, and where it ends (clock ms; ∞ for the last). */
@@ -66,6 +83,8 @@ export class Timeline {
   constructor(private readonly o: TimelineOptions) {
     // The second that ends with the schedule is the last: it stays open for the drain, never an extra point.
     this.lastIndex = lastSecond(o.schedule.durationSec * SECOND_MS);
+    const count = o.endpointCount ?? 0;
+    this.byEndpoint = count > 1 ? Array.from({ length: count }, () => ({ total: 0, failures: 0 })) : [];
   }
 
   start(startMs: number, startEpochMs: number): void {
@@ -75,8 +94,8 @@ export class Timeline {
     if (this.lastIndex > 0) this.arm();
   }
 
-  /** One answer (hot path: a compare, two counters and one histogram record). */
-  record(nowMs: number, latencyUs: number, errorIndex: number): void {
+  /** One answer (hot path: a compare, a few counters and two histogram records). */
+  record(nowMs: number, latencyUs: number, errorIndex: number, endpoint = -1): void {
     if (nowMs >= this.endMs) this.rollTo(nowMs);
     this.total++;
     if (errorIndex >= 0) {
@@ -84,6 +103,12 @@ export class Timeline {
       this.errors[errorIndex]++;
     }
     recordUs(this.latency, latencyUs);
+    const own = this.byEndpoint[endpoint];
+    if (own) {
+      own.total++;
+      if (errorIndex >= 0) own.failures++;
+      recordUs(own.latency ??= newHistogram(), latencyUs);
+    }
   }
 
   /** Scheduling stopped at `stopMs`: close the seconds before it; the last one stays open for the drain. */
@@ -125,6 +150,18 @@ export class Timeline {
     if (this.index >= this.lastIndex) this.endMs = Infinity;
   }
 
+  /** The closing second of each endpoint, its counters and histogram reset for the next. */
+  private endpointSeconds(): EndpointSecond[] {
+    return this.byEndpoint.map((e) => {
+      const second: EndpointSecond = e.total && e.latency
+        ? [e.total, e.failures, percentileMs(e.latency, 50), percentileMs(e.latency, 95)]
+        : [0, 0, 0, 0];
+      if (e.total) e.latency?.reset();
+      e.total = e.failures = 0;
+      return second;
+    });
+  }
+
   private emit(endMs: number): void {
     const fromSec = this.index;
     const toSec = (endMs - this.startMs) / SECOND_MS;
@@ -149,6 +186,7 @@ export class Timeline {
       latency_ms_max: maxMs(this.latency),
       in_flight: this.o.inFlight(),
       target_rpm: rateTo > fromSec ? round3(schedule.meanRate(fromSec, rateTo) * 60) : 0,
+      ...(this.byEndpoint.length ? { endpoints: this.endpointSeconds() } : {}),
     };
     this.points.push(point);
     this.o.onSecond?.(point);

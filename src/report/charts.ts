@@ -10,6 +10,7 @@ import type { ChartSeries, ChartSet, ChartSpec } from "./chart_types.ts";
 export type { ChartSeries, ChartSet, ChartSpec };
 import { distributionChart } from "./distribution.ts";
 import { endpointLatencyChart } from "./endpoint_chart.ts";
+import { endpointTimeCharts } from "./endpoint_time.ts";
 
 export const PALETTE = [
   "#2563eb",
@@ -52,10 +53,6 @@ export function alpha(color: string, a: number): string {
 }
 
 /** The load charts, from the 1-second time line when the summary has one, else the progress intervals. */
-function loadCharts(summary: RunSummary): ChartSpec[] {
-  return rowCharts(chartRows(summary));
-}
-
 function rowCharts({ rows, source, secondsPerRow }: ChartRows): ChartSpec[] {
   if (!rows.length) return [];
   const x = rows.map((r) => r.x);
@@ -225,11 +222,13 @@ export function captureChart(
 }
 
 export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): ChartSet {
-  const charts = loadCharts(summary);
+  const rows = chartRows(summary);
+  const charts = rowCharts(rows);
   const distribution = distributionChart(summary);
   if (distribution) charts.push(distribution);
   const endpoints = endpointLatencyChart(summary.endpoints);
   if (endpoints) charts.push(endpoints);
+  charts.push(...endpointTimeCharts(summary, rows));
   const missing: string[] = [];
   charts.push(...serverCharts(captures, missing));
 

@@ -4,6 +4,7 @@
  * written before the time line existed). Pure.
  */
 import type { RunSummary, TimelinePoint } from "../results/summary_types.ts";
+import type { EndpointSecond } from "../engine/timeline.ts";
 
 /** More points than pixels helps nobody: a 1-hour run is drawn as 600 six-second rows. */
 export const MAX_POINTS = 600;
@@ -24,6 +25,8 @@ export interface ChartRow {
   /** Service time p95 (progress intervals only; the time line does not keep it). */
   serviceP95?: number;
   inFlight: number;
+  /** Per endpoint, in the summary's order: [answers, failures, p50, p95] (time lines that have them). */
+  endpoints?: EndpointSecond[];
 }
 
 export interface ChartRows {
@@ -70,6 +73,7 @@ export function timelineRows(timeline: readonly TimelinePoint[]): ChartRows {
  */
 export function mergePoints(points: readonly TimelinePoint[]): ChartRow {
   const last = points[points.length - 1];
+  const endpoints = mergeEndpointSeconds(points);
   let spanSec = 0, total = 0, failures = 0, targetArea = 0, p50Sum = 0, p95 = 0, p99 = 0, max = 0;
   const errors: Record<string, number> = {};
   for (const p of points) {
@@ -97,5 +101,23 @@ export function mergePoints(points: readonly TimelinePoint[]): ChartRow {
     p99,
     max,
     inFlight: last.in_flight,
+    ...(endpoints ? { endpoints } : {}),
   };
+}
+
+/** The per-endpoint figures of several seconds, by the same rule as the totals (sum; mean p50; worst p95). */
+function mergeEndpointSeconds(points: readonly TimelinePoint[]): EndpointSecond[] | undefined {
+  const first = points.find((p) => p.endpoints)?.endpoints;
+  if (!first) return undefined;
+  return first.map((_, k) => {
+    let total = 0, failures = 0, p50Sum = 0, p95 = 0;
+    for (const p of points) {
+      const [n, f, p50, p95Here] = p.endpoints?.[k] ?? [0, 0, 0, 0];
+      total += n;
+      failures += f;
+      p50Sum += p50 * n;
+      if (n > 0) p95 = Math.max(p95, p95Here);
+    }
+    return [total, failures, total > 0 ? p50Sum / total : 0, p95];
+  });
 }

@@ -250,6 +250,20 @@ Deno.test("A/B charts: server-side capture of both runs overlaid on seconds sinc
       );
     }
     assert.equal(set.loadStart, 0);
+    // summaries from before metadata existed: the A/B page still renders and says what it cannot check
+    const out = join(dir, "ab.html");
+    const cli = await runCli(["report", join(dir, "a"), join(dir, "b"), "--out", out]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const html = await Deno.readTextFile(out);
+    assert.match(html, /base and candidate recorded no run metadata/);
+    assert.match(html, /not recorded \(summary written by an older moodle-load\)/);
+    for (const id of ["cpu", "memory", "pg"]) assert.ok(html.includes(`id="chart-${id}"`), id);
+    const refused = await runCli(["report", join(dir, "a"), join(dir, "b"), "--threshold", "p95<1s"]);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /--threshold judges one run; two runs are judged by `compare BASE CAND --fail-on/,
+    );
     assert.ok(set.range[0] < 0, "capture started before the load: negative seconds");
     assert.ok(set.range[1] < 3600, `one axis for both runs: ${set.range}`);
   } finally {

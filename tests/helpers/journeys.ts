@@ -128,3 +128,27 @@ export function assertWrongSesskeyFailed(summary: JourneySummary): void {
   assert.match(reasons, /Your session has most likely timed out/);
   assert.match(reasons, /logout: still logged in/);
 }
+
+/** The preset's steps with the save posted under a wrong sesskey. */
+export const WRONG_SESSKEY_SAVE = {
+  name: "bad-save",
+  steps: [
+    { name: "edit", path: "/mod/assign/view.php?id={assignid}&action=editsubmission" },
+    { name: "upload", upload: { field: "files_filemanager", size_bytes: 2048 } },
+    {
+      name: "save",
+      form: { action: "/mod/assign/view.php", fields: { sesskey: "wrong{sesskey}" } },
+      check: { url: "/mod/assign/view\\.php\\?id=\\d+&action=view" },
+    },
+  ],
+};
+
+/** What a run of WRONG_SESSKEY_SAVE must report: the uploads work, every save is Moodle's 404 error. */
+export function assertWrongSesskeySaveFailed(summary: JourneySummary): void {
+  const journey = summary.journeys[0];
+  assert.ok(journey.started >= 2, JSON.stringify(journey));
+  assert.equal(journey.completed, 0);
+  assert.equal(stepRow(summary, "bad-save/upload").success, journey.started, "the upload itself works");
+  assert.deepEqual(stepRow(summary, "bad-save/save").errors, { moodle_error: journey.started });
+  assert.match(JSON.stringify(summary.error_reasons), /Your session has most likely timed out/);
+}

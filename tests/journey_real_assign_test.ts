@@ -230,6 +230,10 @@ Deno.test({
       const files = await storedFiles(moodle, saved.lastFileId);
       // None missing, none extra: one stored file per saved submission, of the uploaded size.
       assert.equal(files.length, save.success, JSON.stringify({ files, errors: summary.errors }));
+      console.log(
+        `assign-submit: ${journey.started} started, ${journey.completed} completed, ${save.success} saves ` +
+          `reported = ${files.length} files in mdl_files; not_sent ${summary.not_sent}`,
+      );
       assert.ok(files.every((f) => f.filesize === ASSIGN_SUBMIT_BYTES), JSON.stringify(files));
       assert.equal(new Set(files.map((f) => f.contenthash)).size, files.length, "distinct uploads");
       assert.ok(files.every((f) => /^moodle-load-\d+\.bin$/.test(f.filename)), JSON.stringify(files));

@@ -139,6 +139,10 @@ Deno.test({
       const posts = await newPosts(moodle, before, ids);
       // None missing, none extra: one row per successful reply step.
       assert.equal(posts.length, reply.success, JSON.stringify({ posts, reply, errors: summary.errors }));
+      console.log(
+        `moodle-testplan: ${journey.started} started, ${journey.completed} completed, ${reply.success} ` +
+          `replies reported = ${posts.length} rows in mdl_forum_posts; not_sent ${summary.not_sent}`,
+      );
       // Exactly once: each successful iteration's subject appears once.
       const iterations = posts.map((p) => Number(REPLY_SUBJECT.exec(p.subject)?.[1]));
       assert.ok(iterations.every(Number.isInteger), JSON.stringify(posts.map((p) => p.subject)));

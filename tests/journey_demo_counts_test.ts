@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { withDemo } from "./helpers/demo.ts";
+import { runCli } from "./helpers/cli.ts";
 import { defaultDemoUsers } from "../src/demo/mod.ts";
 import { demoRunConfig } from "../src/demo/config.ts";
 import type { DemoServer } from "../src/demo/server.ts";
@@ -97,6 +98,28 @@ Deno.test("demo: a reply form, a logout and an assignment save with a WRONG sess
     } finally {
       await Deno.remove(reply.dir, { recursive: true });
       await Deno.remove(save.dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("run --journey with only base_url, users and parameters in the config: the preset is the workload", async () => {
+  await withDemo({ users: defaultDemoUsers(2), pageBytes: 5_000 }, async (demo) => {
+    const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(2) });
+    const { dir, path } = await writeConfig({
+      base_url: base.base_url,
+      users: base.users,
+      parameters: { discussion: { values: [3] } },
+    });
+    try {
+      const summary = await runJourneys(path, "--journey", "forum-post", "--rpm", "120", "--duration", "1");
+      assert.equal(summary.journeys[0].completed, 2, JSON.stringify(summary.journeys));
+      assert.equal(demo.counters.forumPosts, 2);
+      // Without --journey the same config names no workload: exit 2, the rule named.
+      const plain = await runCli(["run", "--config", path, "--duration", "1", "--quiet"]);
+      assert.equal(plain.code, 2, plain.stderr);
+      assert.match(plain.stderr, /at least one URL \(or a journey in journeys\)/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   });
 });

@@ -159,8 +159,6 @@ async function siteConfig(
     login_path: moodle.login_path,
     users: [] as { username: string; password: string }[],
     parameters: { assignid: { values: cmids } },
-    // The schema asks for one URL; the journeys replace the mix.
-    urls: [{ path: "/my/" }],
     ...extra,
   };
   if (!users) {

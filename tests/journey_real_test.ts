@@ -39,10 +39,7 @@ async function sql<T extends pg.QueryResultRow>(moodle: RealMoodle, text: string
   }
 }
 
-/**
- * A config for the main course with the test users (their password set by `users` just now). `urls`
- * holds one page only because the schema asks for one; `--journey` replaces the mix.
- */
+/** A config for the main course with the test users (their password set by `users` just now). */
 async function siteConfig(moodle: RealMoodle, extra: Record<string, unknown> = {}, count = USERNAMES.length) {
   const course = moodle.courses.find((c) => c.id === moodle.main_course_id)!;
   const written = await writeConfig({
@@ -56,7 +53,6 @@ async function siteConfig(moodle: RealMoodle, extra: Record<string, unknown> = {
       discussionid: { values: course.forum_discussion_ids },
       discussion: { values: course.forum_discussion_ids },
     },
-    urls: [{ path: "/my/" }],
     ...extra,
   });
   const users = await runCli([

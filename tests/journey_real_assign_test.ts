@@ -222,6 +222,8 @@ Deno.test({
       assert.equal(summary.login.logged_in, USERNAMES.length);
       assert.equal(summary.abandoned, 0, "a step still unanswered at the end: its outcome is unknown");
       const journey = summary.journeys[0];
+      // The stages' integral: 0.5 (ramp up) + 10 (5 s at 2/s) + 0.5 (ramp down) journeys due.
+      assert.equal(journey.started + summary.not_sent, 11, JSON.stringify(journey));
       assert.ok(journey.completed >= 3, JSON.stringify(journey));
       const save = stepRow(summary, "assign-submit/save");
       assert.equal(save.success, journey.completed);

@@ -111,9 +111,19 @@ Deno.test("run --journey with only base_url, users and parameters in the config:
       parameters: { discussion: { values: [3] } },
     });
     try {
-      const summary = await runJourneys(path, "--journey", "forum-post", "--rpm", "120", "--duration", "1");
+      const summary = await runJourneys(
+        path,
+        ...["--journey", "forum-post", "--rpm", "120", "--duration", "1"],
+        ...["--threshold", "step:reply:error_rate<1%"],
+      );
       assert.equal(summary.journeys[0].completed, 2, JSON.stringify(summary.journeys));
       assert.equal(demo.counters.forumPosts, 2);
+      // Threshold names are checked against the preset's steps before the run: a typo is exit 2.
+      const typo = await runCli(
+        ["run", "--config", path, "--journey", "forum-post", "--threshold", "step:replly:error_rate<1%"],
+      );
+      assert.equal(typo.code, 2, typo.stderr);
+      assert.match(typo.stderr, /replly/);
       // Without --journey the same config names no workload: exit 2, the rule named.
       const plain = await runCli(["run", "--config", path, "--duration", "1", "--quiet"]);
       assert.equal(plain.code, 2, plain.stderr);

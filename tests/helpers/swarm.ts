@@ -48,6 +48,9 @@ export async function initSwarm(engine: PrivateDocker): Promise<Swarm> {
       `127.0.0.1:${port}`,
       "--listen-addr",
       `127.0.0.1:${port}`,
+      // The VXLAN port of the ingress network: not the default 4789, which another swarm may hold.
+      "--data-path-port",
+      String(20_000 + Math.floor(Math.random() * 20_000)),
     ]);
   } catch (error) {
     await leave();

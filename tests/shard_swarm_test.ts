@@ -30,7 +30,10 @@ const DURATION_SEC = 3;
 const SEED = 5;
 const SERVICE = "moodle-load-shards";
 const SHARD_INDICES = [0, 1, 2];
-/** From `service create` to the agreed start: task dispatch, three vfs copies of the image, deno start-up. */
+/**
+ * From `service create` to the agreed start: task dispatch, 3 containers, a cold deno start (no code cache)
+ * and the logins — 12–21 s of it were to spare on the loaded 2-core machine here.
+ */
 const START_MARGIN_MS = 25_000;
 
 async function summaryIn(dir: string): Promise<FullRunSummary> {
@@ -176,7 +179,9 @@ Deno.test({
         );
         const startAt = Date.now() + START_MARGIN_MS;
         const tasks = await runShardService(engine, results, startAt);
-        const outputs = tasks.map((t) => Deno.readTextFileSync(`${results}/out-${t.slot}.txt`));
+        const outputs = await Promise.all(
+          tasks.map((t) => Deno.readTextFile(`${results}/out-${t.slot}.txt`).catch(() => "(no output)")),
+        );
         tasks.forEach((task, i) => {
           assert.equal(task.state, "complete", `task ${task.slot}: ${task.error}\n${outputs[i]}`);
           assert.equal(task.exitCode, 0, outputs[i]);

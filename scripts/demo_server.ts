@@ -4,6 +4,10 @@
  *   deno run --allow-net=127.0.0.1 --allow-read scripts/demo_server.ts [--site-path /moodle]
  *     [--port 8080] [--latency-ms 50] [--page-bytes 150000] [--error-rate 0.01] [--slow-rate 0.01]
  *     [--session-ttl 60] [--lockout 5] [--no-perfdebug] [--cert cert.pem --key key.pem] [--users 10]
+ *     [--write-config site.json]
+ *
+ * --write-config writes a `run` config for this site (its URL, the studentNN users, `demo`'s page mix;
+ * needs --allow-write for that file), e.g. to try `run --shard` (docs/distributed.md).
  *
  * Users are student01…studentNN with password Demo-pass-1, plus flagged accounts
  * forced/incomplete/nopolicy/visitor/suspended (same password). Ctrl-C stops it.
@@ -12,6 +16,7 @@ import { parseArgs } from "node:util";
 import {
   DEFAULT_DEMO_PASSWORD,
   defaultDemoUsers,
+  demoRunConfig,
   type DemoUserSpec,
   startDemoServer,
 } from "../src/demo/mod.ts";
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     key: { type: "string" },
     users: { type: "string", default: "10" },
     seed: { type: "string", default: "1" },
+    "write-config": { type: "string" },
   },
 });
 
@@ -63,6 +69,14 @@ console.log(`Demo Moodle at ${demo.url}/  (login page ${demo.url}${demo.loginPat
 console.log(
   `Users: student01… and forced/incomplete/nopolicy/visitor/suspended, password ${DEFAULT_DEMO_PASSWORD}`,
 );
+if (values["write-config"]) {
+  const users = defaultDemoUsers(Number(values.users));
+  await Deno.writeTextFile(
+    values["write-config"],
+    JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2),
+  );
+  console.log(`Config for this site (${users.length} users): ${values["write-config"]}`);
+}
 console.log("Ctrl-C to stop.");
 Deno.addSignalListener("SIGINT", async () => {
   console.log(JSON.stringify(demo.counters.snapshot()));

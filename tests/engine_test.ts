@@ -539,6 +539,50 @@ Deno.test("fake clock journeys: a user does nothing else during its journey; coo
   near(percentileMs(result.journeys![0].duration, 100), 900 + 1100);
 });
 
+Deno.test("fake clock journeys: coordinated omission — a slow first step and 2 slots under 40 journeys/s: latency from the intended start, far above the service time", async () => {
+  // Each journey: a 200 ms step, then a 10 ms one; 2 slots hold at most 2 / 210 ms ≈ 9.5 journeys/s,
+  // a quarter of what is due. With enough slots (the control) the same journeys are never late.
+  const run = async (concurrency: number) => {
+    const clock = new FakeClock();
+    const users = Array.from({ length: 20 }, (_, u) => new FakeUser(`u${u}`, clock, 1));
+    const runner = new FakeJourneyRunner(clock, [200, 10], [0]);
+    const specs: JourneySpec[] = [{ name: "j", steps: JOURNEY_SPECS[0].steps.slice(0, 2) }];
+    const result = await runOnFakeClock(clock, users, 1, {
+      schedule: constantSchedule(2400, 3), // one every 25 ms for 3 s: 120 due
+      concurrency,
+      picker: journeyPicker(users.length),
+      journeys: { specs, runner },
+      graceMs: 10_000,
+    });
+    // How late each sent iteration's first step went out: its call time minus its intended start.
+    const waits = runner.calls.filter((c) => c[1] === 0).map(([iteration, , at]) => at - iteration * 25);
+    return { result, waits };
+  };
+  const { result, waits } = await run(2);
+  const first = result.endpoints[0];
+  assert.equal(result.maxInFlight, 2);
+  assert.equal(result.sent + result.notSent, 120);
+  assert.equal(result.sent, waits.length);
+  assert.ok(result.sent <= 32 && result.notSent >= 88, `sent ${result.sent}, not_sent ${result.notSent}`);
+  assert.ok(result.late >= result.sent - 2, `late ${result.late} of ${result.sent}`);
+  near(percentileMs(first.service, 100), 200);
+  // Step 1's latency counts from the intended start: its wait in the queue plus its 200 ms.
+  const worstWait = Math.max(...waits);
+  near(percentileMs(first.latency, 100), worstWait + 200, "step 1 latency max");
+  assert.ok(percentileMs(first.latency, 50) > 5 * percentileMs(first.service, 50), "p50 far above service");
+  assert.ok(percentileMs(first.latency, 100) > 10 * 200, `latency max ${percentileMs(first.latency, 100)}`);
+  // The next step counts from the end of the think time before it: no queue in it.
+  near(percentileMs(result.endpoints[1].latency, 100), 10);
+  near(percentileMs(result.journeys![0].duration, 100), worstWait + 210, "journey duration max");
+  assert.equal(result.journeys![0].completed, result.sent);
+
+  const control = await run(20);
+  assert.equal(control.result.sent, 120);
+  assert.equal(control.result.late, 0);
+  assert.ok(control.waits.every((w) => w === 0));
+  near(percentileMs(control.result.endpoints[0].latency, 100), 200);
+});
+
 Deno.test("fake clock journeys: a failed check ends the journey (or not, on_fail continue)", async () => {
   for (const continueOnFail of [false, true]) {
     const clock = new FakeClock();

@@ -97,9 +97,9 @@ export interface RunDeps {
 
 const encoder = new TextEncoder();
 
-async function readConfig(file: string): Promise<Config> {
+async function readConfig(file: string, workloadGiven: boolean): Promise<Config> {
   try {
-    return await loadConfig(file);
+    return await loadConfig(file, { workloadGiven });
   } catch (error) {
     throw error instanceof ConfigError ? configUserError(error) : error;
   }
@@ -210,7 +210,7 @@ interface RunSetup {
 }
 
 async function prepareRun(options: RunOptions): Promise<RunSetup> {
-  let fullConfig = await readConfig(options.config);
+  let fullConfig = await readConfig(options.config, options.journey !== undefined);
   let journeys: JourneySetup | undefined;
   try {
     if (options.journey) fullConfig = withJourneyPreset(fullConfig, options.journey);

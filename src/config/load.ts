@@ -1,7 +1,7 @@
 /** Read, parse and validate a config file, reporting every problem at once. */
 import { closest } from "fastest-levenshtein";
 import type { z } from "zod";
-import { type Config, ConfigSchema } from "./schema.ts";
+import { type Config, ConfigFieldsSchema, ConfigSchema } from "./schema.ts";
 import { jsonSyntaxError } from "./json_error.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { redactUrl } from "../util/redact.ts";
@@ -134,24 +134,29 @@ export function toProblems(
   }
 }
 
+export interface LoadOptions {
+  /** The command line names the workload (`run --journey NAME`): neither `urls` nor `journeys` needed. */
+  workloadGiven?: boolean;
+}
+
 /** Validate already-parsed JSON. Throws ConfigError with every problem. */
-export function validateConfig(input: unknown, file = "config"): Config {
-  const result = ConfigSchema.safeParse(input);
+export function validateConfig(input: unknown, file = "config", options: LoadOptions = {}): Config {
+  const result = (options.workloadGiven ? ConfigFieldsSchema : ConfigSchema).safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(file, result.error.issues.flatMap((issue) => toProblems(issue, input)));
 }
 
-export function parseConfigText(text: string, file = "config"): Config {
+export function parseConfigText(text: string, file = "config", options: LoadOptions = {}): Config {
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch {
     throw new ConfigError(file, [{ path: "$", message: jsonSyntaxError(text) }]);
   }
-  return validateConfig(input, file);
+  return validateConfig(input, file, options);
 }
 
-export async function loadConfig(file: string): Promise<Config> {
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<Config> {
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -159,5 +164,5 @@ export async function loadConfig(file: string): Promise<Config> {
     const reason = error instanceof Deno.errors.NotFound ? "file not found" : (error as Error).message;
     throw new ConfigError(file, [{ path: "$", message: `cannot read the config (${reason})` }]);
   }
-  return parseConfigText(text, file);
+  return parseConfigText(text, file, options);
 }

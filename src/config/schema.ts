@@ -173,7 +173,8 @@ export const DbSchema = z.strictObject({
   prefix: z.string().optional().describe("Moodle table prefix (default mdl_)"),
 });
 
-export const ConfigSchema = z.strictObject({
+/** The config's fields and their cross-checks, without the workload rule of ConfigSchema. */
+export const ConfigFieldsSchema = z.strictObject({
   $schema: z.string().optional(),
   base_url: httpUrl.describe("the Moodle site root, may include a sub-path"),
   login_path: z.string().startsWith("/").default("/login/index.php"),
@@ -219,7 +220,13 @@ export const ConfigSchema = z.strictObject({
       }
     }
   });
-}).refine(
+});
+
+/**
+ * A complete config names its workload: `urls` or `journeys`. (`run --journey NAME` brings its own
+ * and reads the config with ConfigFieldsSchema: base_url and users are then enough.)
+ */
+export const ConfigSchema = ConfigFieldsSchema.refine(
   // Runs even when other fields are wrong (`when`), so an empty `urls` is reported beside them.
   (config) => !Array.isArray(config.urls) || config.urls.length > 0 || (config.journeys?.length ?? 0) > 0,
   { path: ["urls"], message: "at least one URL (or a journey in journeys)", when: () => true },

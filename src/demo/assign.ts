@@ -102,6 +102,8 @@ export class DemoAssignments {
     this.counters.assignSubmissions++;
     this.counters.submissionFiles += files.length;
     this.counters.submissionBytes += files.reduce((sum, f) => sum + f.bytes, 0);
+    const sizes = this.counters.submissionFileSizes;
+    for (const file of files) sizes.set(file.bytes, (sizes.get(file.bytes) ?? 0) + 1);
     return files.length;
   }
 }

@@ -27,6 +27,8 @@ export class DemoCounters {
   assignSubmissions = 0;
   submissionFiles = 0;
   submissionBytes = 0;
+  /** Submitted files by size in bytes (how many of each size): a test checks each file's size. */
+  readonly submissionFileSizes = new Map<number, number>();
 
   countPath(path: string): void {
     // Bounded: a scan of random paths must not grow memory without end.
@@ -51,6 +53,7 @@ export class DemoCounters {
       assignSubmissions: this.assignSubmissions,
       submissionFiles: this.submissionFiles,
       submissionBytes: this.submissionBytes,
+      submissionFileSizes: Object.fromEntries(this.submissionFileSizes),
     };
   }
 }

@@ -64,7 +64,7 @@ export async function thresholdsBeforeRun(
 ): Promise<RunThresholds | undefined> {
   await checkJunitPath(junitFile);
   // A config the run itself will reject is reported by the run, with its own message.
-  const config = await loadConfig(configFile).catch(() => undefined);
+  const config = await loadConfig(configFile, { workloadGiven: preset !== undefined }).catch(() => undefined);
   return prepareThresholds(config, flags, preset);
 }
 

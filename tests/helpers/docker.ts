@@ -1,6 +1,6 @@
 /**
  * A private Docker Engine for tests: `dockerd` on a socket in a temp dir (never /var/run/docker.sock),
- * no bridge/iptables, vfs storage, and a `local/busybox:static` image imported from the machine's
+ * no bridge/iptables, vfs storage (or overlay2), and a `local/busybox:static` image imported from the machine's
  * static busybox (nothing is pulled). `stop()` removes the containers, stops the daemon and deletes
  * the temp dir. Needs root, Debian's `docker.io` and `busybox-static` (.ci/setup-extras installs them).
  */
@@ -11,7 +11,7 @@ const BUSYBOX = "/bin/busybox";
 const APPLETS = ["sh", "sleep", "cat", "dd", "yes", "true", "head", "tr"];
 
 /** The docker CLI that ships with docker.io (matches the daemon), else whatever is on PATH. */
-function dockerCli(): string {
+export function dockerCli(): string {
   try {
     Deno.statSync("/usr/bin/docker");
     return "/usr/bin/docker";
@@ -64,7 +64,15 @@ export interface PrivateDocker {
   stop(): Promise<void>;
 }
 
-export async function startPrivateDocker(): Promise<PrivateDocker> {
+export interface PrivateDockerOptions {
+  /**
+   * `vfs` (default) works on any file system but copies the whole image for every container; `overlay2`
+   * (needs overlayfs, and /tmp not on overlayfs) shares it — for images of a few hundred MB.
+   */
+  storageDriver?: "vfs" | "overlay2";
+}
+
+export async function startPrivateDocker(options: PrivateDockerOptions = {}): Promise<PrivateDocker> {
   // Short path: a unix socket path must stay under ~108 bytes.
   const dir = await Deno.makeTempDir({ prefix: "mlt-dkr-", dir: "/tmp" });
   const socket = `${dir}/docker.sock`;
@@ -83,7 +91,7 @@ export async function startPrivateDocker(): Promise<PrivateDocker> {
     "--iptables=false",
     "--ip6tables=false",
     "--bridge=none",
-    "--storage-driver=vfs",
+    `--storage-driver=${options.storageDriver ?? "vfs"}`,
   ];
   // The daemon's output goes to its log file (shown when it fails to start).
   const daemon = new Deno.Command("sh", {
@@ -120,7 +128,12 @@ export async function startPrivateDocker(): Promise<PrivateDocker> {
       } catch { /* gone */ }
       await daemon.status;
     }
-    await run("umount", ["-R", `${dir}/exec`]).catch(() => {});
+    // dockerd leaves namespace mounts under exec/ (exec/netns/default once swarm mode ran): deepest first.
+    const mounts = (await Deno.readTextFile("/proc/self/mounts")).split("\n").map((line) =>
+      line.split(" ")[1]
+    )
+      .filter((point) => point?.startsWith(`${dir}/`)).sort().reverse();
+    for (const point of mounts) await run("umount", [point]);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
 

@@ -279,3 +279,27 @@ Deno.test("importHar: a recorded draft item id in a plain post is extracted from
   assert.deepEqual(post.fields, { itemid: "{message_itemid_}", sesskey: "{sesskey}", text: "hi" });
   assert.deepEqual(journeyProblems([journey], {}), []);
 });
+
+Deno.test("importHar: think time starts when the page and its assets have loaded, not when its document arrived", () => {
+  const site = "https://m.example";
+  const at = (ms: number) => new Date(Date.parse("2026-12-03T10:00:00Z") + ms).toISOString();
+  const entry = (ms: number, time: number, type: string, path: string) => ({
+    startedDateTime: at(ms),
+    time,
+    _resourceType: type,
+    request: { method: "GET", url: `${site}${path}` },
+    response: { status: 200, content: { mimeType: type === "document" ? "text/html" : "text/plain" } },
+  });
+  const har = {
+    log: {
+      entries: [
+        entry(0, 40, "document", "/course/view.php?id=4"),
+        entry(100, 900, "script", "/lib/javascript.php/1/lib/requirejs.php"), // loaded at 1000 ms
+        entry(1500, 20, "xhr", "/lib/ajax/service.php"), // the page's script, while the user reads
+        entry(3000, 40, "document", "/mod/page/view.php?id=21"),
+      ],
+    },
+  };
+  const { journey } = importHar(har, { name: "read", baseUrl: site });
+  assert.equal(journey.steps[0].think_time_ms, 2000);
+});

@@ -9,7 +9,8 @@
  * becomes `{sesskey}`, the recorded user's name `{user}`; a form post right after the page that
  * holds the form becomes a `form` step, so its hidden fields (sesskey, `_qf__…`, draft item ids)
  * come from the page at run time; an upload to Moodle's upload repository becomes an `upload`
- * step. Think times are the recorded gaps, capped.
+ * step. Think times are the recorded gaps between a page's load (its document and assets) and the
+ * next page, capped.
  */
 import * as cheerio from "cheerio";
 import type { Journey, JourneyStep } from "../config/schema.ts";
@@ -84,7 +85,8 @@ export function importHar(har: unknown, options: HarImportOptions): HarImport {
     const next = kept[k + 1];
     if (next) {
       const last = chain[chain.length - 1];
-      const gapMs = Date.parse(next[0].startedDateTime) - (Date.parse(last.startedDateTime) + last.time);
+      const nextMs = Date.parse(next[0].startedDateTime);
+      const gapMs = nextMs - pageLoadEndMs(entries, last, nextMs);
       const thinkMs = Math.min(options.maxThinkMs ?? 10_000, Math.round(gapMs / 100) * 100);
       if (thinkMs >= 100) step.think_time_ms = thinkMs;
     }
@@ -95,6 +97,35 @@ export function importHar(har: unknown, options: HarImportOptions): HarImport {
   }
   const journey = JourneySchema.parse({ name: options.name, steps });
   return { baseUrl, journey, dropped, secretsDropped };
+}
+
+/** What a browser loads as part of a page (not what its scripts ask for later, as the user reads or types). */
+const SUBRESOURCE_TYPES = new Set([
+  "stylesheet",
+  "script",
+  "image",
+  "font",
+  "media",
+  "texttrack",
+  "manifest",
+]);
+
+/**
+ * When the page of `last` had loaded: the end of `last` or of the latest sub-resource that started
+ * after it and before the next page. The recorded gap minus that load is the user's think time
+ * (the run never loads those assets, so counting their load as thinking would slow its users down).
+ */
+function pageLoadEndMs(entries: readonly HarEntry[], last: HarEntry, nextMs: number): number {
+  const startMs = Date.parse(last.startedDateTime);
+  let endMs = startMs + last.time;
+  for (const entry of entries) {
+    const at = Date.parse(entry.startedDateTime);
+    if (at < startMs || at >= nextMs || !SUBRESOURCE_TYPES.has(entry._resourceType?.toLowerCase() ?? "")) {
+      continue;
+    }
+    endMs = Math.max(endMs, Math.min(nextMs, at + Math.max(0, entry.time)));
+  }
+  return endMs;
 }
 
 function harEntries(har: unknown): HarEntry[] {

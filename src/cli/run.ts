@@ -91,8 +91,13 @@ export function runCommand(): CommandUnknownOpts {
     .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .option(
+      "--ipm <n>",
+      "journey iterations per minute; with urls too, beside --rpm (one schedule at rpm + ipm, see README)",
+      positive("--ipm"),
+    )
+    .option(
       "--journey <name>",
-      "run a built-in journey (forum-post, moodle-testplan, assign-submit) instead of the config's mix: --rpm = journeys per minute",
+      "run a built-in journey (forum-post, moodle-testplan, assign-submit) instead of the config's mix, at --ipm (or --rpm) iterations per minute",
     )
     .addOption(thresholdOption())
     .addOption(shardOption())

@@ -226,7 +226,7 @@ Deno.test("run --rpm 600 --ipm 120 on the demo: exactly 50 page requests and 10 
       const refused = await run("--rpm", "600");
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /the config has urls and journeys: give --ipm N/);
-      const mixed = await run("--rpm", "600", "--ipm", "120", "--seed", "3", "--json", "--quiet");
+      const mixed = await run("--rpm", "600", "--ipm", "120", "--seed", "3", "--json", "--progress", "2");
       assert.equal(mixed.code, 0, mixed.stderr);
       const summary = JSON.parse(await Deno.readTextFile(JSON.parse(mixed.stdout).summary_file));
       const pages = summary.endpoints.filter((e: { name: string }) => !e.name.startsWith("forum-post/"));
@@ -243,6 +243,15 @@ Deno.test("run --rpm 600 --ipm 120 on the demo: exactly 50 page requests and 10 
       assert.equal(summary.journeys[0].completed, 10, JSON.stringify(summary.error_reasons));
       assert.equal(demo.counters.forumPosts, 10);
       assert.equal(summary.target_rpm, 720);
+      // The tables (stderr under --json): the live block and the end both show the journey table;
+      // the endpoint table names each row's journey ("-": a page of the urls).
+      const [live, end] = mixed.stderr.split(/^Result +Value$/m);
+      assert.match(live, /^Journey +Started +Done +Failed +Running +p50 s +p95 s +Think p50\/95$/m);
+      assert.match(live, /^forum-post +\d+ +\d+ +0 +\d+ /m);
+      assert.match(end, /^Journey +Step +RPM +Total +Failures/m);
+      assert.match(end, /^- +dashboard +\d+ /m);
+      assert.match(end, /^forum-post +reply +\d+ +10 +0 /m);
+      assert.match(end, /^forum-post +10 +10 +0 +0 +\d+\.\d\d +\d+\.\d\d +\d\.\d\d\/\d\.\d\d$/m);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

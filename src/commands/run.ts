@@ -42,7 +42,16 @@ import { withJourneyPreset } from "../journey/presets.ts";
 import { mixRun } from "../journey/mix.ts";
 import { journeySummaries } from "../results/journeys.ts";
 import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
-import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import {
+  endpointTable,
+  errorReasonTable,
+  finalTable,
+  liveJourneyRows,
+  progressBlock,
+  stdoutSummary,
+} from "./run_view.ts";
+import { journeyTables } from "../output/journey_table.ts";
+import { JourneyStats } from "../engine/journey_stats.ts";
 import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
@@ -400,6 +409,19 @@ function enginePicker(
   );
 }
 
+/** The engine's schedule and picker (this shard's stripe): urls, journeys, or both (--ipm beside --rpm). */
+function scheduleAndPicker(setup: RunSetup, users: VirtualUser[]) {
+  const { plan, journeys, shard, seed } = setup;
+  const total = new Schedule(plan.segments);
+  const mixed = journeys && journeys.urlJourneys.size > 0
+    ? new MixedSchedule(total, setup.urlShare)
+    : undefined;
+  return {
+    schedule: shard.schedule(mixed ?? total),
+    picker: shard.picker(users, seed, () => enginePicker(setup, users, mixed)),
+  };
+}
+
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
@@ -416,30 +438,29 @@ async function measure(
   announceStops(stop, live, graceMs, out);
   const intervals: IntervalSummary[] = [];
   const reasons = new ErrorReasons();
+  const { schedule, picker } = scheduleAndPicker(setup, users);
+  // Counted into by the engine, read by the live block.
+  const journeyStats = journeys?.specs.map((spec) => new JourneyStats(spec)) ?? [];
   const onInterval = (report: IntervalReport) => {
     const row = intervalSummary(report);
     intervals.push(row);
     files.progress.append(row);
     files.requestLog?.flush();
     if (options.quiet || report.drain) return;
-    live.update(
-      progressBlock(report, row, { durationSec: plan.durationSec, warmupSec: plan.warmupSec }, out.tty),
-    );
+    const journeyRows = liveJourneyRows(journeyStats, journeys?.urlJourneys ?? new Set());
+    const totals = { durationSec: plan.durationSec, warmupSec: plan.warmupSec };
+    live.update(progressBlock(report, row, totals, out.tty, journeyRows));
     if (!out.tty) live.commit();
   };
-  const total = new Schedule(plan.segments);
-  const mixed = journeys && journeys.urlJourneys.size > 0
-    ? new MixedSchedule(total, setup.urlShare)
-    : undefined;
-  const makePicker = () => enginePicker(setup, users, mixed);
   try {
     const result = await runEngine({
-      schedule: shard.schedule(mixed ?? total),
+      schedule,
       warmupSec: plan.warmupSec,
       users,
-      picker: shard.picker(users, seed, makePicker),
+      picker,
       journeys: journeys && {
         specs: journeys.specs,
+        stats: journeyStats,
         runner: runnerFor(journeys, config, users, seed, options.requestTimeout * 1000),
       },
       concurrency: options.concurrency,
@@ -524,6 +545,7 @@ function printResults(
   say("");
   say(endpointTable(summary));
   say("");
+  if (summary.journeys?.length) say(`${journeyTables(summary.journeys)}\n\n`);
   const reasonTable = errorReasonTable(summary);
   if (reasonTable) say(`${reasonTable}\n`);
   say(filesLine(files, problems));

@@ -257,3 +257,22 @@ Deno.test("run --rpm 600 --ipm 120 on the demo: exactly 50 page requests and 10 
     }
   });
 });
+
+Deno.test("demo --ipm 60: the forum-post journey beside the demo's pages, exactly 3 iterations in 3 s", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "moodle_load_demo_ipm_" });
+  try {
+    const demo = await runCli([
+      ...["demo", "--duration", "3", "--rpm", "300", "--ipm", "60", "--stats-dir", dir, "--json", "--quiet"],
+    ]);
+    assert.equal(demo.code, 0, demo.stderr);
+    const summary = JSON.parse(demo.stdout);
+    assert.deepEqual(
+      summary.journeys.map((j: { name: string; started: number }) => [j.name, j.started]),
+      [["forum-post", 3]],
+    );
+    const pages = summary.endpoints.filter((e: { name: string }) => !e.name.includes("/"));
+    assert.equal(pages.reduce((sum: number, e: { total: number }) => sum + e.total, 0), 15);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

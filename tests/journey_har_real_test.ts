@@ -33,6 +33,7 @@ const USERS = [
 ];
 const PASSWORD = `Har-${crypto.randomUUID().slice(0, 8)}-1`;
 const REPLY_TEXT = `A reply typed in a real browser ${crypto.randomUUID().slice(0, 8)}`;
+const INLINE_TEXT = `An inline reply typed in a real browser ${crypto.randomUUID().slice(0, 8)}`;
 
 async function sql<T extends pg.QueryResultRow>(moodle: RealMoodle, text: string, values: unknown[] = []) {
   const client = new pg.Client({ connectionString: moodle.db.url });
@@ -74,6 +75,14 @@ async function recordForumReply(moodle: RealMoodle, discussion: number, harPath:
     await Promise.all([
       page.waitForURL(/discuss\.php/, { waitUntil: "domcontentloaded" }),
       page.click("#id_submitbutton"),
+    ]);
+    // Then the natural click: "Reply" opens the inline box, which posts through Moodle's AJAX web
+    // service (mod_forum_add_discussion_post), not a form.
+    await page.click('a[href*="post.php?reply="]');
+    await page.fill('textarea[name="post"]', INLINE_TEXT);
+    await Promise.all([
+      page.waitForResponse(/mod_forum_add_discussion_post/),
+      page.click('button[data-action="forum-inpage-submit"]'),
     ]);
     const sesskey = await page.evaluate(() =>
       (globalThis as unknown as { M: { cfg: { sesskey: string } } }).M.cfg.sesskey
@@ -129,6 +138,12 @@ Deno.test({
         [USERS[0], `%${REPLY_TEXT}%`],
       );
       assert.equal(recorded[0].n, 1, "the browser's reply is stored");
+      const inline = await sql<{ n: number }>(
+        site,
+        "SELECT count(*)::int AS n FROM mdl_forum_posts WHERE message LIKE $1",
+        [`%${INLINE_TEXT}%`],
+      );
+      assert.equal(inline[0].n, 1, "the browser's inline reply is stored");
 
       const journeyPath = join(dir, "journey.json");
       const imported = await runCli([
@@ -156,39 +171,69 @@ Deno.test({
         "forum-discuss",
         "forum-post",
         "forum-post-submit",
+        "mod_forum_add_discussion_post",
         "login-logout",
       ]);
       // The sesskey and the draft item ids come from the page at run time, never from the recording.
       assert.ok(!/sesskey=[A-Za-z0-9]{10}/.test(journeyText), journeyText);
       assert.deepEqual(Object.keys(steps[2].form!.fields), ["message[text]"]);
-      assert.equal(steps[3].path, "/login/logout.php?sesskey={sesskey}");
+      assert.match(
+        steps[3].path!,
+        /^\/lib\/ajax\/service\.php\?sesskey=\{sesskey\}&info=mod_forum_add_discussion_post$/,
+      );
+      assert.equal(steps[4].path, "/login/logout.php?sesskey={sesskey}");
 
       const config = JSON.parse(await Deno.readTextFile(configPath));
-      await Deno.writeTextFile(configPath, JSON.stringify({ ...config, journeys }));
-      const [{ max: before }] = await sql<{ max: number }>(
-        site,
-        "SELECT coalesce(max(id), 0)::int AS max FROM mdl_forum_posts",
-      );
-      // 4 journeys in 4 s, one per user (the real site is slow on a busy CI machine: generous timeouts).
-      const run = await runCli([
-        ...["run", "--config", configPath, "--stats-dir", dir, "--rpm", "60", "--duration", "4"],
-        ...["--seed", "7", "--request-timeout", "120", "--json", "--quiet"],
-      ]);
-      assert.equal(run.code, 0, run.stderr);
-      const summary = JSON.parse(await Deno.readTextFile(JSON.parse(run.stdout).summary_file));
-      const journey = summary.journeys[0];
+      const replay = async (name: string, stepped: unknown) => {
+        const path = join(dir, `${name}.json`);
+        await Deno.writeTextFile(path, JSON.stringify({ ...config, journeys: stepped }));
+        const [{ max: before }] = await sql<{ max: number }>(
+          site,
+          "SELECT coalesce(max(id), 0)::int AS max FROM mdl_forum_posts",
+        );
+        // 4 journeys in 4 s, one per user (the real site is slow on a busy CI machine: generous timeouts).
+        const run = await runCli([
+          ...["run", "--config", path, "--stats-dir", dir, "--rpm", "60", "--duration", "4"],
+          ...["--seed", "7", "--request-timeout", "120", "--json", "--quiet"],
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        const summary = JSON.parse(await Deno.readTextFile(JSON.parse(run.stdout).summary_file));
+        const replies = async (text: string) =>
+          (await sql<{ n: number }>(
+            site,
+            "SELECT count(*)::int AS n FROM mdl_forum_posts p JOIN mdl_user u ON u.id = p.userid " +
+              "WHERE p.id > $1 AND p.discussion = $2 AND u.username = ANY($3) AND p.message LIKE $4",
+            [before, discussion, USERS, `%${text}%`],
+          ))[0].n;
+        const step = (name: string) =>
+          summary.endpoints.find((e: { name: string }) => e.name === `reply/${name}`);
+        return { summary, step, form: await replies(REPLY_TEXT), inline: await replies(INLINE_TEXT) };
+      };
+
+      const good = await replay("replay", journeys);
+      const journey = good.summary.journeys[0];
       assert.ok(journey.started >= 3, JSON.stringify(journey));
       assert.equal(journey.completed, journey.started, JSON.stringify(journey));
-      assert.equal(summary.failures, 0, JSON.stringify(summary.error_reasons));
-      const submit = summary.endpoints.find((e: { name: string }) => e.name === "reply/forum-post-submit");
-      assert.equal(submit.success, journey.started);
-      const posted = await sql<{ n: number }>(
-        site,
-        "SELECT count(*)::int AS n FROM mdl_forum_posts p JOIN mdl_user u ON u.id = p.userid " +
-          "WHERE p.id > $1 AND p.discussion = $2 AND u.username = ANY($3) AND p.message LIKE $4",
-        [before, discussion, USERS, `%${REPLY_TEXT}%`],
+      assert.equal(good.summary.failures, 0, JSON.stringify(good.summary.error_reasons));
+      // Every reported reply is stored exactly once, through the form and through the web service.
+      assert.equal(good.step("forum-post-submit").success, journey.started);
+      assert.equal(good.form, journey.started);
+      assert.equal(good.step("mod_forum_add_discussion_post").success, journey.started);
+      assert.equal(good.inline, journey.started);
+
+      // A web-service call with a wrong sesskey: Moodle answers 200 with an error, the step fails.
+      const wrong = structuredClone(journeys);
+      wrong[0].steps[3].path = wrong[0].steps[3].path.replace("{sesskey}", "wrongsesskey");
+      const bad = await replay("wrong", wrong);
+      const call = bad.step("mod_forum_add_discussion_post");
+      assert.equal(call.success, 0);
+      assert.equal(call.failures, bad.summary.journeys[0].started);
+      assert.equal(bad.inline, 0, "nothing posted with a wrong sesskey");
+      assert.deepEqual(Object.keys(bad.summary.error_reasons), ["check_failed"]);
+      assert.match(
+        Object.keys(bad.summary.error_reasons.check_failed)[0],
+        /^web service: Moodle answered an error/,
       );
-      assert.equal(posted[0].n, submit.success, "every reported reply stored exactly once");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

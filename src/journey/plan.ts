@@ -20,7 +20,7 @@ export interface StepPlan {
   bodyRegex?: RegExp;
   /**
    * Keep the whole body (bounded by --max-body): this step extracts or checks it, it is an upload
-   * (its JSON answer), or the next step posts its form or uploads into it.
+   * or a web-service call (its JSON answer), or the next step posts its form or uploads into it.
    */
   keepBody: boolean;
 }
@@ -56,7 +56,7 @@ function planStep(journey: Journey, k: number, plain: boolean): StepPlan {
     bodyRegex: step.check?.regex ? regex(step.check.regex, `${where}, check.regex`) : undefined,
     keepBody: extract.length > 0 || step.check?.contains !== undefined ||
       step.check?.not_contains !== undefined || step.check?.regex !== undefined ||
-      step.upload !== undefined || journey.steps[k + 1]?.form !== undefined ||
+      step.upload !== undefined || step.json !== undefined || journey.steps[k + 1]?.form !== undefined ||
       journey.steps[k + 1]?.upload !== undefined,
   };
 }

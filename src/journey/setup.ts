@@ -48,6 +48,7 @@ function journeyParameters(config: Config, users: readonly VirtualUser[]): Recor
       j.steps.flatMap((s) =>
         [
           s.path ?? "",
+          s.json ?? "",
           s.form?.action ?? "",
           ...Object.values(s.fields ?? {}),
           ...Object.values(s.form?.fields ?? {}),

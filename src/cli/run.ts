@@ -55,7 +55,11 @@ export function runCommand(): CommandUnknownOpts {
   return new Command("run")
     .description("paced open-model load with real Moodle logins: honest latency, files under --stats-dir")
     .requiredOption("--config <file>", "config file (JSON; see config.schema.json)")
-    .option("--rpm <n>", "target requests per minute (overrides the config's rpm/stages)", positive("--rpm"))
+    .option(
+      "--rpm <n>",
+      "target requests per minute (overrides the config's rpm/stages); with journeys only: iterations per minute",
+      positive("--rpm"),
+    )
     .option(
       "--duration <s>",
       "measured run length: seconds or 90s/2m/1h (overrides the config)",

@@ -47,7 +47,7 @@ export function mixRun(config: Config, flags: RateFlags): MixedRun {
   if (urls.length === 0) {
     if (flags.ipm !== undefined && flags.rpm !== undefined) {
       throw new Error(
-        "--rpm and --ipm: this run has only journeys (no urls) — give its rate once, with --ipm N",
+        "--rpm and --ipm: this run has only journeys (no urls, or --journey) — give its rate once, with --ipm N",
       );
     }
     return {

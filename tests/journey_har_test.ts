@@ -279,3 +279,82 @@ Deno.test("importHar: a recorded draft item id in a plain post is extracted from
   assert.deepEqual(post.fields, { itemid: "{message_itemid_}", sesskey: "{sesskey}", text: "hi" });
   assert.deepEqual(journeyProblems([journey], {}), []);
 });
+
+Deno.test("importHar: think time starts when the page and its assets have loaded, not when its document arrived", () => {
+  const site = "https://m.example";
+  const at = (ms: number) => new Date(Date.parse("2026-12-03T10:00:00Z") + ms).toISOString();
+  const entry = (ms: number, time: number, type: string, path: string) => ({
+    startedDateTime: at(ms),
+    time,
+    _resourceType: type,
+    request: { method: "GET", url: `${site}${path}` },
+    response: { status: 200, content: { mimeType: type === "document" ? "text/html" : "text/plain" } },
+  });
+  const har = {
+    log: {
+      entries: [
+        entry(0, 40, "document", "/course/view.php?id=4"),
+        entry(100, 900, "script", "/lib/javascript.php/1/lib/requirejs.php"), // loaded at 1000 ms
+        entry(1500, 20, "xhr", "/lib/ajax/service.php"), // the page's script, while the user reads
+        entry(3000, 40, "document", "/mod/page/view.php?id=21"),
+      ],
+    },
+  };
+  const { journey } = importHar(har, { name: "read", baseUrl: site });
+  assert.equal(journey.steps[0].think_time_ms, 2000);
+});
+
+Deno.test("importHar: a web-service write (Moodle's inline reply) becomes a json step; the page's background calls do not", async () => {
+  const { journeyProblems } = await import("../src/config/schema.ts");
+  const site = "https://m.example";
+  const at = (s: number) => new Date(Date.parse("2026-12-03T10:00:00Z") + s * 1000).toISOString();
+  const service = (s: number, method: string, args: Record<string, unknown>) => ({
+    startedDateTime: at(s),
+    time: 10,
+    _resourceType: "xhr",
+    request: {
+      method: "POST",
+      url: `${site}/lib/ajax/service.php?sesskey=REC0RDED1&info=${method}`,
+      postData: {
+        mimeType: "application/json",
+        text: JSON.stringify([{ index: 0, methodname: method, args }]),
+      },
+    },
+    response: { status: 200, content: { mimeType: "application/json", text: '[{"error":false,"data":{}}]' } },
+  });
+  const reply = { postid: "7", message: "hi", subject: "Re: D" };
+  const har = {
+    log: {
+      entries: [
+        {
+          startedDateTime: at(0),
+          time: 10,
+          _resourceType: "document",
+          request: { method: "GET", url: `${site}/mod/forum/discuss.php?d=4` },
+          response: { status: 200, content: { mimeType: "text/html", text: "<p>discussion</p>" } },
+        },
+        service(1, "core_courseformat_get_state", { courseid: 4 }),
+        service(2, "core_user_set_user_preferences", { preferences: [] }),
+        service(3, "tiny_autosave_reset_session", {}),
+        service(4, "mod_forum_add_discussion_post", reply),
+      ],
+    },
+  };
+  const { journey, dropped } = importHar(har, { name: "inline", baseUrl: site });
+  assert.deepEqual(journey.steps.map((s) => s.name), ["forum-discuss", "mod_forum_add_discussion_post"]);
+  const call = journey.steps[1];
+  assert.equal(call.method, "POST");
+  assert.equal(call.path, "/lib/ajax/service.php?sesskey={sesskey}&info=mod_forum_add_discussion_post");
+  assert.deepEqual(JSON.parse(call.json!)[0].args, reply);
+  assert.equal(dropped["static asset or AJAX"], 3);
+  assert.deepEqual(journeyProblems([journey], {}), []);
+  // A json step needs a path, and nothing else as its body.
+  const problems = journeyProblems([{
+    ...journey,
+    steps: [{ ...call, path: undefined, fields: { a: "b" } }],
+  }], {});
+  assert.ok(
+    problems.some((p) => p.message.startsWith('a "json" step needs "path"')),
+    JSON.stringify(problems),
+  );
+});

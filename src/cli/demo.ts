@@ -13,6 +13,11 @@ export function demoCommand(): CommandUnknownOpts {
     .description("start the built-in Moodle-like demo site on 127.0.0.1 and run a short load against it")
     .option("--duration <s>", "measured seconds", positive("--duration"), 20)
     .option("--rpm <n>", "target requests per minute", positive("--rpm"), 1200)
+    .option(
+      "--ipm <n>",
+      "also run the forum-post journey at N iterations per minute (one schedule with the pages at --rpm)",
+      positive("--ipm"),
+    )
     .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
     .option("--progress <s>", "seconds between progress updates", positive("--progress"), 5)
     .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))

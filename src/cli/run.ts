@@ -55,7 +55,11 @@ export function runCommand(): CommandUnknownOpts {
   return new Command("run")
     .description("paced open-model load with real Moodle logins: honest latency, files under --stats-dir")
     .requiredOption("--config <file>", "config file (JSON; see config.schema.json)")
-    .option("--rpm <n>", "target requests per minute (overrides the config's rpm/stages)", positive("--rpm"))
+    .option(
+      "--rpm <n>",
+      "target requests per minute (overrides the config's rpm/stages); with journeys only: iterations per minute",
+      positive("--rpm"),
+    )
     .option(
       "--duration <s>",
       "measured run length: seconds or 90s/2m/1h (overrides the config)",
@@ -91,8 +95,13 @@ export function runCommand(): CommandUnknownOpts {
     .option("--request-log <file>", "write every request as one JSON line to FILE.jsonl")
     .option("--profile <name>", "load shape from --rpm: normal, peak, stress, spike, endurance, breaking")
     .option(
+      "--ipm <n>",
+      "journey iterations per minute; with urls too, beside --rpm (one schedule at rpm + ipm, see README)",
+      positive("--ipm"),
+    )
+    .option(
       "--journey <name>",
-      "run a built-in journey (forum-post, moodle-testplan, assign-submit) instead of the config's mix: --rpm = journeys per minute",
+      "run a built-in journey (forum-post, moodle-testplan, assign-submit) instead of the config's mix, at --ipm (or --rpm) iterations per minute",
     )
     .addOption(thresholdOption())
     .addOption(shardOption())

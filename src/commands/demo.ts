@@ -5,6 +5,8 @@
  */
 import { defaultDemoUsers, startDemoServer } from "../demo/mod.ts";
 import { demoRunConfig } from "../demo/config.ts";
+import type { ConfigInput } from "../config/schema.ts";
+import { presetJourney } from "../journey/presets.ts";
 import { moodleBackend } from "../moodle/backend.ts";
 import { runLoad } from "./run.ts";
 import { StopRequest } from "../util/stop_request.ts";
@@ -13,6 +15,8 @@ import type { ShardRunOptions } from "./run_shard.ts";
 export interface DemoRunOptions extends ShardRunOptions {
   duration: number;
   rpm: number;
+  /** `--ipm N`: the forum-post journey beside the pages (src/journey/mix.ts). */
+  ipm?: number;
   statsDir: string;
   progress: number;
   /** `--max-body` in bytes (default: run's). */
@@ -24,6 +28,17 @@ export interface DemoRunOptions extends ShardRunOptions {
 }
 
 export const DEMO_USERS = 10;
+
+/** The demo's page mix, plus the forum-post journey (on the demo's discussions) with `--ipm`. */
+function demoConfig(url: string, users: ReturnType<typeof defaultDemoUsers>, journey: boolean): ConfigInput {
+  const config = demoRunConfig({ url, users });
+  if (!journey) return config;
+  return {
+    ...config,
+    parameters: { ...config.parameters, discussion: config.parameters!.discussionid },
+    journeys: [presetJourney("forum-post")!],
+  };
+}
 
 export async function runDemo(options: DemoRunOptions, version: string): Promise<void> {
   const users = defaultDemoUsers(DEMO_USERS);
@@ -44,11 +59,12 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
   stop.atHardExit(() => Deno.removeSync(dir, { recursive: true }));
   try {
     const config = `${dir}/config.json`;
-    const text = JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2) + "\n";
+    const text = JSON.stringify(demoConfig(demo.url, users, options.ipm !== undefined), null, 2) + "\n";
     await Deno.writeTextFile(config, text, { mode: 0o600 });
     await runLoad({
       config,
       rpm: options.rpm,
+      ipm: options.ipm,
       duration: options.duration,
       concurrency: DEMO_USERS,
       statsDir: options.statsDir,

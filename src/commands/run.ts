@@ -31,7 +31,8 @@ import { Schedule } from "../engine/schedule.ts";
 import { randomSeed, TargetPicker } from "../engine/targets.ts";
 import { compileEndpoints, usesPools } from "../config/endpoints.ts";
 import { emptyPoolMessage, emptyPools } from "../config/pools.ts";
-import type { EndpointSpec } from "../engine/targets.ts";
+import type { EndpointSpec, RequestPicker } from "../engine/targets.ts";
+import { MixedPicker, MixedSchedule } from "../engine/mixed_schedule.ts";
 import type { LoginOutcome, VirtualUser } from "../engine/types.ts";
 import { tlsHint } from "../moodle/login_outcome.ts";
 import type { UserBackend, UserOptions } from "../moodle/backend.ts";
@@ -40,9 +41,19 @@ import type { ConnectionSettings } from "../pg/connection.ts";
 import { stopName, StopRequest } from "../util/stop_request.ts";
 import { journeyRunner, type JourneySetup, journeySetup } from "../journey/setup.ts";
 import { withJourneyPreset } from "../journey/presets.ts";
+import { mixRun } from "../journey/mix.ts";
 import { journeySummaries } from "../results/journeys.ts";
 import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
-import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import {
+  endpointTable,
+  errorReasonTable,
+  finalTable,
+  liveJourneyRows,
+  progressBlock,
+  stdoutSummary,
+} from "./run_view.ts";
+import { journeyTables } from "../output/journey_table.ts";
+import { JourneyStats } from "../engine/journey_stats.ts";
 import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
@@ -80,6 +91,8 @@ export interface RunOptions extends ShardRunOptions, DashboardFlags {
   banner?: string;
   /** `--journey NAME`: run this built-in journey (src/journey/presets.ts) instead of the config's mix. */
   journey?: string;
+  /** `--ipm N`: journey iterations per minute (src/journey/mix.ts: beside --rpm for the urls). */
+  ipm?: number;
 }
 
 export interface RunDeps {
@@ -201,6 +214,8 @@ interface RunSetup {
   config: Config;
   /** Journeys (config or --journey): each scheduled item is one iteration. */
   journeys?: JourneySetup;
+  /** Urls beside journeys (mix.ts): the urls' share of the schedule (1 without journeys). */
+  urlShare: number;
   plan: RunPlan;
   seed: number;
   /** `--shard I/N`: this process runs its stripe of the run, with its slice of the users (run_shard.ts). */
@@ -212,14 +227,20 @@ interface RunSetup {
 async function prepareRun(options: RunOptions): Promise<RunSetup> {
   let fullConfig = await readConfig(options.config, options.journey !== undefined);
   let journeys: JourneySetup | undefined;
+  let planRpm: number | undefined;
+  let urlShare = 1;
   try {
     if (options.journey) fullConfig = withJourneyPreset(fullConfig, options.journey);
-    journeys = journeySetup(fullConfig);
+    const mixed = mixRun(fullConfig, { rpm: options.rpm, ipm: options.ipm, preset: !!options.journey });
+    fullConfig = mixed.config;
+    planRpm = mixed.planRpm;
+    urlShare = mixed.urlShare;
+    journeys = journeySetup(fullConfig, mixed.urlJourneys);
   } catch (error) {
     throw new UserError(`${(error as Error).message}`, EXIT.usage);
   }
   const plan = planRun(fullConfig, {
-    rpm: options.rpm,
+    rpm: planRpm,
     duration: options.duration,
     warmup: options.warmup,
     profile: options.profile,
@@ -232,6 +253,7 @@ async function prepareRun(options: RunOptions): Promise<RunSetup> {
   return {
     config,
     journeys,
+    urlShare,
     plan,
     seed,
     shard,
@@ -380,46 +402,80 @@ function announceStops(stop: StopRequest, live: LiveBlock, graceMs: number, out:
   });
 }
 
+/** The run's picker: the url mix, the journeys, or both in one schedule (`--ipm` beside `--rpm`). */
+function enginePicker(
+  { config, endpoints, seed, journeys }: RunSetup,
+  users: VirtualUser[],
+  mixed: MixedSchedule | undefined,
+): RequestPicker {
+  if (!mixed || !journeys) {
+    return new TargetPicker(
+      journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
+      users.length,
+      seed,
+    );
+  }
+  const urlCount = journeys.urlJourneys.size;
+  // The journeys draw their own seeded sequence (another seed), apart from the urls'.
+  return new MixedPicker(
+    mixed,
+    new TargetPicker(journeys.pickerEndpoints.slice(0, urlCount), users.length, seed),
+    new TargetPicker(journeys.pickerEndpoints.slice(urlCount), users.length, (seed ^ 0x5f3759df) >>> 0),
+  );
+}
+
+/** The engine's schedule and picker (this shard's stripe): urls, journeys, or both (--ipm beside --rpm). */
+function scheduleAndPicker(setup: RunSetup, users: VirtualUser[]) {
+  const { plan, journeys, shard, seed } = setup;
+  const total = new Schedule(plan.segments);
+  const mixed = journeys && journeys.urlJourneys.size > 0
+    ? new MixedSchedule(total, setup.urlShare)
+    : undefined;
+  return {
+    schedule: shard.schedule(mixed ?? total),
+    picker: shard.picker(users, seed, () => enginePicker(setup, users, mixed)),
+  };
+}
+
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
-  { config, plan, endpoints, seed, journeys, shard }: RunSetup,
+  setup: RunSetup,
   users: VirtualUser[],
   files: OpenRunFiles,
   stop: StopRequest,
   out: HumanOutput,
   dashboard?: Dashboard,
 ): Promise<Measured> {
+  const { config, plan, seed, journeys, shard } = setup;
   const live = new LiveBlock(out.tty, out.stream as typeof Deno.stdout);
   const graceMs = Math.min(options.requestTimeout * 1000, GRACE_CAP_MS);
   announceStops(stop, live, graceMs, out);
   const intervals: IntervalSummary[] = [];
   const reasons = new ErrorReasons();
+  const { schedule, picker } = scheduleAndPicker(setup, users);
+  // Counted into by the engine, read by the live block.
+  const journeyStats = journeys?.specs.map((spec) => new JourneyStats(spec)) ?? [];
   const onInterval = (report: IntervalReport) => {
     const row = intervalSummary(report);
     intervals.push(row);
     files.progress.append(row);
     files.requestLog?.flush();
     if (options.quiet || report.drain) return;
-    live.update(
-      progressBlock(report, row, { durationSec: plan.durationSec, warmupSec: plan.warmupSec }, out.tty),
-    );
+    const journeyRows = liveJourneyRows(journeyStats, journeys?.urlJourneys ?? new Set());
+    const totals = { durationSec: plan.durationSec, warmupSec: plan.warmupSec };
+    live.update(progressBlock(report, row, totals, out.tty, journeyRows));
     if (!out.tty) live.commit();
   };
-  const makePicker = () =>
-    new TargetPicker(
-      journeys?.pickerEndpoints ?? pickerEndpoints(config, endpoints, users),
-      users.length,
-      seed,
-    );
   try {
     const result = await runEngine({
-      schedule: shard.schedule(new Schedule(plan.segments)),
+      schedule,
       warmupSec: plan.warmupSec,
       users,
-      picker: shard.picker(users, seed, makePicker),
+      picker,
       journeys: journeys && {
         specs: journeys.specs,
+        stats: journeyStats,
         runner: runnerFor(journeys, config, users, seed, options.requestTimeout * 1000),
       },
       concurrency: options.concurrency,
@@ -443,7 +499,7 @@ async function measure(
 
 function summarize(
   options: RunOptions,
-  { config, plan, seed, endpoints, shard }: RunSetup,
+  { config, plan, seed, endpoints, shard, journeys }: RunSetup,
   version: string,
   { result, intervals, reasons }: Measured,
   logins: LoginOutcome[],
@@ -470,7 +526,8 @@ function summarize(
     intervals,
   });
   if (Object.keys(reasons).length > 0) summary.error_reasons = reasons;
-  if (result.journeys?.length) summary.journeys = journeySummaries(result.journeys);
+  const journeyStats = result.journeys?.filter((j) => !journeys?.urlJourneys.has(j.spec.name)) ?? [];
+  if (journeyStats.length) summary.journeys = journeySummaries(journeyStats);
   Object.assign(summary, shard.fields);
   return summary;
 }
@@ -503,6 +560,7 @@ function printResults(
   say("");
   say(endpointTable(summary));
   say("");
+  if (summary.journeys?.length) say(`${journeyTables(summary.journeys)}\n\n`);
   const reasonTable = errorReasonTable(summary);
   if (reasonTable) say(`${reasonTable}\n`);
   say(filesLine(files, problems));

@@ -4,6 +4,9 @@ import { renderTable } from "../output/table.ts";
 import type { IntervalSummary } from "../results/summary_types.ts";
 import type { FullRunSummary } from "../results/summary.ts";
 import type { IntervalReport } from "../engine/engine.ts";
+import type { JourneyStats } from "../engine/journey_stats.ts";
+import { percentileMs } from "../engine/histogram.ts";
+import { type JourneyRow, journeyTables } from "../output/journey_table.ts";
 
 const PROGRESS_HEAD = [
   "Elapsed",
@@ -32,6 +35,7 @@ export function progressBlock(
   row: IntervalSummary,
   totals: { durationSec: number; warmupSec: number },
   tty: boolean,
+  journeys: readonly JourneyRow[] = [],
 ): string {
   const elapsed = row.t_sec + totals.warmupSec;
   const phase = row.warmup ? "warm-up (not counted)" : "measuring";
@@ -53,7 +57,26 @@ export function progressBlock(
     row.warmup ? row.late : c.late,
     row.backlog,
   ]]);
-  return `${head}\n${table}`;
+  return `${head}\n${table}${journeys.length ? `\n\n${journeyTables(journeys)}` : ""}`;
+}
+
+/**
+ * The journeys as they stand (the engine's live accumulators, measured iterations only): the live
+ * block's journey rows. `urlJourneys` are urls run as one-step journeys: not shown as journeys.
+ */
+export function liveJourneyRows(
+  stats: readonly JourneyStats[],
+  urlJourneys: ReadonlySet<string>,
+): JourneyRow[] {
+  return stats.filter((j) => !urlJourneys.has(j.spec.name)).map((j) => ({
+    name: j.spec.name,
+    started: j.started,
+    completed: j.completed,
+    failed: j.failed,
+    failed_by: j.failedBy as Record<string, Record<string, number>>,
+    duration_ms: { p50: percentileMs(j.duration, 50), p95: percentileMs(j.duration, 95) },
+    think_ms: { p50: percentileMs(j.think, 50), p95: percentileMs(j.think, 95) },
+  }));
 }
 
 export function finalTable(s: FullRunSummary): string {
@@ -106,13 +129,23 @@ export function finalTable(s: FullRunSummary): string {
   return renderTable(["Result", "Value"], rows, { align: ["left", "right"] });
 }
 
+/**
+ * One row per endpoint; when journeys ran, a Journey column and the step's own name (a url run
+ * beside journeys has "-" as its journey).
+ */
 export function endpointTable(s: FullRunSummary): string {
   const perf = s.endpoints.some((e) => e.moodle_perf);
-  const head = ["Endpoint", "RPM", "Total", "Failures", "p50 ms", "p95 ms", "p99 ms", "Service p95", "Bytes"];
+  const journeys = (s.journeys ?? []).map((j) => j.name);
+  const journeyOf = (name: string) => journeys.find((j) => name.startsWith(`${j}/`));
+  const head = [
+    ...(journeys.length ? ["Journey", "Step"] : ["Endpoint"]),
+    ..."RPM,Total,Failures,p50 ms,p95 ms,p99 ms,Service p95,Bytes".split(","),
+  ];
   if (perf) head.push("Moodle ms", "DB reads");
   const rows = s.endpoints.map((e) => {
+    const journey = journeyOf(e.name);
     const row: (string | number)[] = [
-      e.name,
+      ...(journeys.length ? [journey ?? "-", journey ? e.name.slice(journey.length + 1) : e.name] : [e.name]),
       rpm(e.req_per_min_observed),
       e.total,
       e.failures,
@@ -130,7 +163,9 @@ export function endpointTable(s: FullRunSummary): string {
     }
     return row;
   });
-  return renderTable(head, rows);
+  return renderTable(head, rows, {
+    align: head.map((_, k) => (k === 0 || (journeys.length > 0 && k === 1) ? "left" : "right")),
+  });
 }
 
 /** Reasons shown at the end of a run (all of them are in the summary JSON). */

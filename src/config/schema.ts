@@ -139,6 +139,10 @@ export const StepSchema = z.strictObject({
   path: z.string().min(1).optional().describe("path below base_url with {templates} (not with form)"),
   fields: z.record(z.string(), z.string()).optional()
     .describe("POST body fields (application/x-www-form-urlencoded), templates allowed"),
+  json: z.string().min(1).optional().describe(
+    "POST this JSON body to `path` (templates allowed, values JSON-escaped): a Moodle AJAX web-service call " +
+      '(lib/ajax/service.php?sesskey={sesskey}&info=…); an answer with "error": true fails the step',
+  ),
   form: FormSchema.optional().describe("submit a form of the previous page, keeping its hidden fields"),
   upload: UploadSchema.optional().describe(
     "upload a file into the previous page's file manager (Moodle's upload repository); the page stays the previous one",
@@ -273,6 +277,12 @@ export function journeyProblems(
       if (step.form && step.upload) {
         problems.push({ path: at, message: 'a step has "form" or "upload", not both' });
       }
+      if (step.json !== undefined && (!step.path || step.form || step.upload || step.fields)) {
+        problems.push({
+          path: [...at, "json"],
+          message: 'a "json" step needs "path" and no "fields", "form" or "upload"',
+        });
+      }
       for (const kind of ["form", "upload"] as const) {
         if (step[kind] && k === 0) {
           problems.push({ path: [...at, kind], message: `a ${kind} step needs a page before it` });
@@ -286,6 +296,7 @@ export function journeyProblems(
       }
       const templates = [
         step.path ?? "",
+        step.json ?? "",
         ...Object.values(step.fields ?? {}),
         ...Object.values(step.form?.fields ?? {}),
         step.upload?.name ?? "",

@@ -92,7 +92,12 @@ export interface EngineOptions {
    * picker drew (`picker.endpoints[k]` stands for `journeys.specs[k]`, for its weight and user), run
    * step by step on one user by `runner`. The endpoint rows are then the steps, in journey order.
    */
-  journeys?: { specs: readonly JourneySpec[]; runner: JourneyRunner };
+  journeys?: {
+    specs: readonly JourneySpec[];
+    runner: JourneyRunner;
+    /** The accumulators to count into (one per spec), when the caller reads them live; default: new ones. */
+    stats?: JourneyStats[];
+  };
   /**
    * The schedule's zero on the wall clock (`--start-at`; default: when run() is called). A shard ready
    * late keeps the shared clock: the requests already due are sent late (or skipped: skipBeforeSec).
@@ -277,7 +282,12 @@ export class Engine {
     }
     this.units = journeys ? journeys.specs.flatMap((j) => j.steps) : options.picker.endpoints;
     journeys?.specs.reduce((offset, j) => (this.stepOffset.push(offset), offset + j.steps.length), 0);
-    this.journeyStats = journeys ? journeys.specs.map((spec) => new JourneyStats(spec)) : [];
+    if (journeys?.stats && journeys.stats.length !== journeys.specs.length) {
+      throw new Error("journeys and their statistics disagree");
+    }
+    this.journeyStats = journeys
+      ? journeys.stats ?? journeys.specs.map((spec) => new JourneyStats(spec))
+      : [];
     this.endpoints = this.units.map(() => new Stats(true));
     this.getOptions = this.units.map((e) => ({
       timeoutMs: options.requestTimeoutMs,

@@ -80,7 +80,17 @@ export class Schedule implements PacedSchedule {
   /** Intended start of request i in seconds since the run's start; Infinity when i is past the end. */
   timeOf(i: number): number {
     if (i >= this.totalCount || i < 0) return i < 0 ? NaN : Infinity;
-    if (i === 0) return 0;
+    return this.timeAtArea(i);
+  }
+
+  /**
+   * Where the area under the rate curve reaches `x` (requests, fractional allowed: mixed schedules
+   * place two streams at fractional areas); Infinity past the curve's total area.
+   */
+  timeAtArea(area: number): number {
+    const i = area;
+    if (i > this.areas[this.segments.length]) return Infinity;
+    if (i <= 0) return 0;
     const areas = this.areas;
     let k = this.cursor;
     // Requests are asked for in order almost always: stay on the cached segment when it holds i.

@@ -14,6 +14,7 @@ function request(step: JourneyStep): string {
     const fields = Object.keys(step.form.fields);
     return `submit form (${which})${fields.length ? ` setting ${fields.join(", ")}` : ""}`;
   }
+  if (step.json !== undefined) return `POST ${step.path} (JSON ${step.json.length} characters)`;
   return `${step.method} ${step.path}`;
 }
 

@@ -9,7 +9,8 @@
  * becomes `{sesskey}`, the recorded user's name `{user}`; a form post right after the page that
  * holds the form becomes a `form` step, so its hidden fields (sesskey, `_qf__…`, draft item ids)
  * come from the page at run time; an upload to Moodle's upload repository becomes an `upload`
- * step. Think times are the recorded gaps, capped.
+ * step, an AJAX web-service call that writes (Moodle's inline forum reply) a `json` step. Think times are the recorded gaps between a page's load (its document and assets) and the
+ * next page, capped.
  */
 import * as cheerio from "cheerio";
 import type { Journey, JourneyStep } from "../config/schema.ts";
@@ -62,6 +63,11 @@ const STATIC_PATH =
 const HIDDEN_NAMES = /^(sesskey|logintoken|_qf__.*|.*itemid\]?|files_filemanager|lastmodified)$/i;
 const SECRET_NAMES = /pass(word)?|secret|token/i;
 const UPLOAD_PATH = /\/repository\/repository_ajax\.php$/;
+const SERVICE_PATH = /\/lib\/ajax\/service\.php$/;
+/** A web-service method that changes what a user made (a verb of writing after the component). */
+const WRITE_METHOD = /_(add|create|update|delete|submit|save|send|post|process|start|finish|set)_/;
+/** Writes the page's scripts make on their own while the user reads or types: not the user's work. */
+const BACKGROUND_METHOD = /^(core_user_(set|update)_user_preferences|tiny_autosave_|core_session_)/;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 export function importHar(har: unknown, options: HarImportOptions): HarImport {
@@ -79,12 +85,13 @@ export function importHar(har: unknown, options: HarImportOptions): HarImport {
     const step = toStep(chain, page, { baseUrl, username, secretsDropped });
     const pageStep = page && steps[kept.indexOf(page)];
     if (pageStep && page) extractRecordedIds(step, pageStep, page[page.length - 1].response.content?.text);
-    if (!isUpload(chain[0])) page = chain;
+    if (!isUpload(chain[0]) && !isServiceWrite(chain[0])) page = chain;
     step.name = uniqueName(stepName(chain[0], baseUrl), names);
     const next = kept[k + 1];
     if (next) {
       const last = chain[chain.length - 1];
-      const gapMs = Date.parse(next[0].startedDateTime) - (Date.parse(last.startedDateTime) + last.time);
+      const nextMs = Date.parse(next[0].startedDateTime);
+      const gapMs = nextMs - pageLoadEndMs(entries, last, nextMs);
       const thinkMs = Math.min(options.maxThinkMs ?? 10_000, Math.round(gapMs / 100) * 100);
       if (thinkMs >= 100) step.think_time_ms = thinkMs;
     }
@@ -95,6 +102,35 @@ export function importHar(har: unknown, options: HarImportOptions): HarImport {
   }
   const journey = JourneySchema.parse({ name: options.name, steps });
   return { baseUrl, journey, dropped, secretsDropped };
+}
+
+/** What a browser loads as part of a page (not what its scripts ask for later, as the user reads or types). */
+const SUBRESOURCE_TYPES = new Set([
+  "stylesheet",
+  "script",
+  "image",
+  "font",
+  "media",
+  "texttrack",
+  "manifest",
+]);
+
+/**
+ * When the page of `last` had loaded: the end of `last` or of the latest sub-resource that started
+ * after it and before the next page. The recorded gap minus that load is the user's think time
+ * (the run never loads those assets, so counting their load as thinking would slow its users down).
+ */
+function pageLoadEndMs(entries: readonly HarEntry[], last: HarEntry, nextMs: number): number {
+  const startMs = Date.parse(last.startedDateTime);
+  let endMs = startMs + last.time;
+  for (const entry of entries) {
+    const at = Date.parse(entry.startedDateTime);
+    if (at < startMs || at >= nextMs || !SUBRESOURCE_TYPES.has(entry._resourceType?.toLowerCase() ?? "")) {
+      continue;
+    }
+    endMs = Math.max(endMs, Math.min(nextMs, at + Math.max(0, entry.time)));
+  }
+  return endMs;
 }
 
 function harEntries(har: unknown): HarEntry[] {
@@ -117,10 +153,30 @@ function guessBaseUrl(entries: readonly HarEntry[]): string {
 
 function isPage(entry: HarEntry): boolean {
   const type = entry._resourceType?.toLowerCase();
-  if (type !== undefined && !KEPT_TYPES.has(type)) return isUpload(entry);
+  if (type !== undefined && !KEPT_TYPES.has(type)) return isUpload(entry) || isServiceWrite(entry);
   const mime = entry.response.content?.mimeType ?? "";
   return entry.request.method === "POST" || mime.startsWith("text/html") ||
     REDIRECT.has(entry.response.status);
+}
+
+/** The web-service methods a recorded lib/ajax/service.php POST called (its JSON body). */
+function serviceMethods(entry: HarEntry): string[] {
+  if (entry.request.method !== "POST" || !SERVICE_PATH.test(new URL(entry.request.url).pathname)) return [];
+  try {
+    const calls = JSON.parse(entry.request.postData?.text ?? "");
+    return Array.isArray(calls) ? calls.map((call) => String(call?.methodname ?? "")) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * An AJAX web-service call that writes what the user made — Moodle 4.3's inline forum reply
+ * (`mod_forum_add_discussion_post`) is one: the natural "Reply" click posts nothing else. Kept as a
+ * `json` step; the page's own background writes (preferences, editor autosave) are not.
+ */
+function isServiceWrite(entry: HarEntry): boolean {
+  return serviceMethods(entry).some((name) => WRITE_METHOD.test(name) && !BACKGROUND_METHOD.test(name));
 }
 
 function isUpload(entry: HarEntry): boolean {
@@ -146,7 +202,7 @@ function keptEntries(
       continue;
     }
     const path = new URL(url).pathname.slice(new URL(baseUrl).pathname.replace(/\/$/, "").length);
-    if (!isPage(entry) || (STATIC_PATH.test(path) && !isUpload(entry))) {
+    if (!isPage(entry) || (STATIC_PATH.test(path) && !isUpload(entry) && !isServiceWrite(entry))) {
       drop("static asset or AJAX");
       continue;
     }
@@ -218,6 +274,11 @@ function toStep(chain: HarEntry[], previous: HarEntry[] | undefined, context: St
   const entry = chain[0];
   const base = { name: "", method: "GET" as const, on_fail: "stop" as const };
   if (isUpload(entry)) return { ...base, upload: uploadOf(entry, previous) };
+  if (isServiceWrite(entry)) {
+    // The sesskey in the URL becomes {sesskey}; the recorded ids in the body stay (the same targets).
+    const json = entry.request.postData!.text!;
+    return { ...base, method: "POST", path: relativePath(entry.request.url, context), json };
+  }
   if (entry.request.method !== "POST") return { ...base, path: relativePath(entry.request.url, context) };
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(formFields(entry))) {
@@ -303,6 +364,7 @@ function fileSize(text: string | undefined): number | undefined {
 
 /** `course-view`, `forum-discuss`, `frontpage`: the script's folder and name. */
 function stepName(entry: HarEntry, baseUrl: string): string {
+  if (isServiceWrite(entry)) return serviceMethods(entry).join("-").replace(/[^A-Za-z0-9_.-]/g, "_");
   const path = new URL(entry.request.url).pathname.slice(new URL(baseUrl).pathname.replace(/\/$/, "").length);
   const parts = path.replace(/\.php$/, "").split("/").filter(Boolean).filter((p) => p !== "mod");
   const name = parts.slice(-2).join("-").replace(/[^A-Za-z0-9_.-]/g, "_") || "frontpage";

@@ -20,7 +20,7 @@ export interface StepPlan {
   bodyRegex?: RegExp;
   /**
    * Keep the whole body (bounded by --max-body): this step extracts or checks it, it is an upload
-   * (its JSON answer), or the next step posts its form or uploads into it.
+   * or a web-service call (its JSON answer), or the next step posts its form or uploads into it.
    */
   keepBody: boolean;
 }
@@ -39,7 +39,7 @@ function regex(source: string, where: string): RegExp {
   }
 }
 
-function planStep(journey: Journey, k: number): StepPlan {
+function planStep(journey: Journey, k: number, plain: boolean): StepPlan {
   const step = journey.steps[k];
   const where = `journey ${journey.name}, step ${step.name}`;
   const status = step.check?.status;
@@ -48,7 +48,7 @@ function planStep(journey: Journey, k: number): StepPlan {
     "regex" in e ? { regex: regex(e.regex, `${where}, extract ${name}`) } : e,
   ]);
   return {
-    endpointName: `${journey.name}/${step.name}`,
+    endpointName: plain ? journey.name : `${journey.name}/${step.name}`,
     step,
     extract,
     expect: status === undefined ? undefined : Array.isArray(status) ? status : [status],
@@ -56,17 +56,23 @@ function planStep(journey: Journey, k: number): StepPlan {
     bodyRegex: step.check?.regex ? regex(step.check.regex, `${where}, check.regex`) : undefined,
     keepBody: extract.length > 0 || step.check?.contains !== undefined ||
       step.check?.not_contains !== undefined || step.check?.regex !== undefined ||
-      step.upload !== undefined || journey.steps[k + 1]?.form !== undefined ||
+      step.upload !== undefined || step.json !== undefined || journey.steps[k + 1]?.form !== undefined ||
       journey.steps[k + 1]?.upload !== undefined,
   };
 }
 
-/** Throws an Error naming the journey and step when a regular expression does not compile. */
-export function planJourneys(journeys: readonly Journey[]): JourneyPlan[] {
+/**
+ * Throws an Error naming the journey and step when a regular expression does not compile. The
+ * `plain` journeys are urls run as one-step journeys (mix.ts): their row keeps the url's name.
+ */
+export function planJourneys(
+  journeys: readonly Journey[],
+  plain: ReadonlySet<string> = new Set(),
+): JourneyPlan[] {
   return journeys.map((journey) => ({
     name: journey.name,
     weight: journey.weight ?? 1,
-    steps: journey.steps.map((_, k) => planStep(journey, k)),
+    steps: journey.steps.map((_, k) => planStep(journey, k, plain.has(journey.name))),
   }));
 }
 

@@ -113,6 +113,7 @@ class Iteration implements JourneyIteration {
     }
     const html = plan.keepBody ? wholeText(body) : "";
     const problem = (step.upload ? uploadProblem(html, request.url) : undefined) ??
+      (step.json !== undefined ? webServiceProblem(html, request.url) : undefined) ??
       this.#check(plan, result.finalUrl, html);
     if (problem) return { ...result, errorClass: "check_failed", errorMessage: problem, ...extra };
     if (plan.keepBody) this.#page = formPage ?? { html, url: result.finalUrl };
@@ -139,6 +140,11 @@ class Iteration implements JourneyIteration {
     }
     const path = this.#render(step.path ?? "/");
     const url = /^https?:\/\//i.test(path) ? path : siteUrl(this.context.baseUrl, path);
+    if (step.json !== undefined) {
+      // A raw body with its content type (the transport posts a multipart body the same way).
+      const body = new TextEncoder().encode(this.#render(step.json, true));
+      return { url, multipart: { contentType: "application/json", body } };
+    }
     return step.method === "POST" ? { url, form: this.#renderAll(step.fields ?? {}) } : { url };
   }
 
@@ -230,8 +236,17 @@ class Iteration implements JourneyIteration {
     return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, this.#render(value)]));
   }
 
-  /** Fill a template: built-ins, extracted variables, then parameters (drawn once per iteration). */
-  #render(template: string): string {
+  /**
+   * Fill a template: built-ins, extracted variables, then parameters (drawn once per iteration);
+   * `json`: each value escaped as a JSON string's content.
+   */
+  #render(template: string, json = false): string {
+    if (json) {
+      return template.replace(
+        TEMPLATE_PLACEHOLDER,
+        (placeholder) => JSON.stringify(this.#render(placeholder)).slice(1, -1),
+      );
+    }
     return template.replace(TEMPLATE_PLACEHOLDER, (_, name: string, length?: string) => {
       if (name === "sesskey") return this.sesskeys[this.user] ?? "";
       if (name === "user") return this.context.users[this.user].username;
@@ -301,6 +316,28 @@ function uploadProblem(text: string, url: string): string | undefined {
     return `upload: unexpected answer from ${url}`;
   }
   return undefined;
+}
+
+/**
+ * Moodle's AJAX web services (lib/ajax/service.php) answer 200 whatever happened: a list with one
+ * `{"error": false, "data": …}` per call, `{"error": true, "exception": {…}}` for a failed call, or
+ * one `{"error": "…", "errorcode": …}` object for the whole request (a wrong sesskey, a lost session).
+ */
+function webServiceProblem(text: string, url: string): string | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return `web service: no JSON answer from ${url}`;
+  }
+  type Answer = { error?: unknown; errorcode?: string; exception?: { message?: string; errorcode?: string } };
+  const failed = (Array.isArray(answer) ? answer : [answer]).find((a: Answer) => a?.error !== false) as
+    | Answer
+    | undefined;
+  if (!failed) return undefined;
+  const why = failed.exception?.message ?? (typeof failed.error === "string" ? failed.error : undefined) ??
+    failed.exception?.errorcode ?? failed.errorcode ?? "no error field";
+  return `web service: Moodle answered an error: ${why}`;
 }
 
 /** Moodle's logout script: the step ends the session, and the user logs in again before its next iteration. */

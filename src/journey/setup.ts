@@ -21,17 +21,23 @@ export interface JourneySetup {
   pickerEndpoints: EndpointSpec[];
   /** The step rows (the run's endpoints). */
   stepEndpoints: EndpointSpec[];
+  /** Urls run as one-step journeys beside the journeys (mix.ts): not journeys in the tables. */
+  urlJourneys: ReadonlySet<string>;
 }
 
-/** Undefined when the config has no journeys; throws an Error (one line) on a bad regular expression. */
-export function journeySetup(config: Config): JourneySetup | undefined {
+/**
+ * Undefined when the config has no journeys; throws an Error (one line) on a bad regular expression.
+ * `urlJourneys`: the urls run as one-step journeys (mix.ts).
+ */
+export function journeySetup(config: Config, urlJourneys?: ReadonlySet<string>): JourneySetup | undefined {
   if (!config.journeys?.length) return undefined;
-  const plans = planJourneys(config.journeys);
+  const plans = planJourneys(config.journeys, urlJourneys);
   return {
     plans,
     specs: journeySpecs(plans),
     pickerEndpoints: journeyPickerEndpoints(plans),
     stepEndpoints: stepEndpoints(plans),
+    urlJourneys: urlJourneys ?? new Set(),
   };
 }
 
@@ -42,6 +48,7 @@ function journeyParameters(config: Config, users: readonly VirtualUser[]): Recor
       j.steps.flatMap((s) =>
         [
           s.path ?? "",
+          s.json ?? "",
           s.form?.action ?? "",
           ...Object.values(s.fields ?? {}),
           ...Object.values(s.form?.fields ?? {}),

@@ -33,7 +33,9 @@ const PARAMETERS = {
 
 async function demoConfig(demo: DemoServer, extra: Record<string, unknown> = {}) {
   const base = demoRunConfig({ url: demo.url, users: defaultDemoUsers(USERS) });
-  return await writeConfig({ ...base, parameters: { ...base.parameters, ...PARAMETERS }, ...extra });
+  // Journeys of its own replace the demo's page mix (urls beside journeys would need --ipm).
+  const urls = extra.journeys ? { urls: [] } : {};
+  return await writeConfig({ ...base, parameters: { ...base.parameters, ...PARAMETERS }, ...urls, ...extra });
 }
 
 /** 20 journeys due over 2 s, at most 5 in progress, as on the real site. */

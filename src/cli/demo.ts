@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { byteSize, COMPRESSION_HELP, MAX_BODY_HELP } from "./run.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
+import { outOption, statsDirAlias } from "./out_option.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -13,7 +14,8 @@ export function demoCommand(): CommandUnknownOpts {
     .description("start the built-in Moodle-like demo site on 127.0.0.1 and run a short load against it")
     .option("--duration <s>", "measured seconds", positive("--duration"), 20)
     .option("--rpm <n>", "target requests per minute", positive("--rpm"), 1200)
-    .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
+    .addOption(outOption("where the CSV/JSON files go", "stats"))
+    .addOption(statsDirAlias())
     .option("--progress <s>", "seconds between progress updates", positive("--progress"), 5)
     .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))
     .addOption(shardOption())
@@ -28,6 +30,6 @@ export function demoCommand(): CommandUnknownOpts {
         import("../commands/demo.ts"),
         import("../version.ts"),
       ]);
-      await runDemo(options, VERSION);
+      await runDemo({ ...options, statsDir: options.statsDir ?? options.out }, VERSION);
     });
 }

@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
 import { DEFAULT_STATS_DIR } from "../permissions.ts";
+import { outdirAlias, outOption } from "./out_option.ts";
 
 /** "5", "90s", "2m" → seconds; anything else is a usage error (one line, exit 2). */
 function seconds(value: string): number {
@@ -25,7 +26,8 @@ export function dockerStatsCommand(): CommandUnknownOpts {
       1,
     )
     .option("--duration <s>", "how long to capture; 0 = until Ctrl-C", seconds, 0)
-    .option("--outdir <dir>", "directory for <container>_<ts>_<tag>.csv", DEFAULT_STATS_DIR)
+    .addOption(outOption("directory for <container>_<ts>_<tag>.csv", DEFAULT_STATS_DIR))
+    .addOption(outdirAlias())
     .option("--tag <tag>", "label added to the CSV file names")
     .option("--human", "human units in the live table (MiB for memory, MB for I/O)")
     .option("--print-interval <s>", "seconds between live table updates; 0 = none", seconds, 5)
@@ -39,6 +41,6 @@ export function dockerStatsCommand(): CommandUnknownOpts {
     )
     .action(async (options) => {
       const { dockerStats } = await import("../docker/capture.ts");
-      await dockerStats(options);
+      await dockerStats({ ...options, outdir: options.outdir ?? options.out });
     });
 }

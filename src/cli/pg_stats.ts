@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
 import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.ts";
+import { outdirAlias, outOption } from "./out_option.ts";
 
 /** "5", "90s", "2m" → seconds; anything else is a usage error (one line, exit 2). */
 function seconds(value: string): number {
@@ -18,7 +19,8 @@ export function pgStatsCommand(): CommandUnknownOpts {
     .option("--config <file>", 'config file whose "db" section supplies missing connection settings')
     .option("--interval <s>", "seconds between samples", seconds, 5)
     .option("--duration <s>", "how long to capture; 0 = until Ctrl-C", seconds, 0)
-    .option("--outdir <dir>", "directory for pg_<db>_<ts>_<tag>.csv", "stats")
+    .addOption(outOption("directory for pg_<db>_<ts>_<tag>.csv", "stats"))
+    .addOption(outdirAlias())
     .option("--tag <tag>", "label added to the CSV file name")
     .addHelpText(
       "after",
@@ -26,6 +28,6 @@ export function pgStatsCommand(): CommandUnknownOpts {
     )
     .action(async (options) => {
       const { pgStats } = await import("../pg/stats_capture.ts");
-      await pgStats(options);
+      await pgStats({ ...options, outdir: options.outdir ?? options.out });
     });
 }

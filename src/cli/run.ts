@@ -4,6 +4,7 @@ import { junitOption } from "./junit.ts";
 import { dashboardOptions } from "./dashboard.ts";
 import { parseByteSize, parseDurationSeconds } from "../output/format.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
+import { outOption, statsDirAlias } from "./out_option.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -53,7 +54,7 @@ export const COMPRESSION_HELP =
 /** Long because it is a list: one `.option()` per flag of `run`, each with its help text. */
 export function runCommand(): CommandUnknownOpts {
   return new Command("run")
-    .description("paced open-model load with real Moodle logins: honest latency, files under --stats-dir")
+    .description("paced open-model load with real Moodle logins: honest latency, files under --out")
     .requiredOption("--config <file>", "config file (JSON; see config.schema.json)")
     .option("--rpm <n>", "target requests per minute (overrides the config's rpm/stages)", positive("--rpm"))
     .option(
@@ -62,7 +63,8 @@ export function runCommand(): CommandUnknownOpts {
       seconds("--duration"),
     )
     .option("--concurrency <n>", "most requests in flight at once", positiveInt("--concurrency"), 20)
-    .option("--stats-dir <dir>", "where the CSV/JSON files go", "stats")
+    .addOption(outOption("where the CSV/JSON files go", "stats"))
+    .addOption(statsDirAlias())
     .option("--insecure", "do not verify the site's TLS certificate", false)
     .option("--ca-cert <file>", "trust this PEM CA (private PKI) with normal verification")
     .option("--login-timeout <s>", "time limit of one login attempt (s)", seconds("--login-timeout"), 20)
@@ -128,7 +130,8 @@ Exit codes: 0 done, 1 a result file could not be written (results still on stdou
         options.journey,
         options.junit,
       );
-      const summary = await runLoad(options, { backend: moodleBackend, version: VERSION });
+      const statsDir = options.statsDir ?? options.out;
+      const summary = await runLoad({ ...options, statsDir }, { backend: moodleBackend, version: VERSION });
       if (summary) await thresholdsAfterRun(summary, thresholds, options.junit);
     });
 }

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
-import { isTerminal, LiveBlock } from "../output/live.ts";
+import { isTerminal, LiveBlock, terminalColumns } from "../output/live.ts";
 import { parseByteSize } from "../output/format.ts";
 import { type ErrorReasonCounts, ErrorReasons } from "../results/error_reasons.ts";
 import { type FileProblem, type OutputFs, realOutputFs } from "../output/atomic.ts";
@@ -25,7 +25,8 @@ import {
   writeSummaryFiles,
 } from "../results/files.ts";
 import { fileStamp } from "../results/stamp.ts";
-import { type IntervalReport, LATE_BOUND_MS, runEngine } from "../engine/engine.ts";
+import { type IntervalReport, LATE_BOUND_MS, type LiveStats, runEngine } from "../engine/engine.ts";
+import type { TimelinePoint } from "../engine/timeline.ts";
 import { planRun } from "../config/plan.ts";
 import { Schedule } from "../engine/schedule.ts";
 import { randomSeed, TargetPicker } from "../engine/targets.ts";
@@ -40,7 +41,8 @@ import { journeyRunner, type JourneySetup, journeySetup } from "../journey/setup
 import { withJourneyPreset } from "../journey/presets.ts";
 import { journeySummaries } from "../results/journeys.ts";
 import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
-import { endpointTable, errorReasonTable, finalTable, progressBlock, stdoutSummary } from "./run_view.ts";
+import { endpointTable, errorReasonTable, finalTable, stdoutSummary } from "./run_view.ts";
+import { LiveView, wrapAtSpaces } from "./run_live.ts";
 import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
 
 type RunPlan = ReturnType<typeof planRun>;
@@ -238,19 +240,24 @@ interface HumanOutput {
 /** Tables and progress go to stdout, or to stderr under --json (stdout then holds only the JSON). */
 function humanOutput(options: RunOptions, deps: RunDeps): HumanOutput {
   const stream = deps.out ?? (options.json ? Deno.stderr : Deno.stdout);
+  const tty = isTerminal(stream);
   return {
     stream,
-    tty: isTerminal(stream),
-    say: (text) => stream.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+    tty,
+    say: (text) => {
+      // A terminal gets long lines (the banner, notes) broken at spaces: the terminal would break them anywhere.
+      const lines = tty ? wrapAtSpaces(text, terminalColumns() ?? Infinity) : text;
+      stream.writeSync(encoder.encode(lines.endsWith("\n") ? lines : lines + "\n"));
+    },
   };
 }
 
 /** Before the (possibly long) login phase: the output folders exist and, it seems, have room. */
 async function checkOutputs(options: RunOptions, setup: RunSetup): Promise<void> {
-  await outputFile(options.statsDir, "--stats-dir", () => Deno.mkdir(options.statsDir, { recursive: true }));
+  await outputFile(options.statsDir, "--out", () => Deno.mkdir(options.statsDir, { recursive: true }));
   if (options.requestLog) await checkFolderOf(options.requestLog, "--request-log");
   const needs = estimateRunBytes(setup.plan, options, setup.endpoints.length);
-  const checks: [string, string, number][] = [["--stats-dir", options.statsDir, needs.statsDirBytes]];
+  const checks: [string, string, number][] = [["--out", options.statsDir, needs.statsDirBytes]];
   if (options.requestLog) {
     checks.push(["--request-log", dirname(resolve(options.requestLog)), needs.requestLogBytes]);
   }
@@ -334,7 +341,7 @@ async function loginPhase(
 function openFiles(options: RunOptions, fs: OutputFs): Promise<OpenRunFiles> {
   return outputFile(
     options.statsDir,
-    "--stats-dir",
+    "--out",
     () =>
       openRunFiles(options.statsDir, fileStamp(new Date()), options.requestLog, fs, (problem) => {
         const what = problem.path === options.requestLog
@@ -365,6 +372,33 @@ function announceStops(stop: StopRequest, live: LiveBlock, graceMs: number, out:
   });
 }
 
+/** The terminal's live view (none under --quiet) and the 1-second hook it shares with the dashboard. */
+function liveView(
+  options: RunOptions,
+  plan: RunPlan,
+  endpoints: readonly { name: string }[],
+  out: HumanOutput,
+  live: LiveBlock,
+  dashboard?: Dashboard,
+) {
+  const view = options.quiet ? undefined : new LiveView({
+    tty: out.tty,
+    block: live,
+    columns: terminalColumns,
+    endpointNames: endpoints.map((e) => e.name),
+    runSec: plan.durationSec + plan.warmupSec,
+    warmupSec: plan.warmupSec,
+    lateBoundMs: LATE_BOUND_MS,
+  });
+  const onSecond = dashboard || view?.tty
+    ? (point: TimelinePoint, stats: LiveStats) => {
+      dashboard?.onSecond(point, stats);
+      view?.onSecond(point, stats);
+    }
+    : undefined;
+  return { view, onSecond };
+}
+
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
@@ -380,16 +414,13 @@ async function measure(
   announceStops(stop, live, graceMs, out);
   const intervals: IntervalSummary[] = [];
   const reasons = new ErrorReasons();
+  const { view, onSecond } = liveView(options, plan, endpoints, out, live, dashboard);
   const onInterval = (report: IntervalReport) => {
     const row = intervalSummary(report);
     intervals.push(row);
     files.progress.append(row);
     files.requestLog?.flush();
-    if (options.quiet || report.drain) return;
-    live.update(
-      progressBlock(report, row, { durationSec: plan.durationSec, warmupSec: plan.warmupSec }, out.tty),
-    );
-    if (!out.tty) live.commit();
+    view?.onInterval(report, row);
   };
   const makePicker = () =>
     new TargetPicker(
@@ -413,8 +444,12 @@ async function measure(
       graceMs,
       progressSec: options.progress,
       onInterval,
-      onSecond: dashboard?.onSecond,
-      onRequest: reasons.onRequest(shard.requestLog(files.requestLog?.write)),
+      onSecond,
+      onRequest: reasons.onRequest(
+        view
+          ? view.onRequest(shard.requestLog(files.requestLog?.write))
+          : shard.requestLog(files.requestLog?.write),
+      ),
       signal: stop.signal,
       ...await shard.waitForStart(out.say, stop.signal),
     });
@@ -483,12 +518,14 @@ function printResults(
   say: (text: string) => void,
 ): void {
   const jsonWritten = !problems.some((p) => p.path === files.names.summaryJson);
+  // On a terminal the tables fit its width (the narrow forms below 110 columns); logs get every column.
+  const columns = isTerminal(Deno.stdout) && !options.json ? terminalColumns() : undefined;
   say("");
   say(finalTable(summary));
   say("");
-  say(endpointTable(summary));
+  say(endpointTable(summary, columns));
   say("");
-  const reasonTable = errorReasonTable(summary);
+  const reasonTable = errorReasonTable(summary, columns);
   if (reasonTable) say(`${reasonTable}\n`);
   say(filesLine(files, problems));
   const printed = {
@@ -518,7 +555,7 @@ function finishRun(
   const notWritten = failed.length
     ? `${failed.length} file${failed.length === 1 ? "" : "s"} could not be written (${
       failed.map((p) => p.path).join(", ")
-    }) — free some space or choose another --stats-dir; the results are on stdout`
+    }) — free some space or choose another --out; the results are on stdout`
     : "";
   if (stop.stoppedBy) {
     throw new UserError(

@@ -1,7 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { byteSize, COMPRESSION_HELP, MAX_BODY_HELP } from "./run.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
-import { outOption, statsDirAlias } from "./out_option.ts";
+import { chosenOut, outOption, statsDirAlias } from "./out_option.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -30,6 +30,6 @@ export function demoCommand(): CommandUnknownOpts {
         import("../commands/demo.ts"),
         import("../version.ts"),
       ]);
-      await runDemo({ ...options, statsDir: options.statsDir ?? options.out }, VERSION);
+      await runDemo({ ...options, statsDir: chosenOut(options) }, VERSION);
     });
 }

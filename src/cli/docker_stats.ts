@@ -1,7 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
 import { DEFAULT_STATS_DIR } from "../permissions.ts";
-import { outdirAlias, outOption } from "./out_option.ts";
+import { chosenOut, outdirAlias, outOption } from "./out_option.ts";
 
 /** "5", "90s", "2m" → seconds; anything else is a usage error (one line, exit 2). */
 function seconds(value: string): number {
@@ -41,6 +41,6 @@ export function dockerStatsCommand(): CommandUnknownOpts {
     )
     .action(async (options) => {
       const { dockerStats } = await import("../docker/capture.ts");
-      await dockerStats({ ...options, outdir: options.outdir ?? options.out });
+      await dockerStats({ ...options, outdir: chosenOut(options) });
     });
 }

@@ -17,3 +17,8 @@ export function statsDirAlias() {
 export function outdirAlias() {
   return new Option("--outdir <dir>", "the old name of --out").hideHelp();
 }
+
+/** The folder asked for: the old spelling when given, else --out (its default included). */
+export function chosenOut(options: { out: string; statsDir?: string; outdir?: string }): string {
+  return options.statsDir ?? options.outdir ?? options.out;
+}

@@ -1,7 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { parseDurationSeconds } from "../output/format.ts";
 import { addConnectionOptions, CONNECTION_HELP } from "../pg/connection_options.ts";
-import { outdirAlias, outOption } from "./out_option.ts";
+import { chosenOut, outdirAlias, outOption } from "./out_option.ts";
 
 /** "5", "90s", "2m" → seconds; anything else is a usage error (one line, exit 2). */
 function seconds(value: string): number {
@@ -28,6 +28,6 @@ export function pgStatsCommand(): CommandUnknownOpts {
     )
     .action(async (options) => {
       const { pgStats } = await import("../pg/stats_capture.ts");
-      await pgStats({ ...options, outdir: options.outdir ?? options.out });
+      await pgStats({ ...options, outdir: chosenOut(options) });
     });
 }

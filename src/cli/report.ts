@@ -6,7 +6,7 @@ export function reportCommand(): CommandUnknownOpts {
     .description(
       "write one self-contained HTML report (charts, endpoints, capture, settings) for a run directory",
     )
-    .argument("<run-dir>", "a run directory (bench, or run --stats-dir) or its load_summary_*.json")
+    .argument("<run-dir>", "a run directory (bench, or run --out) or its load_summary_*.json")
     .option("--out <file>", "where to write the HTML (default: <run-dir>/report.html)")
     .addOption(thresholdOption())
     .option("--quiet", "print nothing on success")

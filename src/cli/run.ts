@@ -4,7 +4,7 @@ import { junitOption } from "./junit.ts";
 import { dashboardOptions } from "./dashboard.ts";
 import { parseByteSize, parseDurationSeconds } from "../output/format.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
-import { outOption, statsDirAlias } from "./out_option.ts";
+import { chosenOut, outOption, statsDirAlias } from "./out_option.ts";
 
 const positive = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -130,7 +130,7 @@ Exit codes: 0 done, 1 a result file could not be written (results still on stdou
         options.journey,
         options.junit,
       );
-      const statsDir = options.statsDir ?? options.out;
+      const statsDir = chosenOut(options);
       const summary = await runLoad({ ...options, statsDir }, { backend: moodleBackend, version: VERSION });
       if (summary) await thresholdsAfterRun(summary, thresholds, options.junit);
     });

@@ -48,7 +48,7 @@ export const PERMISSIONS = {
   "demo": {
     read: { scope: ANY, why: "the temporary config it writes" },
     write: { scope: ANY, why: "a temporary config and the files under --out" },
-    net: { scope: ANY, why: "the built-in demo site on 127.0.0.1" },
+    net: { scope: ANY, why: "the built-in demo site on 127.0.0.1 and --dashboard" },
     env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "users": {

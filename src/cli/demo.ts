@@ -1,6 +1,7 @@
 import { Command, type CommandUnknownOpts, InvalidArgumentError } from "@commander-js/extra-typings";
 import { byteSize, COMPRESSION_HELP, MAX_BODY_HELP } from "./run.ts";
 import { shardCountOption, shardOption, startAtOption } from "./shard.ts";
+import { dashboardOptions } from "./dashboard.ts";
 import { chosenOut, outOption, statsDirAlias } from "./out_option.ts";
 
 const positive = (name: string) => (value: string): number => {
@@ -22,9 +23,14 @@ export function demoCommand(): CommandUnknownOpts {
     .addOption(shardCountOption())
     .addOption(startAtOption())
     .option("--no-compression", COMPRESSION_HELP)
+    .addOption(dashboardOptions()[0])
+    .addOption(dashboardOptions()[1])
     .option("--quiet", "no progress output", false)
     .option("--json", "only the JSON summary on stdout", false)
-    .addHelpText("after", "\nExample:\n  moodle-load demo --duration 20")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  moodle-load demo --duration 20\n  moodle-load demo --duration 60 --dashboard 9464   # live page and /metrics on http://127.0.0.1:9464/",
+    )
     .action(async (options) => {
       const [{ runDemo }, { VERSION }] = await Promise.all([
         import("../commands/demo.ts"),

@@ -17,7 +17,12 @@ export function demoCommand(): CommandUnknownOpts {
     .option("--rpm <n>", "target requests per minute", positive("--rpm"), 1200)
     .addOption(outOption("where the CSV/JSON files go", "stats"))
     .addOption(statsDirAlias())
-    .option("--progress <s>", "seconds between progress updates", positive("--progress"), 5)
+    .option(
+      "--progress <s>",
+      "seconds between progress rows (the CSV; log lines off a terminal — a terminal redraws every second)",
+      positive("--progress"),
+      5,
+    )
     .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))
     .addOption(shardOption())
     .addOption(shardCountOption())
@@ -25,7 +30,7 @@ export function demoCommand(): CommandUnknownOpts {
     .option("--no-compression", COMPRESSION_HELP)
     .addOption(dashboardOptions()[0])
     .addOption(dashboardOptions()[1])
-    .option("--quiet", "no progress output", false)
+    .option("--quiet", "no live output (the files are written as usual)", false)
     .option("--json", "only the JSON summary on stdout", false)
     .addHelpText(
       "after",

@@ -71,7 +71,12 @@ export function runCommand(): CommandUnknownOpts {
     .option("--request-timeout <s>", "time limit of one page request (s)", seconds("--request-timeout"), 30)
     .option("--max-body <size>", MAX_BODY_HELP, byteSize("--max-body"))
     .option("--no-compression", COMPRESSION_HELP)
-    .option("--progress <s>", "seconds between progress updates", seconds("--progress"), 30)
+    .option(
+      "--progress <s>",
+      "seconds between progress rows (the CSV; log lines off a terminal — a terminal redraws every second)",
+      seconds("--progress"),
+      30,
+    )
     .option(
       "--warmup <s>",
       "warm-up at the target rate before measuring (not counted)",
@@ -103,7 +108,7 @@ export function runCommand(): CommandUnknownOpts {
     .addOption(junitOption())
     .addOption(dashboardOptions()[0])
     .addOption(dashboardOptions()[1])
-    .option("--quiet", "no progress output", false)
+    .option("--quiet", "no live output (the files are written as usual)", false)
     .option("--json", "only the JSON summary on stdout (tables go to stderr)", false)
     .addHelpText(
       "after",

@@ -390,6 +390,7 @@ function liveView(
     warmupSec: plan.warmupSec,
     lateBoundMs: LATE_BOUND_MS,
   });
+  // More blocks under the core tables go here, e.g. a journeys table: view?.addSection((columns) => …).
   const onSecond = dashboard || view?.tty
     ? (point: TimelinePoint, stats: LiveStats) => {
       dashboard?.onSecond(point, stats);

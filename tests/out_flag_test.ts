@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { buildProgram } from "../src/cli/program.ts";
-import { chosenOut } from "../src/cli/out_option.ts";
 
 const FOLDER_COMMANDS = ["run", "demo", "docker-stats", "pg-stats", "bench", "bisect", "merge"];
 
@@ -32,12 +31,15 @@ Deno.test("--out is the output folder flag of every subcommand that writes a fol
   }
 });
 
-Deno.test("--stats-dir (run, demo) and --outdir (docker-stats, pg-stats) still choose the folder", async () => {
-  assert.equal(chosenOut(await parsed("demo", ["--stats-dir", "old"]) as never), "old");
-  assert.equal(chosenOut(await parsed("demo", ["--out", "new"]) as never), "new");
-  assert.equal(chosenOut(await parsed("demo", []) as never), "stats", "the default");
-  assert.equal(chosenOut(await parsed("run", ["--config", "c.json", "--stats-dir", "old"]) as never), "old");
-  assert.equal(chosenOut(await parsed("docker-stats", ["--all", "--outdir", "old"]) as never), "old");
-  assert.equal(chosenOut(await parsed("pg-stats", ["--outdir", "old"]) as never), "old");
-  assert.equal(chosenOut(await parsed("pg-stats", ["--out", "new"]) as never), "new");
+Deno.test("--stats-dir (run, demo) and --outdir (docker-stats, pg-stats) still choose the folder; the later flag wins", async () => {
+  const out = async (name: string, args: string[]) => (await parsed(name, args)).out;
+  assert.equal(await out("demo", ["--stats-dir", "old"]), "old");
+  assert.equal(await out("demo", ["--out", "new"]), "new");
+  assert.equal(await out("demo", []), "stats", "the default");
+  assert.equal(await out("run", ["--config", "c.json", "--stats-dir", "old"]), "old");
+  assert.equal(await out("run", ["--config", "c.json", "--stats-dir", "old", "--out", "new"]), "new");
+  assert.equal(await out("run", ["--config", "c.json", "--out", "new", "--stats-dir", "old"]), "old");
+  assert.equal(await out("docker-stats", ["--all", "--outdir", "old"]), "old");
+  assert.equal(await out("pg-stats", ["--outdir", "old"]), "old");
+  assert.equal(await out("pg-stats", ["--out", "new"]), "new");
 });

@@ -2,9 +2,9 @@
  * The output folder has one flag across subcommands: `--out DIR` (run, demo, bench, bisect, merge,
  * docker-stats, pg-stats; `db snapshot`, `report` and `journey import-har` write one file to --out).
  * The seed's spellings still work, hidden from the help: `--stats-dir` (run, demo) and `--outdir`
- * (docker-stats, pg-stats); the alias wins when both are given (scripts written for it meant it).
+ * (docker-stats, pg-stats).
  */
-import { Option } from "@commander-js/extra-typings";
+import { type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 
 export function outOption(help: string, defaultDir: string) {
   return new Option("--out <dir>", help).default(defaultDir);
@@ -18,7 +18,11 @@ export function outdirAlias() {
   return new Option("--outdir <dir>", "the old name of --out").hideHelp();
 }
 
-/** The folder asked for: the old spelling when given, else --out (its default included). */
-export function chosenOut(options: { out: string; statsDir?: string; outdir?: string }): string {
-  return options.statsDir ?? options.outdir ?? options.out;
+/**
+ * Make `--stats-dir` / `--outdir` set `--out`, in argument order: given both, the later one wins, as
+ * with any flag given twice (commander emits "option:NAME" for each flag as it parses).
+ */
+export function outAliasOf<C extends CommandUnknownOpts>(command: C, alias: "stats-dir" | "outdir"): C {
+  command.on(`option:${alias}`, (value: string) => command.setOptionValueWithSource("out", value, "cli"));
+  return command;
 }

@@ -11,7 +11,7 @@ import type { LiveStats, RequestLogEntry } from "../engine/engine.ts";
 import type { IntervalReport } from "../engine/intervals.ts";
 import type { TimelinePoint } from "../engine/timeline.ts";
 import type { Stats } from "../engine/stats.ts";
-import { percentileMs } from "../engine/histogram.ts";
+import { maxMs, percentileMs } from "../engine/histogram.ts";
 import { formatDuration, formatMs, progressBar } from "../output/format.ts";
 import { renderTable } from "../output/table.ts";
 import type { IntervalSummary } from "../results/summary_types.ts";
@@ -336,28 +336,39 @@ export class LiveView {
         p50Ms: percentileMs(overall.latency, 50),
         p95Ms: percentileMs(overall.latency, 95),
         p99Ms: percentileMs(overall.latency, 99),
-        maxMs: overall.latency.totalCount ? overall.latency.maxValue / 1000 : 0,
+        maxMs: maxMs(overall.latency),
       },
       targetRpm: point.target_rpm,
       inFlight: point.in_flight,
       late: this.late,
       lateBoundMs: this.o.lateBoundMs,
-      endpoints: live.endpoints.map((stats, i) => endpointLine(this.o.endpointNames[i] ?? `#${i}`, stats)),
+      endpoints: topEndpoints(live.endpoints, this.o.endpointNames),
       errors: errorCounts(overall),
     };
   }
 }
 
-function endpointLine(name: string, stats: Stats): EndpointLine {
-  return {
-    name,
-    total: stats.total,
-    failures: stats.failures,
-    p50Ms: percentileMs(stats.latency, 50),
-    p95Ms: percentileMs(stats.latency, 95),
-    p99Ms: percentileMs(stats.latency, 99),
-    serviceP95Ms: percentileMs(stats.service, 95),
-  };
+/**
+ * Endpoints by traffic, most first; percentiles only for the ones a layout can show (reading four
+ * percentiles of every endpoint's histograms each second would cost more than the rest of the screen).
+ */
+function topEndpoints(endpoints: readonly Stats[], names: readonly string[]): EndpointLine[] {
+  const order = endpoints.map((stats, i) => ({ stats, name: names[i] ?? `#${i}` }))
+    .filter(({ stats }) => stats.total > 0)
+    .sort((a, b) => b.stats.total - a.stats.total);
+  return order.map(({ stats, name }, rank) => {
+    const shown = rank < TOP_ENDPOINTS.wide;
+    const at = (histogram: Stats["latency"], p: number) => shown ? percentileMs(histogram, p) : NaN;
+    return {
+      name,
+      total: stats.total,
+      failures: stats.failures,
+      p50Ms: at(stats.latency, 50),
+      p95Ms: at(stats.latency, 95),
+      p99Ms: at(stats.latency, 99),
+      serviceP95Ms: at(stats.service, 95),
+    };
+  });
 }
 
 function errorCounts(stats: Stats): Record<string, number> {

@@ -56,7 +56,7 @@ try {
     String(DURATION),
     "--print-interval",
     "5",
-    "--outdir",
+    "--out",
     outdir,
   ], { flags: engine.flags(outdir) }).spawn();
   const started = performance.now();

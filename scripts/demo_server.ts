@@ -1,16 +1,14 @@
 /**
  * Run the Moodle-faithful demo server on its own, for manual poking with a browser or curl:
  *
- *   deno run --allow-net=127.0.0.1 --allow-read scripts/demo_server.ts [--site-path /moodle]
- *     [--port 8080] [--latency-ms 50] [--page-bytes 150000] [--error-rate 0.01] [--slow-rate 0.01]
- *     [--session-ttl 60] [--lockout 5] [--no-perfdebug] [--cert cert.pem --key key.pem] [--users 10]
- *     [--write-config site.json]
- *
- * --write-config writes a `run` config for this site (its URL, the studentNN users, `demo`'s page mix;
- * needs --allow-write for that file), e.g. to try `run --shard` (docs/distributed.md).
+ *   deno run --allow-net=127.0.0.1 --allow-read --allow-write=site.json scripts/demo_server.ts
+ *     [--site-path /moodle] [--port 8080] [--latency-ms 50] [--page-bytes 150000] [--error-rate 0.01]
+ *     [--slow-rate 0.01] [--session-ttl 60] [--lockout 5] [--no-perfdebug] [--cert cert.pem --key key.pem]
+ *     [--users 10] [--config-out site.json]
  *
  * Users are student01…studentNN with password Demo-pass-1, plus flagged accounts
- * forced/incomplete/nopolicy/visitor/suspended (same password). Ctrl-C stops it.
+ * forced/incomplete/nopolicy/visitor/suspended (same password). `--config-out FILE` writes a config for
+ * this site (its URL and the studentNN users) that `moodle-load run` / `bench` take as it is. Ctrl-C stops it.
  */
 import { parseArgs } from "node:util";
 import {
@@ -36,7 +34,7 @@ const { values } = parseArgs({
     key: { type: "string" },
     users: { type: "string", default: "10" },
     seed: { type: "string", default: "1" },
-    "write-config": { type: "string" },
+    "config-out": { type: "string" },
   },
 });
 
@@ -48,6 +46,7 @@ const flagged: DemoUserSpec[] = [
   { username: "suspended", password: DEFAULT_DEMO_PASSWORD, suspended: true },
 ];
 
+const students = defaultDemoUsers(Number(values.users));
 const demo = await startDemoServer({
   sitePath: values["site-path"],
   port: Number(values.port),
@@ -59,7 +58,7 @@ const demo = await startDemoServer({
   lockoutThreshold: Number(values.lockout),
   perfdebug: !values["no-perfdebug"],
   seed: Number(values.seed),
-  users: [...defaultDemoUsers(Number(values.users)), ...flagged],
+  users: [...students, ...flagged],
   tls: values.cert && values.key
     ? { cert: await Deno.readTextFile(values.cert), key: await Deno.readTextFile(values.key) }
     : undefined,
@@ -69,13 +68,12 @@ console.log(`Demo Moodle at ${demo.url}/  (login page ${demo.url}${demo.loginPat
 console.log(
   `Users: student01… and forced/incomplete/nopolicy/visitor/suspended, password ${DEFAULT_DEMO_PASSWORD}`,
 );
-if (values["write-config"]) {
-  const users = defaultDemoUsers(Number(values.users));
-  await Deno.writeTextFile(
-    values["write-config"],
-    JSON.stringify(demoRunConfig({ url: demo.url, users }), null, 2),
-  );
-  console.log(`Config for this site (${users.length} users): ${values["write-config"]}`);
+const configOut = values["config-out"];
+if (configOut) {
+  // Only the students: the flagged accounts cannot finish a login, on purpose.
+  const config = demoRunConfig({ url: demo.url, users: students });
+  await Deno.writeTextFile(configOut, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  console.log(`Config for moodle-load run/bench: ${configOut}`);
 }
 console.log("Ctrl-C to stop.");
 Deno.addSignalListener("SIGINT", async () => {

@@ -27,7 +27,7 @@ export interface Grant {
 export type CommandPermissions = Partial<Record<PermissionKind, Grant>>;
 
 const ANY = "*" as const;
-/** docker-stats' default --outdir (relative to the working directory). */
+/** docker-stats' default --out (relative to the working directory). */
 export const DEFAULT_STATS_DIR = "stats";
 
 export const PERMISSIONS = {
@@ -41,14 +41,14 @@ export const PERMISSIONS = {
   "permissions": {},
   "run": {
     read: { scope: ANY, why: "the config file and --ca-cert" },
-    write: { scope: ANY, why: "the files under --stats-dir, --request-log and --junit" },
+    write: { scope: ANY, why: "the files under --out, --request-log and --junit" },
     net: { scope: ANY, why: "the Moodle site named by base_url" },
     env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "demo": {
     read: { scope: ANY, why: "the temporary config it writes" },
-    write: { scope: ANY, why: "a temporary config and the files under --stats-dir" },
-    net: { scope: ANY, why: "the built-in demo site on 127.0.0.1" },
+    write: { scope: ANY, why: "a temporary config and the files under --out" },
+    net: { scope: ANY, why: "the built-in demo site on 127.0.0.1 and --dashboard" },
     env: { scope: SHARD_ENV, why: "--shard auto: the scheduler's shard index and count" },
   },
   "users": {
@@ -81,15 +81,14 @@ export const PERMISSIONS = {
     read: { scope: [DEFAULT_DOCKER_SOCKET], why: "the Docker socket (checked before connecting)" },
     write: {
       scope: [DEFAULT_DOCKER_SOCKET, DEFAULT_STATS_DIR],
-      why:
-        "the socket (a connect writes to it) and the CSVs in ./stats (another --outdir needs a wider grant)",
+      why: "the socket (a connect writes to it) and the CSVs in ./stats (another --out needs a wider grant)",
     },
     net: { scope: [`unix:${DEFAULT_DOCKER_SOCKET}`], why: "the Docker Engine API over its unix socket only" },
   },
   "pg-stats": {
     env: { scope: ANY, why: "PG* connection settings" },
     read: { scope: ANY, why: "the --config file (db section) and ~/.pgpass" },
-    write: { scope: ANY, why: "the CSV in the user-chosen --outdir" },
+    write: { scope: ANY, why: "the CSV in the user-chosen --out" },
     net: { scope: ANY, why: "the PostgreSQL server named by the connection flags" },
   },
   "compare": {

@@ -244,3 +244,61 @@ Deno.test(
     assert.equal(result.code, 0, result.stderr);
   },
 );
+
+Deno.test("demo --dashboard PORT: /metrics answers during the demo and its final counters equal the summary's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dashboard_demo_" });
+  try {
+    const port = closedPort();
+    const child = cliCommand(
+      [
+        "demo",
+        "--duration",
+        "4",
+        "--quiet",
+        "--out",
+        "stats",
+        "--dashboard",
+        String(port),
+        "--dashboard-linger",
+        "3",
+      ],
+      { cwd: dir },
+    ).spawn();
+    const output = child.output();
+    const base = `http://127.0.0.1:${port}/`;
+    const scrapes: Map<string, Family>[] = [];
+    const started = Date.now();
+    while (Date.now() - started < 60_000) {
+      const text = await fetch(base + "metrics").then((r) => r.ok ? r.text() : undefined).catch(() =>
+        undefined
+      );
+      if (text !== undefined) {
+        const families = parse(text);
+        scrapes.push(families);
+        if (gauge(families, "moodle_load_finished") === 1) break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const done = await output;
+    const stdout = new TextDecoder().decode(done.stdout);
+    assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+    assert.match(stdout, new RegExp(`Dashboard: http://127\\.0\\.0\\.1:${port}/`));
+    assert.ok(scrapes.length >= 3, `scraped ${scrapes.length} times`);
+    const final = scrapes.at(-1)!;
+    assert.equal(gauge(final, "moodle_load_finished"), 1, "the last scrape came after the run");
+    const name = [...Deno.readDirSync(join(dir, "stats"))].find((e) => e.name.endsWith(".json"))!.name;
+    const summary: FullRunSummary = JSON.parse(await Deno.readTextFile(join(dir, "stats", name)));
+    const counted = final.get("moodle_load_requests_total")!.metrics.reduce(
+      (sum, m) => sum + Number(m.value),
+      0,
+    );
+    assert.equal(counted, summary.total);
+    assert.ok(summary.total > 40, `${summary.total}`);
+    const running = scrapes.map((s) =>
+      Number(s.get("moodle_load_run_request_duration_seconds")!.metrics[0].count ?? 0)
+    );
+    assert.ok(running.some((c) => c > 0 && c < summary.total), `a scrape during the run: ${running}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -177,12 +177,13 @@ Deno.test("docker-stats under its task's flags: TCP connections, other files and
   assert.equal(report.outcomes.run, "refused");
   assert.equal(report.outcomes.sys, "refused");
 
-  // The real command: an --outdir or a socket outside the scope, said in one line before anything happens.
+  // The real command: an --out (or its old name --outdir) or a socket outside the scope, said in one line
+  // before anything happens.
   const outdir = await runCli(["docker-stats", "--all", "--outdir", "/tmp/elsewhere"], { flags });
   assert.equal(outdir.code, 1);
   assert.match(
     outdir.stderr,
-    /^moodle-load: this process may not write to --outdir \/tmp\/elsewhere \(`deno task/,
+    /^moodle-load: this process may not write to --out \/tmp\/elsewhere \(`deno task/,
   );
   assert.equal(outdir.stderr.trim().split("\n").length, 1);
   const other = await runCli(["docker-stats", "--all", "--docker-host", "unix:///tmp/other.sock"], { flags });

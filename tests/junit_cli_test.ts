@@ -3,6 +3,7 @@
  * criterion; a crossed one is a <failure> carrying its measured value, written before the exit 99.
  */
 import assert from "node:assert/strict";
+import { junitProblems } from "./helpers/junit_schema.ts";
 import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { runCli } from "./helpers/cli.ts";
@@ -26,6 +27,7 @@ interface Case {
 async function readJunit(file: string): Promise<{ suite: Record<string, string>; cases: Case[] }> {
   const xml = await Deno.readTextFile(file);
   assert.equal(XMLValidator.validate(xml), true, xml);
+  assert.deepEqual(await junitProblems(xml), [], `${file} is the common JUnit shape:\n${xml}`);
   const suite = parser.parse(xml).testsuites.testsuite;
   return { suite, cases: suite.testcase ?? [] };
 }
@@ -49,7 +51,7 @@ Deno.test("run and bench --junit: a crossed threshold is a failure with its meas
       const run = await runCli([
         "run",
         ...load,
-        "--stats-dir",
+        "--out",
         join(dir, "stats"),
         ...thresholds,
         "--junit",

@@ -21,9 +21,10 @@ Deno.test("JUnit XML: one testcase per criterion, the crossed one a failure with
   const suites = doc.testsuites;
   assert.equal(suites.tests, "3");
   assert.equal(suites.failures, "1");
-  assert.equal(suites.skipped, "1");
+  assert.equal(suites.skipped, undefined, "skipped is counted on <testsuite>, not on <testsuites>");
   const suite = suites.testsuite;
   assert.equal(suite.name, "moodle-load run thresholds");
+  assert.equal(suite.skipped, "1");
   assert.equal(suite.timestamp, "2026-12-03T10:00:00");
   assert.equal(suite.testcase.length, 3);
   const [crossed, passed, skipped] = suite.testcase;
@@ -66,4 +67,36 @@ Deno.test("--fail-on as JUnit cases: crossed → failure with every hit, cannot 
   ]);
   assert.equal(cases[0].detail, "forum p95 +40.0%; page p95 +12.0%");
   assert.match(cases[1].detail, /^cannot judge \(too few samples\): \(all\) p99 needs ≥ 450/);
+});
+
+Deno.test("JUnit XML: valid against the common JUnit schema shape, counts adding up, the failing threshold listed", async () => {
+  const { junitProblems } = await import("./helpers/junit_schema.ts");
+  const xml = junitXml({
+    name: "moodle-load run thresholds",
+    classname: "runs/main",
+    timeSec: 61.5,
+    timestamp: new Date("2026-12-03T10:00:00.123Z"),
+    cases: [
+      { name: "p95<800ms", passed: false, detail: "the run: p95 = 912.3 ms, limit < 800 ms" },
+      { name: "error_rate<1%", passed: true, detail: "the run: error_rate = 0.1 %, limit < 1 %" },
+      { name: "p99>+10%", passed: false, skipped: true, detail: "cannot judge p99" },
+    ],
+  });
+  assert.deepEqual(await junitProblems(xml), []);
+  assert.match(xml, /<testcase name="p95&lt;800ms"[^>]*>\s*<failure message="the run: p95 = 912\.3 ms/);
+  // The checker is not a rubber stamp: what the strict readers refuse, it refuses.
+  assert.notDeepEqual(
+    await junitProblems(
+      xml.replace('<testsuites name="moodle-load"', '<testsuites skipped="1" name="moodle-load"'),
+    ),
+    [],
+  );
+  assert.notDeepEqual(await junitProblems(xml.replace(/ tests="3"/, ' tests="2"')), []);
+  assert.notDeepEqual(await junitProblems(xml.replace('<testcase name="p95&lt;800ms"', "<testcase")), []);
+  assert.deepEqual(
+    await junitProblems(
+      junitXml({ name: "x", classname: "y", timeSec: 0, timestamp: new Date(0), cases: [] }),
+    ),
+    [],
+  );
 });

@@ -199,18 +199,18 @@ Deno.test("bad inputs each end with one clear line and a non-zero exit", async (
   const r5 = await runCli(["run", "--config", unreachable, "--duration", "2"]);
   assert.equal(r5.code, 2, r5.stderr);
   assert.match(oneLine(r5.stderr), /no target rate/);
-  // A --stats-dir that cannot be made: said before any login.
+  // An --out that cannot be made: said before any login.
   await Deno.writeTextFile(`${dir}/plain-file`, "");
   const r6 = await runCli([
     "run",
     "--config",
     unreachable,
     ...base,
-    "--stats-dir",
+    "--out",
     `${dir}/plain-file/stats`,
   ]);
   assert.equal(r6.code, 1, r6.stderr);
-  assert.match(oneLine(r6.stderr), /--stats-dir: cannot write/);
+  assert.match(oneLine(r6.stderr), /--out: cannot write/);
   assert.doesNotMatch(r6.stdout, /Logging in/);
   assert.equal([...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("load_")).length, 0, "no files");
   // A --request-log in a missing folder: also said before the (possibly long) login phase.

@@ -72,7 +72,7 @@ Deno.test("a real full filesystem under --stats-dir: the table and JSON reach st
       assert.ok(printed.total > 0, "the JSON summary");
       assert.match(
         result.stderr,
-        /warning: --stats-dir \S+: only 0 B of the ~\d+ KB this run writes fit \(No space left/,
+        /warning: --out \S+: only 0 B of the ~\d+ KB this run writes fit \(No space left/,
       );
       assert.match(result.stderr, /cannot write \S+load_summary_\S+\.json: No space left on device/);
       assert.match(result.stderr, /files? could not be written .*the results are on stdout/);

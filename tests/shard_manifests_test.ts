@@ -45,7 +45,7 @@ Deno.test("Kubernetes: an Indexed Job of N shards (--shard auto, one --start-at)
   assert.equal(valueAfter(container.args, "--seed"), "42");
   assertKnownFlags(container.args.join(" "), runCommand);
   // The stats dir is per index, from the completion index annotation.
-  assert.equal(valueAfter(container.args, "--stats-dir"), "/results/shard-$(SHARD_INDEX)");
+  assert.equal(valueAfter(container.args, "--out"), "/results/shard-$(SHARD_INDEX)");
   assert.match(env.SHARD_INDEX.valueFrom.fieldRef.fieldPath, /batch\.kubernetes\.io\/job-completion-index/);
   // Results on one shared volume, merged from every index.
   const claim = (job: Doc) =>
@@ -105,7 +105,7 @@ Deno.test("GitLab CI example: parallel N with --shard auto (CI_NODE_INDEX), a do
   const script = shard.script.join("\n");
   assert.match(script, /--shard auto/);
   assert.match(script, /--start-at "\$START_AT"/);
-  assert.match(script, /--stats-dir "shard-\$CI_NODE_INDEX"/);
+  assert.match(script, /--out "shard-\$CI_NODE_INDEX"/);
   assertKnownFlags(script, runCommand);
   assert.match(pipeline.plan.script.join("\n"), /START_AT=/);
   assert.equal(pipeline.plan.artifacts.reports.dotenv, "plan.env");

@@ -57,7 +57,7 @@ export class CaptureSession {
     try {
       await Deno.mkdir(options.outdir, { recursive: true });
     } catch (error) {
-      throw new UserError(`cannot create --outdir ${options.outdir}: ${(error as Error).message}`);
+      throw new UserError(`cannot create --out ${options.outdir}: ${(error as Error).message}`);
     }
     return new CaptureSession(options);
   }

@@ -25,13 +25,13 @@ export type BenchFlags = Omit<DbFlags, "config"> & CaptureFlags & {
 
 /**
  * `run`'s flags, for commands that run the same load (bench, bisect): one definition, so they never
- * drift. `--stats-dir` is left out (the run directory takes its place), and so is any flag the
+ * drift. run's `--out` (and its alias `--stats-dir`) is left out (the run directory takes its place), and so is any flag the
  * command already has (e.g. `--threshold`). Typed: the action sees them in its options.
  */
 export function addRunOptions<Args extends unknown[], Opts extends OptionValues>(
   command: Command<Args, Opts>,
 ): Command<Args, Opts & LoadFlags> {
-  const skip = new Set(["--stats-dir", ...command.options.map((o) => o.long ?? "")]);
+  const skip = new Set(["--out", "--stats-dir", ...command.options.map((o) => o.long ?? "")]);
   for (const option of runCommand().options) {
     if (!skip.has(option.long ?? "")) command.addOption(option as Option);
   }

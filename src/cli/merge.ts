@@ -6,7 +6,7 @@ export function mergeCommand(): CommandUnknownOpts {
     .description(
       "merge the shards of one run (run --shard I/N) into the summary the single run would have written",
     )
-    .argument("<summaries...>", "each shard's run directory (run --stats-dir, bench) or load_summary_*.json")
+    .argument("<summaries...>", "each shard's run directory (run --out, bench) or load_summary_*.json")
     .requiredOption("--out <dir>", "where the merged load_summary/progress/endpoints files go")
     .option(
       "--allow-partial",

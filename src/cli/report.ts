@@ -6,7 +6,7 @@ export function reportCommand(): CommandUnknownOpts {
     .description(
       "write one self-contained HTML report (charts, endpoints, capture, settings) for a run directory",
     )
-    .argument("<run-dir>", "a run directory (bench, or run --stats-dir) or its load_summary_*.json")
+    .argument("<run-dir>", "a run directory (bench, or run --out) or its load_summary_*.json")
     .argument(
       "[candidate]",
       "a second run: write the A/B report (both runs on every chart, compare's verdict table) instead",

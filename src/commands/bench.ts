@@ -57,7 +57,7 @@ export interface BenchOptions {
 }
 
 export interface BenchDeps {
-  /** Warm-up + measured load, files into `runDir` (the engine's --stats-dir); `stop` ends it early. */
+  /** Warm-up + measured load, files into `runDir` (run's --out); `stop` ends it early. */
   load(runDir: string, stop?: StopRequest): Promise<RunSummary | undefined>;
   restore?(dump: string, mode: RestoreMode): Promise<void>;
   /** Docker capture into `runDir` until `signal` aborts. */

@@ -11,8 +11,9 @@ import { moodleBackend } from "../moodle/backend.ts";
 import { runLoad } from "./run.ts";
 import { StopRequest } from "../util/stop_request.ts";
 import type { ShardRunOptions } from "./run_shard.ts";
+import type { DashboardFlags } from "../dashboard/mod.ts";
 
-export interface DemoRunOptions extends ShardRunOptions {
+export interface DemoRunOptions extends ShardRunOptions, DashboardFlags {
   duration: number;
   rpm: number;
   /** `--ipm N`: the forum-post journey beside the pages (src/journey/mix.ts). */
@@ -82,6 +83,8 @@ export async function runDemo(options: DemoRunOptions, version: string): Promise
       shard: options.shard,
       shardCount: options.shardCount,
       startAt: options.startAt,
+      dashboard: options.dashboard,
+      dashboardLinger: options.dashboardLinger,
       // Every shard's demo site is its own: the seed makes their request sequences one run's stripes.
       seed: options.shard === undefined ? undefined : 1,
       banner: `Demo: a Moodle-like site at ${demo.url}/ (${DEMO_USERS} users, pages of ~120 KB, ` +

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError, configUserError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
-import { isTerminal, LiveBlock } from "../output/live.ts";
+import { isTerminal, LiveBlock, terminalColumns } from "../output/live.ts";
 import { parseByteSize } from "../output/format.ts";
 import { type ErrorReasonCounts, ErrorReasons } from "../results/error_reasons.ts";
 import { type FileProblem, type OutputFs, realOutputFs } from "../output/atomic.ts";
@@ -25,7 +25,8 @@ import {
   writeSummaryFiles,
 } from "../results/files.ts";
 import { fileStamp } from "../results/stamp.ts";
-import { type IntervalReport, LATE_BOUND_MS, runEngine } from "../engine/engine.ts";
+import { type IntervalReport, LATE_BOUND_MS, type LiveStats, runEngine } from "../engine/engine.ts";
+import type { TimelinePoint } from "../engine/timeline.ts";
 import { planRun } from "../config/plan.ts";
 import { Schedule } from "../engine/schedule.ts";
 import { randomSeed, TargetPicker } from "../engine/targets.ts";
@@ -44,14 +45,8 @@ import { withJourneyPreset } from "../journey/presets.ts";
 import { mixRun } from "../journey/mix.ts";
 import { journeySummaries } from "../results/journeys.ts";
 import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
-import {
-  endpointTable,
-  errorReasonTable,
-  finalTable,
-  liveJourneyRows,
-  progressBlock,
-  stdoutSummary,
-} from "./run_view.ts";
+import { endpointTable, errorReasonTable, finalTable, liveJourneyRows, stdoutSummary } from "./run_view.ts";
+import { fitWidth, LiveView, wrapAtSpaces } from "./run_live.ts";
 import { journeyTables } from "../output/journey_table.ts";
 import { JourneyStats } from "../engine/journey_stats.ts";
 import { type Dashboard, type DashboardFlags, startRunDashboard } from "../dashboard/mod.ts";
@@ -275,19 +270,24 @@ interface HumanOutput {
 /** Tables and progress go to stdout, or to stderr under --json (stdout then holds only the JSON). */
 function humanOutput(options: RunOptions, deps: RunDeps): HumanOutput {
   const stream = deps.out ?? (options.json ? Deno.stderr : Deno.stdout);
+  const tty = isTerminal(stream);
   return {
     stream,
-    tty: isTerminal(stream),
-    say: (text) => stream.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n")),
+    tty,
+    say: (text) => {
+      // A terminal gets long lines (the banner, notes) broken at spaces: the terminal would break them anywhere.
+      const lines = tty ? wrapAtSpaces(text, terminalColumns() ?? Infinity) : text;
+      stream.writeSync(encoder.encode(lines.endsWith("\n") ? lines : lines + "\n"));
+    },
   };
 }
 
 /** Before the (possibly long) login phase: the output folders exist and, it seems, have room. */
 async function checkOutputs(options: RunOptions, setup: RunSetup): Promise<void> {
-  await outputFile(options.statsDir, "--stats-dir", () => Deno.mkdir(options.statsDir, { recursive: true }));
+  await outputFile(options.statsDir, "--out", () => Deno.mkdir(options.statsDir, { recursive: true }));
   if (options.requestLog) await checkFolderOf(options.requestLog, "--request-log");
   const needs = estimateRunBytes(setup.plan, options, setup.endpoints.length);
-  const checks: [string, string, number][] = [["--stats-dir", options.statsDir, needs.statsDirBytes]];
+  const checks: [string, string, number][] = [["--out", options.statsDir, needs.statsDirBytes]];
   if (options.requestLog) {
     checks.push(["--request-log", dirname(resolve(options.requestLog)), needs.requestLogBytes]);
   }
@@ -371,7 +371,7 @@ async function loginPhase(
 function openFiles(options: RunOptions, fs: OutputFs): Promise<OpenRunFiles> {
   return outputFile(
     options.statsDir,
-    "--stats-dir",
+    "--out",
     () =>
       openRunFiles(options.statsDir, fileStamp(new Date()), options.requestLog, fs, (problem) => {
         const what = problem.path === options.requestLog
@@ -437,6 +437,40 @@ function scheduleAndPicker(setup: RunSetup, users: VirtualUser[]) {
   };
 }
 
+/**
+ * The terminal's live view (none under --quiet), with the journeys as they stand under the core tables,
+ * and the 1-second hook it shares with the dashboard.
+ */
+function liveView(
+  options: RunOptions,
+  { plan, endpoints, journeys }: RunSetup,
+  journeyStats: readonly JourneyStats[],
+  out: HumanOutput,
+  live: LiveBlock,
+  dashboard?: Dashboard,
+) {
+  const view = options.quiet ? undefined : new LiveView({
+    tty: out.tty,
+    block: live,
+    columns: terminalColumns,
+    endpointNames: endpoints.map((e) => e.name),
+    runSec: plan.durationSec + plan.warmupSec,
+    warmupSec: plan.warmupSec,
+    lateBoundMs: LATE_BOUND_MS,
+  });
+  view?.addSection((columns) => {
+    const rows = liveJourneyRows(journeyStats, journeys?.urlJourneys ?? new Set());
+    return rows.length ? fitWidth(journeyTables(rows), columns) : undefined;
+  });
+  const onSecond = dashboard || view?.tty
+    ? (point: TimelinePoint, stats: LiveStats) => {
+      dashboard?.onSecond(point, stats);
+      view?.onSecond(point, stats);
+    }
+    : undefined;
+  return { view, onSecond };
+}
+
 /** The paced run itself, with the live progress block; a stop drains for up to the grace. */
 async function measure(
   options: RunOptions,
@@ -456,16 +490,13 @@ async function measure(
   const { schedule, picker } = scheduleAndPicker(setup, users);
   // Counted into by the engine, read by the live block.
   const journeyStats = journeys?.specs.map((spec) => new JourneyStats(spec)) ?? [];
+  const { view, onSecond } = liveView(options, setup, journeyStats, out, live, dashboard);
   const onInterval = (report: IntervalReport) => {
     const row = intervalSummary(report);
     intervals.push(row);
     files.progress.append(row);
     files.requestLog?.flush();
-    if (options.quiet || report.drain) return;
-    const journeyRows = liveJourneyRows(journeyStats, journeys?.urlJourneys ?? new Set());
-    const totals = { durationSec: plan.durationSec, warmupSec: plan.warmupSec };
-    live.update(progressBlock(report, row, totals, out.tty, journeyRows));
-    if (!out.tty) live.commit();
+    view?.onInterval(report, row);
   };
   try {
     const result = await runEngine({
@@ -484,8 +515,12 @@ async function measure(
       graceMs,
       progressSec: options.progress,
       onInterval,
-      onSecond: dashboard?.onSecond,
-      onRequest: reasons.onRequest(shard.requestLog(files.requestLog?.write)),
+      onSecond,
+      onRequest: reasons.onRequest(
+        view
+          ? view.onRequest(shard.requestLog(files.requestLog?.write))
+          : shard.requestLog(files.requestLog?.write),
+      ),
       signal: stop.signal,
       ...await shard.waitForStart(out.say, stop.signal),
     });
@@ -555,13 +590,15 @@ function printResults(
   say: (text: string) => void,
 ): void {
   const jsonWritten = !problems.some((p) => p.path === files.names.summaryJson);
+  // On a terminal the tables fit its width (the narrow forms below 110 columns); logs get every column.
+  const columns = isTerminal(Deno.stdout) && !options.json ? terminalColumns() : undefined;
   say("");
   say(finalTable(summary));
   say("");
-  say(endpointTable(summary));
+  say(endpointTable(summary, columns));
   say("");
   if (summary.journeys?.length) say(`${journeyTables(summary.journeys)}\n\n`);
-  const reasonTable = errorReasonTable(summary);
+  const reasonTable = errorReasonTable(summary, columns);
   if (reasonTable) say(`${reasonTable}\n`);
   say(filesLine(files, problems));
   const printed = {
@@ -591,7 +628,7 @@ function finishRun(
   const notWritten = failed.length
     ? `${failed.length} file${failed.length === 1 ? "" : "s"} could not be written (${
       failed.map((p) => p.path).join(", ")
-    }) — free some space or choose another --stats-dir; the results are on stdout`
+    }) — free some space or choose another --out; the results are on stdout`
     : "";
   if (stop.stoppedBy) {
     throw new UserError(

@@ -1,64 +1,13 @@
-/** What `run` shows on the terminal: the progress block and the final tables (human units only here). */
-import { decimalBytes, formatDuration, formatMs, progressBar } from "../output/format.ts";
+/** What `run` shows at the end: the final tables (human units only here; the live view is run_live.ts). */
+import { decimalBytes, formatDuration, formatMs } from "../output/format.ts";
 import { renderTable } from "../output/table.ts";
-import type { IntervalSummary } from "../results/summary_types.ts";
+import { fitWidth, WIDE_COLUMNS } from "./run_live.ts";
 import type { FullRunSummary } from "../results/summary.ts";
-import type { IntervalReport } from "../engine/engine.ts";
 import type { JourneyStats } from "../engine/journey_stats.ts";
 import { percentileMs } from "../engine/histogram.ts";
-import { type JourneyRow, journeyTables } from "../output/journey_table.ts";
-
-const PROGRESS_HEAD = [
-  "Elapsed",
-  "Target RPM",
-  "Observed RPM",
-  "Total",
-  "Success",
-  "Failures",
-  "p50 ms",
-  "p95 ms",
-  "p99 ms",
-  "In-flight",
-  "Late",
-  "Not sent",
-];
+import type { JourneyRow } from "../output/journey_table.ts";
 
 const rpm = (value: number) => value.toFixed(0);
-
-/**
- * One progress block: a bar (elapsed of warm-up + measured), then the seed's columns. Rates and
- * percentiles are of the interval; Total/Success/Failures/Late are cumulative over the measured
- * phase; Not sent is the backlog (due, not yet sent) at the end of the interval.
- */
-export function progressBlock(
-  report: IntervalReport,
-  row: IntervalSummary,
-  totals: { durationSec: number; warmupSec: number },
-  tty: boolean,
-  journeys: readonly JourneyRow[] = [],
-): string {
-  const elapsed = row.t_sec + totals.warmupSec;
-  const phase = row.warmup ? "warm-up (not counted)" : "measuring";
-  const head = `${tty ? progressBar(report.fraction) + "  " : ""}${formatDuration(elapsed)} / ${
-    formatDuration(totals.durationSec + totals.warmupSec)
-  }  ${phase}`;
-  const c = report.cumulative;
-  const table = renderTable(PROGRESS_HEAD, [[
-    formatDuration(elapsed),
-    rpm(row.target_rpm),
-    rpm(row.observed_rpm),
-    row.warmup ? row.total : c.total,
-    row.warmup ? row.success : c.success,
-    row.warmup ? row.failures : c.failures,
-    formatMs(row.latency_ms_p50),
-    formatMs(row.latency_ms_p95),
-    formatMs(row.latency_ms_p99),
-    row.in_flight,
-    row.warmup ? row.late : c.late,
-    row.backlog,
-  ]]);
-  return `${head}\n${table}${journeys.length ? `\n\n${journeyTables(journeys)}` : ""}`;
-}
 
 /**
  * The journeys as they stand (the engine's live accumulators, measured iterations only): the live
@@ -130,37 +79,41 @@ export function finalTable(s: FullRunSummary): string {
 }
 
 /**
- * One row per endpoint; when journeys ran, a Journey column and the step's own name (a url run
- * beside journeys has "-" as its journey).
+ * The endpoint table; when journeys ran, a Journey column and the step's own name (a url run beside
+ * journeys has "-" as its journey). `columns` (a terminal's width) below WIDE_COLUMNS: the narrow form
+ * that fits 80 columns (no service time, bytes or DB reads; long names cut); undefined (a log, a pipe):
+ * every column.
  */
-export function endpointTable(s: FullRunSummary): string {
+export function endpointTable(s: FullRunSummary, columns?: number): string {
+  const narrow = columns !== undefined && columns < WIDE_COLUMNS;
   const perf = s.endpoints.some((e) => e.moodle_perf);
   const journeys = (s.journeys ?? []).map((j) => j.name);
   const journeyOf = (name: string) => journeys.find((j) => name.startsWith(`${j}/`));
+  const cut = (name: string) =>
+    narrow && name.length > NARROW_NAME_CHARS ? `${name.slice(0, NARROW_NAME_CHARS - 1)}…` : name;
   const head = [
     ...(journeys.length ? ["Journey", "Step"] : ["Endpoint"]),
-    ..."RPM,Total,Failures,p50 ms,p95 ms,p99 ms,Service p95,Bytes".split(","),
+    ..."RPM,Total,Failures,p50 ms,p95 ms,p99 ms".split(","),
   ];
-  if (perf) head.push("Moodle ms", "DB reads");
+  if (!narrow) head.push("Service p95", "Bytes");
+  if (perf) head.push("Moodle ms");
+  if (perf && !narrow) head.push("DB reads");
   const rows = s.endpoints.map((e) => {
     const journey = journeyOf(e.name);
     const row: (string | number)[] = [
-      ...(journeys.length ? [journey ?? "-", journey ? e.name.slice(journey.length + 1) : e.name] : [e.name]),
+      ...(journeys.length
+        ? [cut(journey ?? "-"), cut(journey ? e.name.slice(journey.length + 1) : e.name)]
+        : [cut(e.name)]),
       rpm(e.req_per_min_observed),
       e.total,
       e.failures,
       formatMs(e.latency_ms_p50),
       formatMs(e.latency_ms_p95),
       formatMs(e.latency_ms_p99),
-      formatMs(e.service_ms_p95),
-      decimalBytes(e.bytes),
     ];
-    if (perf) {
-      row.push(
-        formatMs(e.moodle_perf?.time_used_ms_mean ?? NaN),
-        e.moodle_perf?.db_reads_mean?.toFixed(1) ?? "-",
-      );
-    }
+    if (!narrow) row.push(formatMs(e.service_ms_p95), decimalBytes(e.bytes));
+    if (perf) row.push(formatMs(e.moodle_perf?.time_used_ms_mean ?? NaN));
+    if (perf && !narrow) row.push(e.moodle_perf?.db_reads_mean?.toFixed(1) ?? "-");
     return row;
   });
   return renderTable(head, rows, {
@@ -168,11 +121,14 @@ export function endpointTable(s: FullRunSummary): string {
   });
 }
 
+/** An endpoint name in the narrow table: longer ones are cut (the summary JSON has them whole). */
+const NARROW_NAME_CHARS = 24;
+
 /** Reasons shown at the end of a run (all of them are in the summary JSON). */
 const REASONS_SHOWN = 10;
 
 /** The measured failures by class and reason, most frequent first; undefined when none failed. */
-export function errorReasonTable(s: FullRunSummary): string | undefined {
+export function errorReasonTable(s: FullRunSummary, columns?: number): string | undefined {
   const rows = Object.entries(s.error_reasons ?? {})
     .flatMap(([errorClass, reasons]) =>
       Object.entries(reasons).map(([reason, count]) => [errorClass, count, reason])
@@ -182,9 +138,11 @@ export function errorReasonTable(s: FullRunSummary): string | undefined {
   const more = rows.length > REASONS_SHOWN
     ? `\n… ${rows.length - REASONS_SHOWN} more in the summary JSON`
     : "";
-  return renderTable(["Error", "Count", "Reason"], rows.slice(0, REASONS_SHOWN), {
+  const table = renderTable(["Error", "Count", "Reason"], rows.slice(0, REASONS_SHOWN), {
     align: ["left", "right", "left"],
   }) + more;
+  // On a terminal a long reason is cut at its edge rather than wrapped through the table.
+  return columns === undefined ? table : fitWidth(table, columns);
 }
 
 /** The JSON printed on stdout: the summary without the bulky histograms and interval rows. */

@@ -89,14 +89,14 @@ async function checkSocket(socket: string): Promise<void> {
 
 /**
  * `deno task docker-stats` may write only the socket and ./stats (the compiled binary may write anywhere):
- * say so up front, before anything is created, when --outdir is elsewhere.
+ * say so up front, before anything is created, when --out is elsewhere.
  */
 async function checkOutdir(outdir: string, socket: string): Promise<void> {
   const { state } = await Deno.permissions.query({ name: "write", path: outdir });
   if (state === "granted") return;
   throw new UserError(
-    `this process may not write to --outdir ${outdir} (\`deno task docker-stats\` writes only ./stats) — use the ` +
-      `default --outdir, the compiled binary, or \`deno run --allow-env --allow-read=${socket} ` +
+    `this process may not write to --out ${outdir} (\`deno task docker-stats\` writes only ./stats) — use the ` +
+      `default --out, the compiled binary, or \`deno run --allow-env --allow-read=${socket} ` +
       `--allow-write=${socket},${outdir} --allow-net=unix:${socket} main.ts docker-stats …\``,
   );
 }

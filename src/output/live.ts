@@ -19,7 +19,7 @@ export function stdoutIsTty(): boolean {
 }
 
 /** The terminal's width, or undefined when it cannot be known. */
-function terminalColumns(): number | undefined {
+export function terminalColumns(): number | undefined {
   try {
     const { columns } = Deno.consoleSize();
     return columns > 0 ? columns : undefined;

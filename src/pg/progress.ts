@@ -1,33 +1,46 @@
-/** Progress for long child processes: redrawn on a TTY, a plain line per 10 % step otherwise. */
+/**
+ * Progress for long child processes: redrawn on a TTY (at most every 150 ms); otherwise (CI logs)
+ * one plain line every LOG_EVERY_MS while something changed, one when the phase changes (dropping →
+ * restoring) and the last state — never a line per update, so a 10-minute restore logs ~60 lines.
+ */
 import { formatDuration, progressBar } from "../output/format.ts";
 import { LiveBlock, stdoutIsTty } from "../output/live.ts";
 
+/** Off a terminal: the longest quiet gap between two progress lines while work goes on. */
+export const LOG_EVERY_MS = 10_000;
+/** On a terminal: the shortest gap between two redraws. */
+const REDRAW_MS = 150;
+
 export class ToolProgress {
   private readonly live: LiveBlock;
-  private lastDraw = 0;
-  private lastStep = -1;
-  private lastLabel = "";
+  private lastDraw = -Infinity;
+  private lastPhase = "";
   private lastText = "";
-  private readonly started = performance.now();
+  private readonly started: number;
 
-  constructor(private readonly tty = stdoutIsTty(), out = Deno.stdout) {
+  constructor(
+    private readonly tty = stdoutIsTty(),
+    out = Deno.stdout,
+    /** Milliseconds from any origin (tests pass a fake clock). */
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.live = new LiveBlock(tty, out);
+    this.started = now();
   }
 
   /** `fraction` in 0..1 (undefined: unknown); `label` names the current phase. */
   update(label: string, fraction: number | undefined, detail = "", force = false): void {
-    const now = performance.now();
-    const step = fraction === undefined ? -1 : Math.floor(fraction * 10);
-    // Off a TTY, a new line only for a new 10 % step or a new phase (the label without its numbers).
+    const now = this.now();
+    const text = `${label} ${fraction ?? ""}`;
+    // The phase is the label without its numbers: "restoring #/# entries", "dumping table #/#, # written".
     const phase = label.replace(/[\d.,]+\s?[kMGT]?B?/g, "#");
-    // ... and at most every 10 s while something changed (a long table, a long index).
-    const due = this.tty ? now - this.lastDraw >= 150 : step !== this.lastStep || phase !== this.lastLabel ||
-      (now - this.lastDraw >= 10_000 && label !== this.lastText);
-    if (!due && !(force && (this.tty || label !== this.lastText))) return;
-    this.lastText = label;
+    const due = this.tty
+      ? now - this.lastDraw >= REDRAW_MS || force
+      : text !== this.lastText && (force || phase !== this.lastPhase || now - this.lastDraw >= LOG_EVERY_MS);
+    if (!due) return;
+    this.lastText = text;
     this.lastDraw = now;
-    this.lastStep = step;
-    this.lastLabel = phase;
+    this.lastPhase = phase;
     const elapsed = formatDuration((now - this.started) / 1000);
     const bar = fraction === undefined ? "" : `${progressBar(fraction)} `;
     const tail = this.tty && detail ? `  ${detail.slice(0, 60)}` : "";

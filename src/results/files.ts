@@ -1,5 +1,5 @@
 /**
- * The files a run leaves under `--stats-dir`: progress CSV (one row per interval, written as it
+ * The files a run leaves under `--out`: progress CSV (one row per interval, written as it
  * goes), summary CSV, endpoints CSV and summary JSON (written atomically at the end), and the
  * optional JSONL request log (written in batches, flushed at the end and on a stop signal).
  * A file that cannot be written is reported, never fatal: the results still reach stdout.
@@ -42,7 +42,7 @@ const SUMMARY_INTERVAL_BYTES = 1500;
 const ENDPOINT_BYTES = 8 * 1024;
 
 /**
- * About how much a run writes: under --stats-dir (progress rows, the summary JSON with its
+ * About how much a run writes: under --out (progress rows, the summary JSON with its
  * histograms and intervals, the two summary CSVs) and into --request-log (one line per request).
  */
 export function estimateRunBytes(

@@ -1,6 +1,6 @@
 /**
  * Find and read a run's JSON summary: given a summary file, or a run directory holding one
- * (`load_summary_<ts>.json`, as `run --stats-dir DIR` and `bench` write it).
+ * (`load_summary_<ts>.json`, as `run --out DIR` and `bench` write it).
  */
 import { join } from "node:path";
 import type { RunSummary } from "./summary_types.ts";
@@ -66,7 +66,7 @@ export async function locateSummary(path: string): Promise<LocatedSummary> {
   const newest = names.pop();
   if (!newest) {
     throw new UserError(
-      `no load_summary_*.json in ${path} — pass a directory written by \`moodle-load run --stats-dir\` or \`bench\`, or the file itself`,
+      `no load_summary_*.json in ${path} — pass a directory written by \`moodle-load run --out\` or \`bench\`, or the file itself`,
     );
   }
   const file = join(path, newest);

@@ -1,3 +1,4 @@
+import { journeyTables } from "../src/output/journey_table.ts";
 import assert from "node:assert/strict";
 import { LiveBlock, screenRows } from "../src/output/live.ts";
 
@@ -234,4 +235,22 @@ Deno.test("wrapAtSpaces: long prose lines break at spaces within the width", () 
   const wrapped = wrapAtSpaces(text, 30);
   for (const line of wrapped.split("\n")) assert.ok(line.length <= 30, line);
   assert.equal(wrapped.replace(/\n +/g, " "), text);
+});
+
+Deno.test("renderLiveScreen: a journeys section sits under the core tables, cut to the terminal's width", () => {
+  const rows = [{
+    name: "forum-post-with-a-very-long-journey-name-that-would-wrap-an-80-column-terminal",
+    started: 12,
+    completed: 9,
+    failed: 1,
+    failed_by: { reply: { check_failed: 1 } },
+    duration_ms: { p50: 1500, p95: 2500 },
+    think_ms: { p50: 900, p95: 1400 },
+  }];
+  const text = renderLiveScreen(busyScreen({}), 80, [() => journeyTables(rows), () => undefined]);
+  const lines = text.split("\n");
+  const head = lines.findIndex((line) => /^Journey +Started +Done +Failed/.test(line));
+  assert.ok(head > 0, text);
+  assert.ok(lines.slice(0, head).some((line) => /^Top endpoints/.test(line)), "under the endpoint table");
+  assert.ok(lines.every((line) => line.length <= 80), text);
 });

@@ -66,8 +66,13 @@ const UPLOAD_PATH = /\/repository\/repository_ajax\.php$/;
 const SERVICE_PATH = /\/lib\/ajax\/service\.php$/;
 /** A web-service method that changes what a user made (a verb of writing after the component). */
 const WRITE_METHOD = /_(add|create|update|delete|submit|save|send|post|process|start|finish|set)_/;
-/** Writes the page's scripts make on their own while the user reads or types: not the user's work. */
-const BACKGROUND_METHOD = /^(core_user_(set|update)_user_preferences|tiny_autosave_|core_session_)/;
+/**
+ * Writes the page's scripts make on their own while the user reads or types: not the user's work.
+ * `tool_usertours_fetch_and_start_tour` runs on a user's first visit of a page with a tour (seen on
+ * the real 4.3 site), so a recording may or may not hold it.
+ */
+const BACKGROUND_METHOD =
+  /^(core_user_(set|update)_user_preferences|tiny_autosave_|core_session_|tool_usertours_|core_message_mark_|message_popup_|core_fetch_notifications)/;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 export function importHar(har: unknown, options: HarImportOptions): HarImport {

@@ -299,7 +299,7 @@ class MoodleUserImpl implements MoodleUser {
     if (response.stopped || this.#isLoginPage(new URL(response.finalUrl))) {
       return this.#sessionLost(result, `sent to the login page (${response.finalUrl})`);
     }
-    if (response.status >= 200 && response.status < 300 && pageSaysLoggedOut(response.body.head)) {
+    if (response.status >= 200 && response.status < 300 && pageSaysLoggedOut(response.body.headChunks)) {
       return this.#sessionLost(
         result,
         `the page was rendered for a visitor, not logged in (${response.finalUrl})`,
@@ -316,7 +316,7 @@ class MoodleUserImpl implements MoodleUser {
     }
     if (this.#o.parsePerf !== false) {
       const perf = (this.#o.perfScanner ?? sharedScanner).scan(
-        response.body.tail,
+        response.body,
         response.headers?.get("content-type"),
       );
       if (perf) result.perf = perf;
@@ -354,7 +354,7 @@ class MoodleUserImpl implements MoodleUser {
   #endedSession(response: SessionResponse): boolean {
     return !response.errorClass &&
       (response.stopped || this.#isLoginPage(new URL(response.finalUrl)) ||
-        pageSaysLoggedOut(response.body.head));
+        pageSaysLoggedOut(response.body.headChunks));
   }
 
   logout(): Promise<boolean> {

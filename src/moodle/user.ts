@@ -4,7 +4,6 @@
  * hop), retries transient failures with backoff, and measures pages, spotting session loss.
  * See docs/moodle-protocol.md.
  */
-import * as cheerio from "cheerio";
 import { pageErrorClass } from "../engine/classify.ts";
 import {
   backoffDelayMs,
@@ -14,6 +13,7 @@ import {
   type LoginAttemptResult,
 } from "./login_outcome.ts";
 import { PerfFooterScanner } from "./perf_footer.ts";
+import { loginErrorText, parseLoginForm } from "./login_form.ts";
 import { HttpSession, type SessionResponse } from "./session.ts";
 import type { MultipartBody } from "./multipart.ts";
 import { classifyDetour, pageSaysLoggedOut } from "./detour.ts";
@@ -211,9 +211,8 @@ class MoodleUserImpl implements MoodleUser {
         transient: false,
       };
     }
-    const $ = cheerio.load(wholeText(page.body));
-    const form = $("form#login");
-    if (form.length === 0) {
+    const form = parseLoginForm(wholeText(page.body));
+    if (!form) {
       return {
         ok: false,
         reason: "unexpected_page",
@@ -221,9 +220,8 @@ class MoodleUserImpl implements MoodleUser {
         transient: false,
       };
     }
-    const action = new URL(form.attr("action") || page.finalUrl, page.finalUrl).href;
-    const token = String(form.find('input[name="logintoken"]').val() ?? "");
-    const anchor = String(form.find('input[name="anchor"]').val() ?? "");
+    const action = new URL(form.action ?? page.finalUrl, page.finalUrl).href;
+    const { logintoken: token, anchor } = form;
     // The landing page's start holds what is read here (login error, sesskey).
     const posted = await this.session.request(action, {
       signal,
@@ -234,7 +232,7 @@ class MoodleUserImpl implements MoodleUser {
     const html = headText(posted.body);
     let loginError: string | undefined;
     if (onLoginPage && html.includes("loginerrormessage")) {
-      loginError = cheerio.load(html)("#loginerrormessage").first().text().trim() || "login error";
+      loginError = loginErrorText(html) || "login error";
     }
     const result = classifyLanding({
       urls: posted.hops.map((hop) => hop.url),

@@ -10,9 +10,13 @@
  * perf footer, the `<body` tag) is found by a byte search in them (chunks.ts), and only a few KB
  * around a match are decoded. `head` and `tail` are joined only when something asks for them.
  *
- * Why a `getReader()` loop: scripts/bench_body_read.ts measured it as cheap as `bytes()` and
- * `arrayBuffer()` for a 200 KB page (both buffer the whole body with no limit) and cheaper than
- * `pipeTo` a counting WritableStream.
+ * Why a `getReader()` loop: on a 200 KB page, 64 closed loops (scripts/bench_load.ts, "plain fetch
+ * + …"; 2026-12-03, a busy 2-core machine) it took ~0.82× the CPU per request of `arrayBuffer()` and
+ * `bytes()` (which join the chunks into one buffer, with no size limit) and less than `pipeTo` a
+ * counting WritableStream or `for await`. On a 2 KB page `bytes()` is cheaper (~0.55× the reader's
+ * CPU: Deno gives every `read()` chunk its own 64 KB buffer), but reading short bodies that way
+ * raised the peak RSS of a 5,000-user login phase by ~20 % (288–311 MB against 242–259 MB, two runs
+ * each), so every body goes through the reader: Moodle's pages are 100–500 KB and gzip-chunked.
  */
 import { chunksLength, sliceChunks } from "./chunks.ts";
 
@@ -192,53 +196,6 @@ const CODECS: Record<string, "gzip" | "deflate" | "brotli"> = {
   deflate: "deflate",
   br: "brotli",
 };
-
-/**
- * A body this size or smaller, with a `Content-Length`, is read by fetch's `bytes()` in one piece
- * instead of a reader loop. Deno hands every `read()` chunk its own 64 KB buffer whatever the chunk's
- * size, so a 2 KB page read by chunks cost 64 KB of short-lived memory (a 10,000-user login phase:
- * hundreds of MB of RSS) and ~1.8x the CPU of `bytes()`; from ~100 KB up the reader loop is the
- * cheaper one (scripts/bench_load.ts, "plain fetch + …").
- */
-export const ONE_PIECE_MAX_BYTES = 64 * 1024;
-/** Deflate's largest expansion (~1032:1): what a gzip body of N bytes can decode to at most. */
-const GZIP_MAX_RATIO = 1032;
-
-/**
- * Read a fetch response's body: a short body with a known length in one piece (`bytes()`), any
- * other through the bounded stream reader. The one-piece path is taken only when the body cannot
- * exceed `maxBodyBytes` once decoded (identity: its length; gzip/deflate: 1032× its length; br,
- * whose expansion has no such bound, never), so the limit still bounds memory.
- */
-export async function readFetchBody(
-  response: Response,
-  options: BodyReadOptions,
-  decodedByTransport: ReadonlySet<string>,
-): Promise<ResponseBody> {
-  const encoding: BodyEncoding = {
-    contentEncoding: response.headers.get("content-encoding"),
-    contentLength: response.headers.get("content-length"),
-    decodedByTransport,
-  };
-  const length = Number(encoding.contentLength ?? NaN);
-  const coding = encoding.contentEncoding?.trim().toLowerCase();
-  const ratio = !coding || coding === "identity"
-    ? 1
-    : decodedByTransport.has(coding) && CODECS[coding] === "gzip"
-    ? GZIP_MAX_RATIO
-    : Infinity;
-  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (
-    response.body === null || !Number.isInteger(length) || length > ONE_PIECE_MAX_BYTES ||
-    length * ratio > maxBytes
-  ) {
-    return await readBodyStream(response.body, options, encoding);
-  }
-  const bytes = await response.bytes();
-  const collector = new BodyCollector(options);
-  collector.push(bytes);
-  return collector.finish(ratio === 1 ? bytes.byteLength : length);
-}
 
 /** Read a web stream (fetch's `response.body`) through a collector, decoding it if the transport did not. */
 export async function readBodyStream(

@@ -1,5 +1,5 @@
 /** `fetch` transports: plain, or through a client that trusts a private CA. Redirects by hand. */
-import { BodyTooLargeError, readFetchBody } from "./body.ts";
+import { BodyTooLargeError, readBodyStream } from "./body.ts";
 import type { HttpRequest, HttpResponse, Transport } from "./types.ts";
 
 /** Plain `fetch`, redirects by hand. */
@@ -42,7 +42,11 @@ export async function fetchRequest(
   const response = await fetch(request.url, init);
   let body;
   try {
-    body = await readFetchBody(response, request.read ?? {}, FETCH_DECODES);
+    body = await readBodyStream(response.body, request.read ?? {}, {
+      contentEncoding: response.headers.get("content-encoding"),
+      contentLength: response.headers.get("content-length"),
+      decodedByTransport: FETCH_DECODES,
+    });
   } catch (error) {
     if (error instanceof BodyTooLargeError) error.status = response.status;
     throw error;

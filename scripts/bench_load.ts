@@ -224,15 +224,23 @@ try {
     await bigPage();
     Deno.exit(0);
   }
-  const alone = await runWorker("engine", { seconds });
+  const { result: alone, note: aloneNote } = await step(
+    "engine alone",
+    () => runWorker("engine", { seconds }),
+  );
   console.log(
     `engine alone (instant in-process users, 50k req/s): ${f(alone.cpu_us_per_request, 2)} µs CPU/request, ` +
-      `not_sent ${alone.not_sent}, lateness p99 ${f(alone.lateness_ms_p99, 2)} ms${gcNote(alone)}`,
+      `not_sent ${alone.not_sent}, lateness p99 ${f(alone.lateness_ms_p99, 2)} ms${
+        gcNote(alone)
+      } (${aloneNote})`,
   );
-  const ceiling = await runWorker("closed", { url, seconds });
+  const { result: ceiling, note: ceilingNote } = await step(
+    "ceiling",
+    () => runWorker("closed", { url, seconds }),
+  );
   console.log(
     `closed-loop plain fetch (64 loops, the ceiling): ${f(ceiling.rps, 0)} req/s, ` +
-      `${f(ceiling.cpu_us_per_request)} µs CPU/request, RSS ${f(ceiling.rss_mb)} MB`,
+      `${f(ceiling.cpu_us_per_request)} µs CPU/request, RSS ${f(ceiling.rss_mb)} MB (${ceilingNote})`,
   );
   const widths = [8, 9, 8, 9, 8, 9, 7, 9, 9, 11, 10, 10, 24];
   console.log(pad([
@@ -277,26 +285,13 @@ try {
     " GC max = the longest V8 pause in the run, from --trace-gc; a row on a BUSY machine is repeated once)",
   );
   for (const tool of ["wrk", "hey", "autocannon"]) {
-    const path = which(tool);
-    if (!path) {
-      console.log(`${tool}: not installed (no ratio)`);
-      continue;
-    }
-    const args = tool === "wrk"
-      ? ["-t1", "-c64", `-d${seconds}s`, url]
-      : tool === "hey"
-      ? ["-c", "64", "-z", `${seconds}s`, url]
-      : ["-c", "64", "-d", String(seconds), url];
-    const [cmd, rest] = pin(0, [path, ...args]);
-    const out = new TextDecoder().decode(
-      (await new Deno.Command(cmd, { args: rest, stdout: "piped", stderr: "piped" }).output()).stdout,
-    );
-    const match = /Requests\/sec:\s*([\d.]+)/.exec(out) ?? /([\d.]+)\s+requests? in/.exec(out);
-    const toolRps = match ? Number(match[1]) : NaN;
+    const { result, note } = await step(tool, () => toolRps(tool, url));
     console.log(
-      `${tool} closed-loop: ${f(toolRps, 0)} req/s; plain fetch ceiling / ${tool} = ${
-        f(ceiling.rps / toolRps, 2)
-      }`,
+      typeof result === "string"
+        ? `${tool}: skipped, ${result}`
+        : `${tool} closed-loop: ${f(result, 0)} req/s; plain fetch ceiling / ${tool} = ${
+          f(ceiling.rps / result, 2)
+        } (${note})`,
     );
   }
   await bigPage();

@@ -12,7 +12,8 @@
  * and a paced 2,000 req/s step (60 s; `--quick` 10 s). Every 200 KB step prints the load average
  * before and after and is repeated once when it was above 1.0 (figures from a busy machine say so).
  * Flags / env: `--quick` (or BENCH_QUICK=1) = 3 s per rate; BENCH_SECONDS=N; BENCH_RATES=1000,5000;
- * BENCH_ONLY=big runs only the 200 KB steps;
+ * BENCH_ONLY=big runs only the 200 KB steps, BENCH_ONLY=real only the real-Moodle agreement step (moodle-load
+ * against hey on a page of the kit's Moodle 4.3, one session);
  * BENCH_SOAK=600 adds a soak run (BENCH_SOAK_RPS, default 10000) of that many seconds, RSS every 30 s.
  */
 const here = new URL(".", import.meta.url).pathname;
@@ -44,7 +45,7 @@ const pin = (core: number, args: string[]): [string, string[]] =>
  * (node:perf_hooks accepts the type and never calls back), so V8's own trace is the cheap way.
  */
 async function runWorker(
-  mode: "engine" | "closed" | "paced",
+  mode: "engine" | "closed" | "paced" | "real",
   flags: Record<string, string | number>,
 ): Promise<Record<string, number & number[]>> {
   const args = [`${here}bench_load_worker.ts`, "--mode", mode];
@@ -208,6 +209,68 @@ async function bigPage(): Promise<void> {
   }
 }
 
+/**
+ * Real-client agreement: one logged-in session on a real Moodle 4.3 page (the kit in ../shared/moodle,
+ * started or reused as the tests do), 4 req/s for 20 s, moodle-load's service time against hey's on the
+ * same page with the same session cookie, run after it. Goal: p50 and p95 within 1 ms or 2 %.
+ */
+async function realClient(): Promise<void> {
+  const { realMoodle } = await import("../tests/helpers/real_moodle.ts");
+  const { site, availability } = await realMoodle();
+  if (!site) return console.log(`\nreal Moodle: skipped, the kit did not start (${availability.reason})`);
+  const page = `${site.base_url}/course/view.php?id=${site.main_course_id}`;
+  const rps = 4;
+  const realSeconds = 20;
+  console.log(`\nreal Moodle ${site.moodle.release}: ${page}, one session, ${rps} req/s × ${realSeconds} s:`);
+  const ours = await step("moodle-load on real Moodle", () =>
+    runWorker("real", {
+      url: page,
+      base: site.base_url,
+      // The admin: the test suite sets its students' passwords to passwords of its own.
+      username: site.admin.username,
+      password: site.admin.password,
+      rps,
+      seconds: realSeconds,
+    }));
+  const m = ours.result as unknown as Record<string, number> & { cookie: string };
+  const hey = which("hey");
+  const theirs = hey
+    ? await step("hey on real Moodle", async () => {
+      const out = new TextDecoder().decode(
+        (await new Deno.Command(hey, {
+          args: [
+            "-n",
+            String(rps * realSeconds),
+            "-q",
+            String(rps),
+            "-c",
+            "1",
+            "-H",
+            `Cookie: ${m.cookie}`,
+            page,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output()).stdout,
+      );
+      const at = (p: number) => Number(new RegExp(`${p}%+ in ([\\d.]+) secs`).exec(out)?.[1] ?? NaN) * 1000;
+      return { p50: at(50), p95: at(95) };
+    })
+    : undefined;
+  const agree = (a: number, b: number) => Math.abs(a - b) <= Math.max(1, 0.02 * b) ? "met" : "missed";
+  console.log(
+    `  moodle-load service time p50 ${f(m.service_ms_p50, 1)} ms, p95 ${f(m.service_ms_p95, 1)} ms ` +
+      `(${m.requests} requests, ${m.failures} failed; ${ours.note})`,
+  );
+  if (!theirs) return console.log("  hey: not installed (apt-get install -y hey), no comparison");
+  const { p50, p95 } = theirs.result;
+  console.log(
+    `  hey                       p50 ${f(p50, 1)} ms, p95 ${f(p95, 1)} ms (${theirs.note})\n` +
+      `  difference p50 ${f(m.service_ms_p50 - p50, 1)} ms (${agree(m.service_ms_p50, p50)}), p95 ` +
+      `${f(m.service_ms_p95 - p95, 1)} ms (${agree(m.service_ms_p95, p95)}); goal within 1 ms or 2 %`,
+  );
+}
+
 /** GC pauses seen by the worker (PerformanceObserver "gc" where the runtime reports them). */
 function gcNote(r: Record<string, number & number[]>): string {
   if (r.gc_pauses === undefined || r.gc_pauses < 0) return "; GC pauses: not reported by this runtime";
@@ -220,8 +283,12 @@ try {
       `target ${url} (2 KB page)${taskset && cores > 1 ? "; generator on core 0, target on core 1" : ""}; ` +
       `${seconds} s per rate; ${new Date().toISOString()}; load average ${loadAverage()}`,
   );
-  if (Deno.env.get("BENCH_ONLY") === "big") {
-    await bigPage();
+  const only = Deno.env.get("BENCH_ONLY");
+  if (only === "big" || only === "real") {
+    await (only === "big" ? bigPage() : realClient());
+    // Deno.exit skips `finally`: the target goes first (a live target kept the caller's pipe open).
+    target.kill("SIGTERM");
+    await target.status;
     Deno.exit(0);
   }
   const { result: alone, note: aloneNote } = await step(
@@ -295,6 +362,7 @@ try {
     );
   }
   await bigPage();
+  await realClient().catch((error) => console.log(`real Moodle: failed, ${error.message}`));
   if (soak > 0) {
     const r = await runWorker("paced", { url, rps: soakRps, seconds: soak, "rss-every": "30" });
     const series = r.rss_series_mb as number[];

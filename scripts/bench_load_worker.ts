@@ -76,7 +76,43 @@ async function warm(): Promise<void> {
   for (let i = 0; i < 200; i++) await (await fetch(url)).arrayBuffer();
 }
 
-if (mode === "engine") {
+if (mode === "real") {
+  // One logged-in MoodleUser on a real Moodle page, paced (`--rps`, `--seconds`): service time p50/p95,
+  // and the session's Cookie header for an independent client (hey) to send the same requests.
+  const base = arg("base");
+  const transport = createFetchTransport();
+  const user = createMoodleUser({
+    baseUrl: base,
+    username: arg("username"),
+    password: arg("password"),
+    transport,
+  });
+  const login = await user.login();
+  if (!login.ok) throw new Error(`login failed: ${login.reason} ${login.detail ?? ""}`);
+  const rps = Number(arg("rps"));
+  const result = await runEngine({
+    schedule: constantSchedule(rps * 60, seconds),
+    warmupSec: 0,
+    users: [user],
+    picker: new TargetPicker(
+      compileEndpoints(base, [{ path: new URL(url).pathname + new URL(url).search }], {}),
+      1,
+      1,
+    ),
+    concurrency: 1,
+    requestTimeoutMs: 10_000,
+    graceMs: 5_000,
+    progressSec: seconds + 1,
+  });
+  report({
+    mode,
+    requests: result.overall.total,
+    failures: result.overall.failures,
+    service_ms_p50: percentileMs(result.overall.service, 50),
+    service_ms_p95: percentileMs(result.overall.service, 95),
+    cookie: user.session.cookieHeader(url),
+  });
+} else if (mode === "engine") {
   // The engine alone: users answer at once (no socket), so only scheduling and accounting cost CPU.
   const rps = Number(arg("rps", "50000"));
   const answer = { status: 200, finalUrl: url, bytes: 2048, sessionLost: false };

@@ -10,10 +10,10 @@
  * perf footer, the `<body` tag) is found by a byte search in them (chunks.ts), and only a few KB
  * around a match are decoded. `head` and `tail` are joined only when something asks for them.
  *
- * Why a `getReader()` loop: on a 200 KB page, 64 closed loops (scripts/bench_load.ts, "plain fetch
- * + …"; 2026-12-03, a busy 2-core machine) it took ~0.82× the CPU per request of `arrayBuffer()` and
- * `bytes()` (which join the chunks into one buffer, with no size limit) and less than `pipeTo` a
- * counting WritableStream or `for await`. On a 2 KB page `bytes()` is cheaper (~0.55× the reader's
+ * Why a `getReader()` loop: it streams (so the limit bounds memory) and, on a 200 KB page with 64
+ * closed loops (scripts/bench_load.ts, "plain fetch + …", 2026-12-03), it cost 1.04× the CPU per
+ * request of `arrayBuffer()` on a quiet machine (0.82× on a busy one), `bytes()` 1.06×, `pipeTo` a
+ * counting WritableStream 1.21× — `arrayBuffer()` and `bytes()` join the chunks with no size limit. On a 2 KB page `bytes()` is cheaper (~0.55× the reader's
  * CPU: Deno gives every `read()` chunk its own 64 KB buffer), but reading short bodies that way
  * raised the peak RSS of a 5,000-user login phase by ~20 % (288–311 MB against 242–259 MB, two runs
  * each), so every body goes through the reader: Moodle's pages are 100–500 KB and gzip-chunked.

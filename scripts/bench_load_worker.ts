@@ -2,7 +2,8 @@
  * One measurement of bench_load.ts in its own process: `--mode paced --rps N --seconds S --url U`
  * (the real engine with plain-fetch users) or `--mode closed --connections C --seconds S --url U`
  * (plain fetch in a loop: the ceiling). `--user moodle` puts moodle-load's real MoodleUser path
- * (session, cookie jar, body reader, perf footer scan) behind either. Prints one JSON line.
+ * (session, cookie jar, body reader, perf footer scan) behind either; `--read arrayBuffer|bytes|reader|pipeTo`
+ * picks how a plain-fetch closed loop reads bodies. Prints one JSON line.
  */
 import process from "node:process";
 import { runEngine } from "../src/engine/engine.ts";
@@ -26,6 +27,27 @@ const url = arg("url", "http://127.0.0.1:9/");
 const seconds = Number(arg("seconds"));
 const mode = arg("mode");
 const userKind = arg("user", "fetch");
+/** How a plain-fetch loop reads the body (`--read`): the options Deno offers. */
+const readKind = arg("read", "arrayBuffer");
+
+const readers: Record<string, (response: Response) => Promise<unknown>> = {
+  arrayBuffer: (response) => response.arrayBuffer(),
+  bytes: (response) => response.bytes(),
+  reader: async (response) => {
+    const reader = response.body!.getReader();
+    for (let bytes = 0;;) {
+      const { done, value } = await reader.read();
+      if (done) return bytes;
+      bytes += value.byteLength;
+    }
+  },
+  pipeTo: (response) => {
+    let bytes = 0;
+    return response.body!.pipeTo(new WritableStream({ write: (chunk) => void (bytes += chunk.byteLength) }));
+  },
+};
+const readBody = readers[readKind];
+if (!readBody) throw new Error(`--read ${readKind}: one of ${Object.keys(readers).join(", ")}`);
 
 /** MoodleUsers as `run` makes them (one shared transport), each holding a session cookie. */
 function moodleUsers(count: number): VirtualUser[] {
@@ -38,11 +60,59 @@ function moodleUsers(count: number): VirtualUser[] {
   });
 }
 
+/**
+ * The result: one JSON line on stdout, or into BENCH_RESULT_FILE when set (bench_load.ts sets it, as
+ * V8's --trace-gc lines share stdout and may cut into the line).
+ */
+function report(result: Record<string, unknown>): void {
+  const file = Deno.env.get("BENCH_RESULT_FILE");
+  if (file) Deno.writeTextFileSync(file, JSON.stringify(result));
+  else console.log(JSON.stringify(result));
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
 async function warm(): Promise<void> {
   for (let i = 0; i < 200; i++) await (await fetch(url)).arrayBuffer();
 }
 
-if (mode === "engine") {
+if (mode === "real") {
+  // One logged-in MoodleUser on a real Moodle page, paced (`--rps`, `--seconds`): service time p50/p95,
+  // and the session's Cookie header for an independent client (hey) to send the same requests.
+  const base = arg("base");
+  const transport = createFetchTransport();
+  const user = createMoodleUser({
+    baseUrl: base,
+    username: arg("username"),
+    password: arg("password"),
+    transport,
+  });
+  const login = await user.login();
+  if (!login.ok) throw new Error(`login failed: ${login.reason} ${login.detail ?? ""}`);
+  const rps = Number(arg("rps"));
+  const result = await runEngine({
+    schedule: constantSchedule(rps * 60, seconds),
+    warmupSec: 0,
+    users: [user],
+    picker: new TargetPicker(
+      compileEndpoints(base, [{ path: new URL(url).pathname + new URL(url).search }], {}),
+      1,
+      1,
+    ),
+    concurrency: 1,
+    requestTimeoutMs: 10_000,
+    graceMs: 5_000,
+    progressSec: seconds + 1,
+  });
+  report({
+    mode,
+    requests: result.overall.total,
+    failures: result.overall.failures,
+    service_ms_p50: percentileMs(result.overall.service, 50),
+    service_ms_p95: percentileMs(result.overall.service, 95),
+    cookie: user.session.cookieHeader(url),
+  });
+} else if (mode === "engine") {
   // The engine alone: users answer at once (no socket), so only scheduling and accounting cost CPU.
   const rps = Number(arg("rps", "50000"));
   const answer = { status: 200, finalUrl: url, bytes: 2048, sessionLost: false };
@@ -66,14 +136,14 @@ if (mode === "engine") {
     progressSec: 1,
   });
   const cpu = process.cpuUsage(cpu0);
-  console.log(JSON.stringify({
+  report({
     mode,
     target_rps: rps,
     sent: result.sent,
     not_sent: result.notSent,
     cpu_us_per_request: (cpu.user + cpu.system) / Math.max(1, result.sent),
     lateness_ms_p99: percentileMs(result.lateness, 99),
-  }));
+  });
 } else if (mode === "closed") {
   const connections = Number(arg("connections", "64"));
   await warm();
@@ -88,20 +158,21 @@ if (mode === "engine") {
       if (userKind === "moodle") {
         const page = await users[c].get(url);
         if (page.errorClass || (page.perf === undefined && url.endsWith("/200k"))) failed++;
-      } else await (await fetch(url)).arrayBuffer();
+      } else await readBody(await fetch(url));
       done++;
     }
   }));
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  console.log(JSON.stringify({
+  report({
     mode,
     user: userKind,
+    read: readKind,
     failed,
     rps: done / elapsed,
     cpu_us_per_request: (cpu.user + cpu.system) / done,
     rss_mb: Deno.memoryUsage().rss / 1e6,
-  }));
+  });
 } else {
   const rps = Number(arg("rps"));
   const users = Number(arg("users", "64"));
@@ -113,7 +184,12 @@ if (mode === "engine") {
     ? moodleUsers(users)
     : Array.from({ length: users }, (_, u) => new PlainFetchUser(`u${u}`, undefined, false));
   let peakRss = 0;
-  const sampler = setInterval(() => peakRss = Math.max(peakRss, Deno.memoryUsage().rss), 250);
+  const rssSamples: number[] = [];
+  const sampler = setInterval(() => {
+    const now = Deno.memoryUsage().rss;
+    rssSamples.push(now / 1e6);
+    peakRss = Math.max(peakRss, now);
+  }, 250);
   const rss: number[] = [];
   const cpu0 = process.cpuUsage();
   const result = await runEngine({
@@ -131,7 +207,7 @@ if (mode === "engine") {
   clearInterval(sampler);
   const completed = result.overall.total;
   const intended = result.sent + result.notSent;
-  console.log(JSON.stringify({
+  report({
     mode,
     target_rps: rps,
     intended,
@@ -146,10 +222,13 @@ if (mode === "engine") {
     rss_mb: Deno.memoryUsage().rss / 1e6,
     rss_peak_mb: Math.max(peakRss, Deno.memoryUsage().rss) / 1e6,
     rss_series_mb: rss,
+    // Flat or growing: the mean RSS of the run's first and last thirds (sampled every 250 ms).
+    rss_first_third_mb: mean(rssSamples.slice(0, Math.max(1, Math.floor(rssSamples.length / 3)))),
+    rss_last_third_mb: mean(rssSamples.slice(-Math.max(1, Math.floor(rssSamples.length / 3)))),
     lateness_ms_p50: percentileMs(result.lateness, 50),
     lateness_ms_p99: percentileMs(result.lateness, 99),
     latency_ms_p99: percentileMs(result.overall.latency, 99),
     service_ms_p99: percentileMs(result.overall.service, 99),
     max_in_flight: result.maxInFlight,
-  }));
+  });
 }

@@ -6,10 +6,19 @@
  * the read with `BodyTooLargeError` and the stream is cancelled, so a 2 GiB page or an endless
  * chunked stream costs at most the limit, never the whole page.
  *
- * Why a `getReader()` loop: scripts/bench_body_read.ts measured it as cheap as `bytes()` and
- * `arrayBuffer()` for a 200 KB page (both buffer the whole body with no limit) and cheaper than
- * `pipeTo` a counting WritableStream.
+ * The chunks are kept as references, never copied or decoded: what the request path looks for (the
+ * perf footer, the `<body` tag) is found by a byte search in them (chunks.ts), and only a few KB
+ * around a match are decoded. `head` and `tail` are joined only when something asks for them.
+ *
+ * Why a `getReader()` loop: it streams (so the limit bounds memory) and, on a 200 KB page with 64
+ * closed loops (scripts/bench_load.ts, "plain fetch + …", 2026-12-03), it cost 1.04× the CPU per
+ * request of `arrayBuffer()` on a quiet machine (0.82× on a busy one), `bytes()` 1.06×, `pipeTo` a
+ * counting WritableStream 1.21× — `arrayBuffer()` and `bytes()` join the chunks with no size limit. On a 2 KB page `bytes()` is cheaper (~0.55× the reader's
+ * CPU: Deno gives every `read()` chunk its own 64 KB buffer), but reading short bodies that way
+ * raised the peak RSS of a 5,000-user login phase by ~20 % (288–311 MB against 242–259 MB, two runs
+ * each), so every body goes through the reader: Moodle's pages are 100–500 KB and gzip-chunked.
  */
+import { chunksLength, sliceChunks } from "./chunks.ts";
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** How much of the start of a body is kept (markers near the start of a Moodle page). */
@@ -37,20 +46,55 @@ export interface ResponseBody {
    * `Content-Length`, or — a chunked encoded body — the decoded size, as nothing better is known.
    */
   wireBytes: number;
-  /** The first `HEAD_BYTES` bytes (all of a short body). */
-  head: Uint8Array;
-  /** The last `TAIL_BYTES` bytes (all of a short body). */
-  tail: Uint8Array;
+  /**
+   * The chunks the body's start arrived in, as received (no copy): they cover its first
+   * `HEAD_BYTES` (all of a short body), the last one may run past them. Search them with chunks.ts.
+   */
+  readonly headChunks: readonly Uint8Array[];
+  /** The chunks covering the body's last `TAIL_BYTES` (the first one may start before them). */
+  readonly tailChunks: readonly Uint8Array[];
+  /** The first `HEAD_BYTES` bytes (all of a short body), joined from `headChunks` on first use. */
+  readonly head: Uint8Array;
+  /** The last `TAIL_BYTES` bytes (all of a short body), joined from `tailChunks` on first use. */
+  readonly tail: Uint8Array;
   /** The whole body, only when asked for (`keepWhole`). */
-  whole?: Uint8Array;
+  readonly whole?: Uint8Array;
 }
 
-export const EMPTY_BODY: ResponseBody = Object.freeze({
-  bytes: 0,
-  wireBytes: 0,
-  head: new Uint8Array(0),
-  tail: new Uint8Array(0),
-}) as ResponseBody;
+/**
+ * A body kept as chunk references; `head` and `tail` are joined only when someone asks for them
+ * (the request path searches the chunks and never does: a 200 KB copy per page cost more CPU than
+ * the fetch).
+ */
+class KeptBody implements ResponseBody {
+  #head?: Uint8Array;
+  #tail?: Uint8Array;
+
+  constructor(
+    readonly bytes: number,
+    readonly wireBytes: number,
+    readonly headChunks: readonly Uint8Array[],
+    readonly tailChunks: readonly Uint8Array[],
+    readonly whole?: Uint8Array,
+  ) {}
+
+  get head(): Uint8Array {
+    return this.#head ??= sliceChunks(this.headChunks, 0, HEAD_BYTES);
+  }
+
+  get tail(): Uint8Array {
+    if (this.#tail) return this.#tail;
+    const length = chunksLength(this.tailChunks);
+    return this.#tail = sliceChunks(this.tailChunks, Math.max(0, length - TAIL_BYTES), length);
+  }
+}
+
+export const EMPTY_BODY: ResponseBody = Object.freeze(new KeptBody(0, 0, [], [])) as ResponseBody;
+
+/** The offset in `body.tailChunks` where the body's last `TAIL_BYTES` begin. */
+export function tailStart(body: ResponseBody): number {
+  return Math.max(0, chunksLength(body.tailChunks) - TAIL_BYTES);
+}
 
 /** A body longer than the limit: the read stopped at `readBytes` (just past `maxBodyBytes`). */
 export class BodyTooLargeError extends Error {
@@ -75,6 +119,8 @@ export class BodyCollector {
   #headBytes = 0;
   /** The most recent chunks covering at least the last TAIL_BYTES. */
   readonly #tailChunks: Uint8Array[] = [];
+  /** Index of the first chunk of `#tailChunks` still in the tail. */
+  #tailFirst = 0;
   #tailBytes = 0;
 
   constructor(options: BodyReadOptions = {}) {
@@ -97,31 +143,25 @@ export class BodyCollector {
     if (this.#keepWhole) return;
     this.#tailChunks.push(chunk);
     this.#tailBytes += chunk.byteLength;
-    while (this.#tailBytes - this.#tailChunks[0].byteLength >= TAIL_BYTES) {
-      this.#tailBytes -= this.#tailChunks.shift()!.byteLength;
+    while (this.#tailBytes - this.#tailChunks[this.#tailFirst].byteLength >= TAIL_BYTES) {
+      this.#tailBytes -= this.#tailChunks[this.#tailFirst++].byteLength;
+    }
+    // Dropped chunks are cut off in bulk: shift() per chunk is quadratic on a body of tiny chunks.
+    if (this.#tailFirst >= 1024 && this.#tailFirst * 2 >= this.#tailChunks.length) {
+      this.#tailChunks.splice(0, this.#tailFirst);
+      this.#tailFirst = 0;
     }
   }
 
   /** `wireBytes`: the encoded size when the body came compressed (default: the bytes pushed). */
   finish(wireBytes = this.#bytes): ResponseBody {
     if (this.#bytes === 0 && wireBytes === 0) return EMPTY_BODY;
-    const first = concat(this.#headChunks, this.#headBytes);
     if (this.#keepWhole) {
-      return {
-        bytes: this.#bytes,
-        wireBytes,
-        head: first.subarray(0, HEAD_BYTES),
-        tail: first.subarray(Math.max(0, first.byteLength - TAIL_BYTES)),
-        whole: first,
-      };
+      const whole = concat(this.#headChunks, this.#headBytes);
+      return new KeptBody(this.#bytes, wireBytes, [whole], [whole], whole);
     }
-    const last = concat(this.#tailChunks, this.#tailBytes);
-    return {
-      bytes: this.#bytes,
-      wireBytes,
-      head: first.subarray(0, HEAD_BYTES),
-      tail: last.subarray(Math.max(0, last.byteLength - TAIL_BYTES)),
-    };
+    const tail = this.#tailFirst === 0 ? this.#tailChunks : this.#tailChunks.slice(this.#tailFirst);
+    return new KeptBody(this.#bytes, wireBytes, this.#headChunks, tail);
   }
 }
 
@@ -167,9 +207,12 @@ export async function readBodyStream(
   const codec = coding ? CODECS[coding] : undefined;
   if (stream === null || codec === undefined) return await collect(stream, options);
   if (encoding!.decodedByTransport.has(coding!)) {
-    const body = await collect(stream, options);
     const length = Number(encoding!.contentLength ?? NaN);
-    return Number.isInteger(length) && length >= 0 ? { ...body, wireBytes: length } : body;
+    return await collect(
+      stream,
+      options,
+      Number.isInteger(length) && length >= 0 ? { bytes: length } : undefined,
+    );
   }
   const wire = { bytes: 0 };
   return await collect(await decodedStream(stream, codec, wire), options, wire);

@@ -311,6 +311,7 @@ export class Engine {
       schedule: options.schedule,
       warmupSec: options.warmupSec,
       inFlight: () => this.inFlight,
+      relogins: () => this.pool.relogins,
       onSecond: options.onSecond && ((point) => options.onSecond!(point, this.live)),
       endpointCount: this.endpoints.length,
     });

@@ -31,6 +31,11 @@ export interface TimelinePoint {
   latency_ms_max: number;
   /** Requests in flight when the second ended. */
   in_flight: number;
+  /**
+   * Re-logins (after session loss or a logout step) that succeeded in this second; over the whole
+   * time line they add up to the summary's `login.relogins`. Absent in summaries written before it.
+   */
+  relogins?: number;
   target_rpm: number;
   /**
    * Per endpoint (or journey step), in the summary's `endpoints` order: `[answers, failures, p50 ms,
@@ -49,6 +54,8 @@ export interface TimelineOptions {
   warmupSec: number;
   /** Requests in flight now (read once a second). */
   inFlight: () => number;
+  /** Successful re-logins so far, cumulative (read once a second; each point holds its second's). */
+  relogins?: () => number;
   /** Each second as it closes (the live dashboard); the point is kept as well. */
   onSecond?: (point: TimelinePoint) => void;
   /** Endpoints (or journey steps) of the run: more than one gives each second its per-endpoint figures. */
@@ -79,6 +86,8 @@ export class Timeline {
   private stopMs = Infinity;
   private timer: unknown;
   private finished = false;
+  /** Re-logins counted into the points so far. */
+  private reloginsSeen = 0;
 
   constructor(private readonly o: TimelineOptions) {
     // The second that ends with the schedule is the last: it stays open for the drain, never an extra point.
@@ -172,6 +181,7 @@ export class Timeline {
     });
     const span = round3(toSec - fromSec);
     const rateTo = Math.min(toSec, schedule.durationSec);
+    const relogins = this.o.relogins?.();
     const point: TimelinePoint = {
       t_sec: round3(toSec - warmupSec),
       epoch_ms: Math.round(this.startEpochMs + endMs - this.startMs),
@@ -185,9 +195,11 @@ export class Timeline {
       latency_ms_p99: percentileMs(this.latency, 99),
       latency_ms_max: maxMs(this.latency),
       in_flight: this.o.inFlight(),
+      ...(relogins !== undefined ? { relogins: relogins - this.reloginsSeen } : {}),
       target_rpm: rateTo > fromSec ? round3(schedule.meanRate(fromSec, rateTo) * 60) : 0,
       ...(this.byEndpoint.length ? { endpoints: this.endpointSeconds() } : {}),
     };
+    this.reloginsSeen = relogins ?? 0;
     this.points.push(point);
     this.o.onSecond?.(point);
     this.total = this.failures = 0;

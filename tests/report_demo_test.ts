@@ -52,6 +52,7 @@ Deno.test(
           "rate",
           "latency",
           "errors",
+          "in-flight",
           "distribution",
           "endpoints",
           "endpoint-latency",
@@ -60,7 +61,7 @@ Deno.test(
         for (const [id, share] of Object.entries(ink)) {
           assert.ok(share > 0.002, `${id} looks blank: ${share}`);
         }
-        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 7);
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 8);
         // per endpoint: p50/p95/p99 bars of every demo endpoint, the busiest first
         const endpoints = await page.evaluate(
           `JSON.parse(document.getElementById("report-data").textContent).charts.find((c) => c.id === "endpoints")`,

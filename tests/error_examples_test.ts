@@ -15,6 +15,8 @@ import { checkShards, mergeSummaries } from "../src/results/merge.ts";
 import type { FullRunSummary } from "../src/results/summary.ts";
 import { redactedPathAndQuery } from "../src/util/redact.ts";
 import { demoSummary } from "./helpers/run_dir_fixture.ts";
+import { renderReport } from "../src/report/html.ts";
+import { buildCharts } from "../src/report/charts.ts";
 
 function failed(
   endpoint: string,
@@ -199,4 +201,46 @@ Deno.test("merge of shard summaries carries error_reasons and error_examples (ab
   const none = mergeSummaries(clean, checkShards(clean, false), "test");
   assert.equal(none.error_reasons, undefined);
   assert.equal(none.error_examples, undefined);
+});
+
+Deno.test("the report's failure reasons table: count beside share, the example's endpoint and path; none without failures", () => {
+  const summary = {
+    ...demoSummary(),
+    error_reasons: {
+      http_5xx: { "HTTP 503 at /course/view.php": 12, [OTHER_REASONS]: 2 },
+      timeout: { "timed out": 3 },
+    },
+    error_examples: {
+      http_5xx: { "HTTP 503 at /course/view.php": { endpoint: "course_view", url: "/course/view.php?id=4" } },
+      timeout: { "timed out": { endpoint: "dashboard", url: "/my/?sesskey=***" } },
+    },
+  };
+  const html = renderReport({
+    summary,
+    runName: "r",
+    charts: buildCharts(summary, []),
+    generatedAt: "2026-12-03T00:00:00Z",
+    version: "test",
+  });
+  const section = html.slice(html.indexOf('<table class="sortable" id="failure-reasons">'));
+  const body = section.slice(0, section.indexOf("</table>"));
+  assert.match(body, /<th[^>]*>Example<span class="sort-arrow">/);
+  assert.match(
+    body,
+    /<td>http_5xx<\/td><td>HTTP 503 at \/course\/view.php<\/td><td class="num" data-sort="12">12 \(\d+\.\d\d%\)<\/td><td data-sort="course_view"><span class="ep">course_view<\/span><span class="path">\/course\/view.php\?id=4<\/span><\/td>/,
+  );
+  assert.match(
+    body,
+    /<td>\(other reasons\)<\/td><td class="num" data-sort="2">2 \([\d.]+%\)<\/td><td>–<\/td>/,
+  );
+  assert.match(body, /<span class="path">\/my\/\?sesskey=\*\*\*<\/span>/);
+  const clean = { ...demoSummary(), error_reasons: undefined, error_examples: undefined };
+  const none = renderReport({
+    summary: clean,
+    runName: "r",
+    charts: buildCharts(clean, []),
+    generatedAt: "",
+    version: "t",
+  });
+  assert.ok(!none.includes('id="failure-reasons"'));
 });

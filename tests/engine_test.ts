@@ -266,6 +266,19 @@ Deno.test("fake clock: the time line's re-logins per second sit in their seconds
   assert.deepEqual(seconds.map((p) => p.relogins), [1, 0, 3], "the live hook sees the same seconds");
 });
 
+Deno.test("fake clock: each second keeps the most requests in flight at once, not only its end's", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 10 }, (_, u) => new FakeUser(`u${u}`, clock, 150));
+  // Due every 20 ms, 150 ms each: 7 or 8 in flight at any time, 8 at the peak; none once drained.
+  const result = await runOnFakeClock(clock, users, 2, {
+    schedule: constantSchedule(3000, 2),
+    concurrency: 50,
+  });
+  assert.equal(result.maxInFlight, 8);
+  assert.deepEqual(result.timeline.map((p) => p.in_flight_max), [8, 8]);
+  assert.equal(result.timeline.at(-1)!.in_flight, 0, "the last second ends after the drain");
+});
+
 Deno.test("fake clock: abort stops scheduling; unsent due requests are not_sent, the rest is not", async () => {
   const clock = new FakeClock();
   const users = Array.from({ length: 5 }, (_, u) => new FakeUser(`u${u}`, clock, 2));

@@ -182,6 +182,21 @@ Deno.test(
         assert.match(verdict, /REGRESSION/);
         assert.match(verdict, /95% CI \+\d+(\.\d)?% … \+\d+(\.\d)?%/);
         assert.match(await page.locator(".banner").first().innerText(), /^REGRESSION: /);
+        // the verdict table sorts by a column (p95 change, largest first); the overall row stays on top
+        await page.locator("#verdict th", { hasText: /^p95/ }).click();
+        const verdictRows = await page.$$eval("#verdict tbody tr", (rows) =>
+          rows.map((r) => ({
+            name: r.cells[0].textContent,
+            change: r.cells[3].getAttribute("data-sort"),
+          })));
+        assert.equal(verdictRows[0].name, "(all)");
+        const changes = verdictRows.slice(1).map((r) => r.change).filter((c) => c !== null).map(Number);
+        assert.ok(changes.length >= 2, JSON.stringify(verdictRows));
+        assert.deepEqual(changes, [...changes].sort((a, b) => b - a), JSON.stringify(verdictRows));
+        assert.equal(
+          await page.locator("#verdict th", { hasText: /^p95/ }).getAttribute("aria-sort"),
+          "descending",
+        );
         // what else differs (site, tag, config) comes before the verdict
         const order = await page.evaluate(
           `[...document.querySelectorAll(".warnings li, #verdict")].map((n) => n.tagName)`,

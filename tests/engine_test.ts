@@ -5,6 +5,7 @@ import {
   type EngineResult,
   type IntervalReport,
   runEngine,
+  type TimelinePoint,
 } from "../src/engine/engine.ts";
 import { constantSchedule, Schedule, withWarmup } from "../src/engine/schedule.ts";
 import { TargetPicker } from "../src/engine/targets.ts";
@@ -61,6 +62,8 @@ class FakeUser implements VirtualUser {
   maxInFlight = 0;
   logins = 0;
   sessionLostOnCall = -1;
+  /** More calls (numbered from 0) that land on the login page. */
+  sessionLostOnCalls = new Set<number>();
   calls = 0;
   loginMs = 1;
   constructor(readonly username: string, private clock: FakeClock, private serviceMs: number) {}
@@ -80,7 +83,7 @@ class FakeUser implements VirtualUser {
     return new Promise((resolve) =>
       this.clock.setTimer(() => {
         this.inFlight--;
-        const lost = call === this.sessionLostOnCall;
+        const lost = call === this.sessionLostOnCall || this.sessionLostOnCalls.has(call);
         resolve({
           status: 200,
           finalUrl: lost ? "http://x/login/index.php" : url,
@@ -243,6 +246,37 @@ Deno.test("fake clock: a mass session loss re-logs users in, at most reloginConc
   assert.equal(maxActive, 2);
   assert.equal(result.overall.counts().errors.session_lost, 6);
   assert.equal(result.overall.total + result.notSent, 100);
+});
+
+Deno.test("fake clock: the time line's re-logins per second sit in their seconds and add up to the run's", async () => {
+  const clock = new FakeClock();
+  const user = new FakeUser("u0", clock, 2);
+  // 10 requests a second on one user: call k is due at k × 100 ms; these land on the login page.
+  user.sessionLostOnCalls = new Set([3, 22, 27, 28]);
+  const seconds: TimelinePoint[] = [];
+  const result = await runOnFakeClock(clock, [user], 1, {
+    schedule: constantSchedule(600, 3),
+    concurrency: 1,
+    onSecond: (point) => seconds.push(point),
+  });
+  assert.equal(result.relogins, 4);
+  assert.deepEqual(result.timeline.map((p) => p.relogins), [1, 0, 3]);
+  // the summary's login.relogins is result.relogins (summarizeLogins): the seconds add up to it
+  assert.equal(result.timeline.reduce((sum, p) => sum + p.relogins!, 0), result.relogins);
+  assert.deepEqual(seconds.map((p) => p.relogins), [1, 0, 3], "the live hook sees the same seconds");
+});
+
+Deno.test("fake clock: each second keeps the most requests in flight at once, not only its end's", async () => {
+  const clock = new FakeClock();
+  const users = Array.from({ length: 10 }, (_, u) => new FakeUser(`u${u}`, clock, 150));
+  // Due every 20 ms, 150 ms each: 7 or 8 in flight at any time, 8 at the peak; none once drained.
+  const result = await runOnFakeClock(clock, users, 2, {
+    schedule: constantSchedule(3000, 2),
+    concurrency: 50,
+  });
+  assert.equal(result.maxInFlight, 8);
+  assert.deepEqual(result.timeline.map((p) => p.in_flight_max), [8, 8]);
+  assert.equal(result.timeline.at(-1)!.in_flight, 0, "the last second ends after the drain");
 });
 
 Deno.test("fake clock: abort stops scheduling; unsent due requests are not_sent, the rest is not", async () => {

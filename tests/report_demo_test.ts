@@ -52,6 +52,7 @@ Deno.test(
           "rate",
           "latency",
           "errors",
+          "in-flight",
           "distribution",
           "endpoints",
           "endpoint-latency",
@@ -60,7 +61,7 @@ Deno.test(
         for (const [id, share] of Object.entries(ink)) {
           assert.ok(share > 0.002, `${id} looks blank: ${share}`);
         }
-        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 7);
+        assert.equal(await page.locator(".chart[data-drawn='1']").count(), 8);
         // per endpoint: p50/p95/p99 bars of every demo endpoint, the busiest first
         const endpoints = await page.evaluate(
           `JSON.parse(document.getElementById("report-data").textContent).charts.find((c) => c.id === "endpoints")`,
@@ -93,6 +94,41 @@ Deno.test(
         const errors = await page.locator("#error-classes").innerText();
         assert.match(errors, /http_5xx/);
         assert.match(errors, /\d+ \(\d+\.\d\d%\)/);
+        // the failure reasons: the demo's 503s with an example endpoint and path
+        const reasons = await page.locator("#failure-reasons").innerText();
+        assert.match(reasons, /http_5xx/);
+        const example = Object.values(run.summary.error_examples!.http_5xx)[0];
+        assert.ok(reasons.includes(example.url), `${example.url} in\n${reasons}`);
+        // sortable tables: a header click sorts by that column (raw numbers), a second click reverses;
+        // the "all endpoints" row stays last. An endpoint cell sorts by (data-sort) the endpoint's name.
+        const firstCells = () =>
+          page.$$eval(
+            "#endpoints tbody tr td:first-child",
+            (cells) => cells.map((c) => c.getAttribute("data-sort") ?? c.textContent ?? ""),
+          );
+        const names = run.summary.endpoints.map((e) => e.name);
+        const byName = [...names].sort((a, b) =>
+          a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" })
+        );
+        await page.locator("#endpoints th", { hasText: "Endpoint" }).click();
+        assert.deepEqual((await firstCells()).slice(0, -1), byName, "A to Z");
+        assert.equal((await firstCells()).at(-1), "all endpoints");
+        assert.equal(await page.locator("#endpoints th").first().getAttribute("aria-sort"), "ascending");
+        assert.match(await page.locator("#endpoints th").first().innerText(), /▲/);
+        await page.locator("#endpoints th", { hasText: "Endpoint" }).click();
+        assert.deepEqual((await firstCells()).slice(0, -1), byName.reverse(), "Z to A");
+        assert.match(await page.locator("#endpoints th").first().innerText(), /▼/);
+        // p95 (numeric): the slowest endpoint first, by its raw value ("9.5 ms" is no more than "212 ms")
+        await page.locator("#endpoints th", { hasText: /^p95/ }).click();
+        const slowest = Math.max(...run.summary.endpoints.map((e) => e.latency_ms_p95));
+        const top = (await firstCells())[0];
+        const first = run.summary.endpoints.find((e) => e.name === top)!;
+        assert.equal(first.latency_ms_p95, slowest, `${first.name} is the slowest at p95`);
+        const p95s = await page.$$eval(
+          "#endpoints tbody tr:not([data-pinned]) td:nth-child(6)",
+          (cells) => cells.map((c) => Number(c.getAttribute("data-sort"))),
+        );
+        assert.deepEqual(p95s, [...p95s].sort((a, b) => b - a), "largest first");
         // log toggle: the chart is drawn again on a log axis
         await page.locator("input[data-log-for='latency']").check();
         await page.waitForFunction(

@@ -99,3 +99,39 @@ Deno.test("a 1-hour time line is drawn as at most 600 rows: counts exact, the wo
   const old = chartRows(demoSummary());
   assert.equal(old.source, "intervals", "a summary without a time line is drawn from its intervals");
 });
+
+Deno.test("in flight and re-logins over time: from the time line, re-logins summed when seconds merge, absent → not drawn", () => {
+  const relogins = [0, 2, 0, 1, 0, 0, 3];
+  const timeline = relogins.map((n, k) => ({
+    ...second(k, 10, 30),
+    in_flight: k + 1,
+    in_flight_max: 2 * k + 3,
+    relogins: n,
+  }));
+  const chart = buildCharts({ ...demoSummary(), timeline }, []).charts.find((c) => c.id === "in-flight")!;
+  assert.equal(chart.title, "In flight and re-logins");
+  assert.deepEqual(chart.series.map((s) => s.label), ["in flight (peak)", "re-logins"]);
+  assert.deepEqual(chart.series[0].values, [3, 5, 7, 9, 11, 13, 15], "the peak of each second");
+  assert.deepEqual(chart.series[1].values, relogins);
+  assert.equal(chart.x.length, 7);
+  // a long run is re-bucketed: the re-logins of a row add up to its seconds' (none lost)
+  const long = Array.from(
+    { length: 3600 },
+    (_, k) => ({ ...second(k, 10, 30), relogins: k % 100 === 0 ? 1 : 0 }),
+  );
+  const merged = buildCharts({ ...demoSummary(), timeline: long }, []).charts.find((c) =>
+    c.id === "in-flight"
+  )!;
+  assert.equal(merged.x.length, 600);
+  assert.equal((merged.series[1].values as number[]).reduce((a, b) => a + b, 0), 36);
+  assert.deepEqual(mergePoints(timeline.slice(0, 3)).inFlightMax, 7, "merged seconds keep the highest peak");
+  // a time line written before re-logins were kept: in flight alone; no time line at all: no chart
+  const older = buildCharts({
+    ...demoSummary(),
+    timeline: timeline.map(({ relogins: _, in_flight_max: _max, ...p }) => p),
+  }, [])
+    .charts.find((c) => c.id === "in-flight")!;
+  assert.deepEqual(older.series.map((s) => s.label), ["in flight"]);
+  assert.deepEqual(older.series[0].values, [1, 2, 3, 4, 5, 6, 7], "the sample at each second's end");
+  assert.equal(buildCharts(demoSummary(), []).charts.find((c) => c.id === "in-flight"), undefined);
+});

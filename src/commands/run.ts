@@ -10,7 +10,7 @@ import type { Config } from "../config/schema.ts";
 import { EXIT, UserError } from "../errors.ts";
 import { isTerminal, LiveBlock, terminalColumns } from "../output/live.ts";
 import { parseByteSize } from "../output/format.ts";
-import { type ErrorReasonCounts, ErrorReasons } from "../results/error_reasons.ts";
+import { type ErrorExamples, type ErrorReasonCounts, ErrorReasons } from "../results/error_reasons.ts";
 import { type FileProblem, type OutputFs, realOutputFs } from "../output/atomic.ts";
 import { checkFreeSpace } from "../output/free_space.ts";
 import { groupLoginFailures, renderLoginTable } from "../moodle/login_phase.ts";
@@ -387,8 +387,9 @@ function openFiles(options: RunOptions, fs: OutputFs): Promise<OpenRunFiles> {
 interface Measured {
   result: Awaited<ReturnType<typeof runEngine>>;
   intervals: IntervalSummary[];
-  /** Failures counted by class and reason (`error_reasons` in the summary). */
+  /** Failures counted by class and reason (`error_reasons` in the summary), with an example of each. */
   reasons: ErrorReasonCounts;
+  examples: ErrorExamples;
 }
 
 /** A stop during the measured run: say what happens now (drain, then the files). */
@@ -524,7 +525,7 @@ async function measure(
       signal: stop.signal,
       ...await shard.waitForStart(out.say, stop.signal),
     });
-    return { result, intervals, reasons: reasons.counts };
+    return { result, intervals, reasons: reasons.counts, examples: reasons.examples };
   } finally {
     files.progress.close();
     files.requestLog?.close();
@@ -536,7 +537,7 @@ function summarize(
   options: RunOptions,
   { config, plan, seed, endpoints, shard, journeys }: RunSetup,
   version: string,
-  { result, intervals, reasons }: Measured,
+  { result, intervals, reasons, examples }: Measured,
   logins: LoginOutcome[],
 ): FullRunSummary {
   const summary = buildRunSummary(result, {
@@ -560,7 +561,10 @@ function summarize(
     endpoints,
     intervals,
   });
-  if (Object.keys(reasons).length > 0) summary.error_reasons = reasons;
+  if (Object.keys(reasons).length > 0) {
+    summary.error_reasons = reasons;
+    summary.error_examples = examples;
+  }
   const journeyStats = result.journeys?.filter((j) => !journeys?.urlJourneys.has(j.spec.name)) ?? [];
   if (journeyStats.length) summary.journeys = journeySummaries(journeyStats);
   Object.assign(summary, shard.fields);

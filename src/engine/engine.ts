@@ -311,6 +311,7 @@ export class Engine {
       schedule: options.schedule,
       warmupSec: options.warmupSec,
       inFlight: () => this.inFlight,
+      relogins: () => this.pool.relogins,
       onSecond: options.onSecond && ((point) => options.onSecond!(point, this.live)),
       endpointCount: this.endpoints.length,
     });
@@ -391,6 +392,8 @@ export class Engine {
           this.intervals.countLate(true);
         }
       } else if (latenessMs > this.lateBoundMs) this.intervals.countLate(false);
+      // Before the count goes up: a second that closes here closes without this request.
+      this.timeline.sent(now, this.inFlight + 1);
       this.inFlight++;
       if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
       slot.fromMs = slot.intendedMs;

@@ -31,6 +31,16 @@ export interface TimelinePoint {
   latency_ms_max: number;
   /** Requests in flight when the second ended. */
   in_flight: number;
+  /**
+   * The most requests in flight at once during this second (a sample at the second's end misses a
+   * burst that came and went). Absent in summaries written before it.
+   */
+  in_flight_max?: number;
+  /**
+   * Re-logins (after session loss or a logout step) that succeeded in this second; over the whole
+   * time line they add up to the summary's `login.relogins`. Absent in summaries written before it.
+   */
+  relogins?: number;
   target_rpm: number;
   /**
    * Per endpoint (or journey step), in the summary's `endpoints` order: `[answers, failures, p50 ms,
@@ -49,6 +59,8 @@ export interface TimelineOptions {
   warmupSec: number;
   /** Requests in flight now (read once a second). */
   inFlight: () => number;
+  /** Successful re-logins so far, cumulative (read once a second; each point holds its second's). */
+  relogins?: () => number;
   /** Each second as it closes (the live dashboard); the point is kept as well. */
   onSecond?: (point: TimelinePoint) => void;
   /** Endpoints (or journey steps) of the run: more than one gives each second its per-endpoint figures. */
@@ -79,6 +91,10 @@ export class Timeline {
   private stopMs = Infinity;
   private timer: unknown;
   private finished = false;
+  /** Re-logins counted into the points so far. */
+  private reloginsSeen = 0;
+  /** The most requests in flight at once in the running second. */
+  private peakInFlight = 0;
 
   constructor(private readonly o: TimelineOptions) {
     // The second that ends with the schedule is the last: it stays open for the drain, never an extra point.
@@ -109,6 +125,12 @@ export class Timeline {
       if (errorIndex >= 0) own.failures++;
       recordUs(own.latency ??= newHistogram(), latencyUs);
     }
+  }
+
+  /** A request was sent at `nowMs`; `inFlight` are in flight now, this one included (hot path). */
+  sent(nowMs: number, inFlight: number): void {
+    if (nowMs >= this.endMs) this.rollTo(nowMs);
+    if (inFlight > this.peakInFlight) this.peakInFlight = inFlight;
   }
 
   /** Scheduling stopped at `stopMs`: close the seconds before it; the last one stays open for the drain. */
@@ -172,6 +194,8 @@ export class Timeline {
     });
     const span = round3(toSec - fromSec);
     const rateTo = Math.min(toSec, schedule.durationSec);
+    const relogins = this.o.relogins?.();
+    const inFlight = this.o.inFlight();
     const point: TimelinePoint = {
       t_sec: round3(toSec - warmupSec),
       epoch_ms: Math.round(this.startEpochMs + endMs - this.startMs),
@@ -184,10 +208,15 @@ export class Timeline {
       latency_ms_p95: percentileMs(this.latency, 95),
       latency_ms_p99: percentileMs(this.latency, 99),
       latency_ms_max: maxMs(this.latency),
-      in_flight: this.o.inFlight(),
+      in_flight: inFlight,
+      in_flight_max: Math.max(this.peakInFlight, inFlight),
+      ...(relogins !== undefined ? { relogins: relogins - this.reloginsSeen } : {}),
       target_rpm: rateTo > fromSec ? round3(schedule.meanRate(fromSec, rateTo) * 60) : 0,
       ...(this.byEndpoint.length ? { endpoints: this.endpointSeconds() } : {}),
     };
+    this.reloginsSeen = relogins ?? 0;
+    // What is still in flight goes on into the next second.
+    this.peakInFlight = inFlight;
     this.points.push(point);
     this.o.onSecond?.(point);
     this.total = this.failures = 0;

@@ -11,7 +11,7 @@ import { redactUrl } from "../util/redact.ts";
 import { escapeHtml } from "../util/html.ts";
 import { formatDuration } from "../output/format.ts";
 import type { ChartSet } from "./chart_types.ts";
-import { chartFigures, metadataRows, num, reportDocument, table, utc } from "./html.ts";
+import { type Cell, chartFigures, metadataRows, num, reportDocument, sortCell, table, utc } from "./html.ts";
 
 export interface AbReportInput {
   comparison: Comparison;
@@ -53,12 +53,18 @@ function metricCell(m: MetricComparison, level: number): string {
   }" title="${escapeHtml(m.reason)}">${escapeHtml(change)}${MARK[m.verdict]}</span>${interval}`;
 }
 
-function verdictRows(comparison: Comparison): string[][] {
+/** A metric cell sorts by its change: relative, or in points for the error rate (none when not comparable). */
+function changeOf(m: MetricComparison): number | undefined {
+  if (m.verdict === "not comparable" && !Number.isFinite(m.base * m.candidate)) return undefined;
+  return m.metric === "error_rate" ? m.difference : m.change ?? undefined;
+}
+
+function verdictRows(comparison: Comparison): Cell[][] {
   const level = Math.round(comparison.method.confidence * 100);
   const row = (e: EndpointComparison) => [
     `<span class="ep">${escapeHtml(e.name)}</span>`,
-    `${num(e.base_requests)} → ${num(e.candidate_requests)}`,
-    ...e.metrics.map((m) => metricCell(m, level)),
+    sortCell(`${num(e.base_requests)} → ${num(e.candidate_requests)}`, e.candidate_requests),
+    ...e.metrics.map((m) => sortCell(metricCell(m, level), changeOf(m))),
     `<span class="${TONE[e.verdict]}">${escapeHtml(verdictCell(e))}</span>`,
   ];
   return [comparison.overall, ...comparison.endpoints].map(row);
@@ -82,7 +88,11 @@ function renderVerdict(input: AbReportInput): string {
   return `<section class="panel"><h2>Verdict</h2><div class="banner ${tone}">${
     escapeHtml(verdictHeadline(c))
   }</div>${failOn}${
-    table(head, verdictRows(c), { id: "verdict", numeric: head.map((_, i) => i > 0 && i < head.length - 1) })
+    table(head, verdictRows(c), {
+      id: "verdict",
+      numeric: head.map((_, i) => i > 0 && i < head.length - 1),
+      pinned: [0], // the overall row stays on top
+    })
   }${notes}<p class="note">Each cell: base → candidate, then the change with its ${
     Math.round(c.method.confidence * 100)
   }% confidence interval where the bootstrap gives one (hover for the test). Changes count only when larger than ` +

@@ -11,6 +11,7 @@ export type { ChartSeries, ChartSet, ChartSpec };
 import { distributionChart } from "./distribution.ts";
 import { endpointLatencyChart } from "./endpoint_chart.ts";
 import { endpointTimeCharts } from "./endpoint_time.ts";
+import { concurrencyChart } from "./concurrency_chart.ts";
 
 export const PALETTE = [
   "#2563eb",
@@ -224,6 +225,8 @@ export function captureChart(
 export function buildCharts(summary: RunSummary, captures: CaptureSeries[]): ChartSet {
   const rows = chartRows(summary);
   const charts = rowCharts(rows);
+  const inFlight = concurrencyChart(rows);
+  if (inFlight) charts.push(inFlight);
   const distribution = distributionChart(summary);
   if (distribution) charts.push(distribution);
   const endpoints = endpointLatencyChart(summary.endpoints);

@@ -7,7 +7,9 @@ import { binaryBytes, decimalBytes, formatDuration } from "../output/format.ts";
 import type { ThresholdResult } from "../thresholds/evaluate.ts";
 import type { ChartSet, ChartSpec } from "./charts.ts";
 import { CLIENT_JS } from "./client.ts";
+import { TABLE_SORT_JS } from "./table_sort.ts";
 import { redactUrl } from "../util/redact.ts";
+import { MAX_REASONS_PER_CLASS, OTHER_REASONS } from "../results/error_reasons.ts";
 import { escapeHtml } from "../util/html.ts";
 import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from "./uplot_asset.ts";
 
@@ -150,48 +152,106 @@ function renderCards(summary: RunSummary): string {
   }</section>`;
 }
 
+/** A table cell: its HTML, or its HTML and the raw value it sorts by (table_sort.ts). */
+export type Cell = string | { html: string; sort: number | string | undefined };
+
+/** A cell shown as `html` that sorts by `sort` (a raw number, not the formatted text); none when undefined. */
+export function sortCell(html: string, sort: number | string | undefined): Cell {
+  return { html, sort };
+}
+
+function cellParts(cell: Cell): { html: string; sort: string } {
+  if (typeof cell === "string") return { html: cell, sort: "" };
+  const { html, sort } = cell;
+  const known = typeof sort === "string" || (sort !== undefined && Number.isFinite(sort));
+  return { html, sort: known ? ` data-sort="${escapeHtml(String(sort))}"` : "" };
+}
+
+/**
+ * A data table, sortable by a click on a column header (table_sort.ts); rows at `pinned` indices (a
+ * total, an overall row) keep their place when it sorts.
+ */
 export function table(
   head: string[],
-  rows: string[][],
-  options: { numeric?: boolean[]; id?: string } = {},
+  rows: Cell[][],
+  options: { numeric?: boolean[]; id?: string; pinned?: number[] } = {},
 ): string {
   const numeric = options.numeric ?? head.map((_, i) => i > 0);
   const cls = (i: number) => (numeric[i] ? ` class="num"` : "");
-  return `<div class="table-wrap"><table${options.id ? ` id="${options.id}"` : ""}><thead><tr>${
-    head.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join("")
+  const pinned = new Set(options.pinned ?? []);
+  return `<div class="table-wrap"><table class="sortable"${
+    options.id ? ` id="${options.id}"` : ""
+  }><thead><tr>${
+    head.map((h, i) =>
+      `<th${cls(i)} tabindex="0" aria-sort="none" title="Sort by this column">${
+        escapeHtml(h)
+      }<span class="sort-arrow"></span></th>`
+    ).join("")
   }</tr></thead><tbody>${
-    rows.map((row) => `<tr>${row.map((cell, i) => `<td${cls(i)}>${cell}</td>`).join("")}</tr>`).join("")
+    rows.map((row, r) =>
+      `<tr${pinned.has(r) ? " data-pinned" : ""}>${
+        row.map((cell, i) => {
+          const { html, sort } = cellParts(cell);
+          return `<td${cls(i)}${sort}>${html}</td>`;
+        }).join("")
+      }</tr>`
+    ).join("")
   }</tbody></table></div>`;
 }
 
-function perfCells(perf: PerfAggregate | undefined): string[] {
+function perfCells(perf: PerfAggregate | undefined): Cell[] {
   if (!perf) return ["–", "–", "–", "–"];
+  const memory = perf.memory_peak_bytes_mean;
   return [
-    ms(perf.time_used_ms_mean),
-    num(perf.db_reads_mean, 1),
-    num(perf.db_writes_mean, 1),
-    perf.memory_peak_bytes_mean !== undefined ? binaryBytes(Math.round(perf.memory_peak_bytes_mean)) : "–",
+    sortCell(ms(perf.time_used_ms_mean), perf.time_used_ms_mean),
+    sortCell(num(perf.db_reads_mean, 1), perf.db_reads_mean),
+    sortCell(num(perf.db_writes_mean, 1), perf.db_writes_mean),
+    sortCell(memory !== undefined ? binaryBytes(Math.round(memory)) : "–", memory),
   ];
 }
 
-function endpointRows(summary: RunSummary, withPerf: boolean): string[][] {
+/** The figures of an endpoint row (and of the total row): each cell sorts by its raw value. */
+function figureCells(c: {
+  total: number;
+  failures: number;
+  bytes: number;
+  req_per_min_observed: number;
+  latency_ms_p50: number;
+  latency_ms_p95: number;
+  latency_ms_p99: number;
+  latency_ms_max: number;
+  service_ms_p95: number;
+}, errorsHtml: string): Cell[] {
+  const size = c.total ? Math.round(c.bytes / c.total) : 0;
+  return [
+    sortCell(num(c.total), c.total),
+    sortCell(errorsHtml, c.failures),
+    sortCell(num(c.req_per_min_observed, 1), c.req_per_min_observed),
+    sortCell(ms(c.latency_ms_p50), c.latency_ms_p50),
+    sortCell(ms(c.latency_ms_p95), c.latency_ms_p95),
+    sortCell(ms(c.latency_ms_p99), c.latency_ms_p99),
+    sortCell(ms(c.latency_ms_max), c.latency_ms_max),
+    sortCell(ms(c.service_ms_p95), c.service_ms_p95),
+    sortCell(decimalBytes(size), size),
+  ];
+}
+
+function endpointRows(summary: RunSummary, withPerf: boolean): Cell[][] {
   const row = (e: EndpointSummary) => {
     const errorRate = e.total ? e.failures / e.total : 0;
     const cells = [
-      `<span class="ep">${escapeHtml(e.name)}</span>${
-        e.path !== e.name ? `<span class="path">${escapeHtml(e.path)}</span>` : ""
-      }`,
-      num(e.total),
-      `<span class="${errorRate > 0.01 ? "bad-text" : errorRate > 0 ? "warn-text" : ""}">${
-        countAndShare(e.failures, e.total)
-      }</span>`,
-      num(e.req_per_min_observed, 1),
-      ms(e.latency_ms_p50),
-      ms(e.latency_ms_p95),
-      ms(e.latency_ms_p99),
-      ms(e.latency_ms_max),
-      ms(e.service_ms_p95),
-      decimalBytes(e.total ? Math.round(e.bytes / e.total) : 0),
+      sortCell(
+        `<span class="ep">${escapeHtml(e.name)}</span>${
+          e.path !== e.name ? `<span class="path">${escapeHtml(e.path)}</span>` : ""
+        }`,
+        e.name,
+      ),
+      ...figureCells(
+        e,
+        `<span class="${errorRate > 0.01 ? "bad-text" : errorRate > 0 ? "warn-text" : ""}">${
+          countAndShare(e.failures, e.total)
+        }</span>`,
+      ),
     ];
     return withPerf ? [...cells, ...perfCells(e.moodle_perf)] : cells;
   };
@@ -216,17 +276,10 @@ function renderEndpoints(summary: RunSummary): string {
   ];
   const total = [
     `<span class="ep">all endpoints</span>`,
-    num(summary.total),
-    countAndShare(summary.failures, summary.total),
-    num(summary.req_per_min_observed, 1),
-    ms(summary.latency_ms_p50),
-    ms(summary.latency_ms_p95),
-    ms(summary.latency_ms_p99),
-    ms(summary.latency_ms_max),
-    ms(summary.service_ms_p95),
-    decimalBytes(summary.total ? Math.round(summary.bytes / summary.total) : 0),
+    ...figureCells(summary, countAndShare(summary.failures, summary.total)),
     ...(withPerf ? perfCells(summary.moodle_perf) : []),
   ];
+  const rows = endpointRows(summary, withPerf);
   const note = withPerf
     ? `<p class="note">Server time, DB reads/writes and memory peak are means from Moodle's performance footer (perfdebug) over ${
       num(
@@ -235,7 +288,7 @@ function renderEndpoints(summary: RunSummary): string {
     } pages.</p>`
     : `<p class="note">Latencies are measured from each request's intended start (queueing included); service time from the actual send.</p>`;
   return `<section class="panel"><h2>Endpoints</h2>${
-    table(head, [...endpointRows(summary, withPerf), total], { id: "endpoints" })
+    table(head, [...rows, total], { id: "endpoints", pinned: [rows.length] })
   }${note}</section>`;
 }
 
@@ -263,26 +316,28 @@ function renderErrors(summary: RunSummary): string {
       classes.length
         ? table(
           ["Class", "Requests", "Share"],
-          classes.map(([k, v]) => [escapeHtml(k), num(v), pct(v / summary.total)]),
+          classes.map(([k, v]) => [escapeHtml(k), sortCell(num(v), v), sortCell(pct(v / summary.total), v)]),
         )
         : `<p class="note">No request failed.</p>`
     }</div>`,
     `<div><h3>HTTP status</h3>${
       table(
         ["Status", "Requests", "Share"],
-        statuses.map((
-          [k, v],
-        ) => [k === "0" ? "no response" : escapeHtml(k), num(v), pct(summary.total ? v / summary.total : 0)]),
+        statuses.map(([k, v]) => [
+          sortCell(k === "0" ? "no response" : escapeHtml(k), Number(k)),
+          sortCell(num(v), v),
+          sortCell(pct(summary.total ? v / summary.total : 0), v),
+        ]),
       )
     }</div>`,
     `<div><h3>Logins</h3>${
       table(
         ["", "Users"],
         [
-          ["logged in", num(login.logged_in)],
-          ["attempted", num(login.attempted)],
-          ["re-logins", num(login.relogins)],
-          ...reasons.map(([k, v]) => [`failed: ${escapeHtml(k)}`, num(v)]),
+          ["logged in", sortCell(num(login.logged_in), login.logged_in)],
+          ["attempted", sortCell(num(login.attempted), login.attempted)],
+          ["re-logins", sortCell(num(login.relogins), login.relogins)],
+          ...reasons.map(([k, v]) => [`failed: ${escapeHtml(k)}`, sortCell(num(v), v)]),
         ],
       )
     }${
@@ -296,8 +351,50 @@ function renderErrors(summary: RunSummary): string {
     }</div>`,
   ];
   return `<section class="panel"><h2>Errors and logins</h2><div class="grid3">${parts.join("")}</div>${
-    renderErrorMatrix(summary)
-  }</section>`;
+    renderFailureReasons(summary)
+  }${renderErrorMatrix(summary)}</section>`;
+}
+
+/**
+ * Why requests failed, one row per (class, reason) with its count and an example — the endpoint and
+ * path of the first request that failed so (Locust's Failures tab). Absent for runs without failures;
+ * summaries written before examples existed show "–" in that column.
+ */
+function renderFailureReasons(summary: RunSummary): string {
+  const rows = Object.entries(summary.error_reasons ?? {})
+    .flatMap(([errorClass, byReason]) =>
+      Object.entries(byReason).map(([reason, count]) => ({ errorClass, reason, count }))
+    )
+    .sort((a, b) =>
+      (summary.errors[b.errorClass] ?? 0) - (summary.errors[a.errorClass] ?? 0) ||
+      b.count - a.count
+    );
+  if (!rows.length) return "";
+  const cells = rows.map(({ errorClass, reason, count }) => {
+    const example = summary.error_examples?.[errorClass]?.[reason];
+    return [
+      escapeHtml(errorClass),
+      escapeHtml(redactUrl(reason)),
+      sortCell(countAndShare(count, summary.total), count),
+      example
+        ? sortCell(
+          `<span class="ep">${escapeHtml(example.endpoint)}</span><span class="path">${
+            escapeHtml(redactUrl(example.url))
+          }</span>`,
+          example.endpoint,
+        )
+        : "–",
+    ];
+  });
+  return `<h3>Failure reasons</h3>${
+    table(["Class", "Reason", "Requests", "Example"], cells, {
+      id: "failure-reasons",
+      numeric: [false, false, true, false],
+    })
+  }<p class="note">Each reason with the first measured request that failed so (its endpoint and path; ` +
+    `secret query values hidden). At most ${MAX_REASONS_PER_CLASS} reasons per class, the rest under "${
+      escapeHtml(OTHER_REASONS)
+    }".</p>`;
 }
 
 /** Failures of each endpoint by class: a count and its share of the endpoint's requests in each cell. */
@@ -308,9 +405,9 @@ function renderErrorMatrix(summary: RunSummary): string {
     .map(([k]) => k);
   const rows = failing.map((e) => [
     `<span class="ep">${escapeHtml(e.name)}</span>`,
-    num(e.total),
-    countAndShare(e.failures, e.total),
-    ...classes.map((c) => countAndShare(e.errors[c] ?? 0, e.total)),
+    sortCell(num(e.total), e.total),
+    sortCell(countAndShare(e.failures, e.total), e.failures),
+    ...classes.map((c) => sortCell(countAndShare(e.errors[c] ?? 0, e.total), e.errors[c] ?? 0)),
   ]);
   return `<h3>Failures by endpoint and class</h3>${
     table(["Endpoint", "Requests", "Failed", ...classes], rows, { id: "error-classes" })
@@ -457,10 +554,13 @@ table { border-collapse:collapse; width:100%; font-variant-numeric:tabular-nums;
 th, td { padding:6px 8px; border-bottom:1px solid var(--line); text-align:left; white-space:nowrap; }
 th { font-size:12px; color:var(--muted); font-weight:600; background:#f8fafc; }
 td.num, th.num { text-align:right; }
+table.sortable th { cursor:pointer; user-select:none; } table.sortable th:hover { color:var(--ink); }
+.sort-arrow { font-size:10px; }
 tbody tr:last-child td { border-bottom:none; }
 #endpoints tbody tr:last-child td { font-weight:650; border-top:2px solid var(--line); }
 .ep { font-weight:600; } .path { display:block; color:var(--muted); font-size:12px; font-family:ui-monospace,monospace; }
 /* Endpoint names and URL paths wrap (a long path must not push the figures out of a 1280 px window). */
+#failure-reasons td:nth-child(2), #failure-reasons td:nth-child(4) { white-space:normal; overflow-wrap:anywhere; min-width:140px; }
 #endpoints td:first-child, #error-classes td:first-child { white-space:normal; overflow-wrap:anywhere; min-width:140px; max-width:320px; }
 .note { color:var(--muted); font-size:12px; margin:8px 0 0; }
 .grid2 { display:grid; grid-template-columns:repeat(auto-fit,minmax(420px,1fr)); gap:18px; }
@@ -547,6 +647,7 @@ ${page.main}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${inlineScript(UPLOT_JS)}</script>
 <script>${inlineScript(CLIENT_JS)}</script>
+<script>${inlineScript(TABLE_SORT_JS)}</script>
 </body>
 </html>
 `;

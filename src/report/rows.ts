@@ -25,6 +25,10 @@ export interface ChartRow {
   /** Service time p95 (progress intervals only; the time line does not keep it). */
   serviceP95?: number;
   inFlight: number;
+  /** The most requests in flight at once in the row (time lines written since they carry it). */
+  inFlightMax?: number;
+  /** Re-logins that succeeded in the row (time lines written since they carry it). */
+  relogins?: number;
   /** Per endpoint, in the summary's order: [answers, failures, p50, p95] (time lines that have them). */
   endpoints?: EndpointSecond[];
 }
@@ -75,6 +79,8 @@ export function mergePoints(points: readonly TimelinePoint[]): ChartRow {
   const last = points[points.length - 1];
   const endpoints = mergeEndpointSeconds(points);
   let spanSec = 0, total = 0, failures = 0, targetArea = 0, p50Sum = 0, p95 = 0, p99 = 0, max = 0;
+  let relogins: number | undefined;
+  let inFlightMax: number | undefined;
   const errors: Record<string, number> = {};
   for (const p of points) {
     spanSec += p.span_sec;
@@ -88,6 +94,8 @@ export function mergePoints(points: readonly TimelinePoint[]): ChartRow {
       max = Math.max(max, p.latency_ms_max);
     }
     for (const [name, count] of Object.entries(p.errors)) errors[name] = (errors[name] ?? 0) + count;
+    if (p.relogins !== undefined) relogins = (relogins ?? 0) + p.relogins;
+    if (p.in_flight_max !== undefined) inFlightMax = Math.max(inFlightMax ?? 0, p.in_flight_max);
   }
   return {
     x: last.epoch_ms / 1000,
@@ -101,6 +109,8 @@ export function mergePoints(points: readonly TimelinePoint[]): ChartRow {
     p99,
     max,
     inFlight: last.in_flight,
+    ...(relogins !== undefined ? { relogins } : {}),
+    ...(inFlightMax !== undefined ? { inFlightMax } : {}),
     ...(endpoints ? { endpoints } : {}),
   };
 }

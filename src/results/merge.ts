@@ -26,6 +26,7 @@ import type {
   PerfAggregate,
 } from "./summary_types.ts";
 import { errorRate, type FullRunSummary, perMinuteOver } from "./summary.ts";
+import { mergeErrorReasons } from "./error_reasons.ts";
 
 export interface ShardInput {
   /** Where it was read from (for messages and `merged_from`). */
@@ -295,6 +296,9 @@ export function mergeSummaries(
   const perf = mergePerf(summaries.map((s) => s.moodle_perf));
   const concurrency = total((s) => s.concurrency);
   const users = total((s) => s.users);
+  const reasons = mergeErrorReasons(
+    summaries.map((s) => ({ reasons: s.error_reasons, examples: s.error_examples })),
+  );
   return {
     tool: "moodle-load",
     version,
@@ -321,6 +325,9 @@ export function mergeSummaries(
     intervals: mergeIntervals(summaries.map((s) => s.intervals)),
     histograms: { latency: encodeHistogram(latency), service: encodeHistogram(service) },
     ...(perf ? { moodle_perf: perf } : {}),
+    ...(Object.keys(reasons.counts).length
+      ? { error_reasons: reasons.counts, error_examples: reasons.examples }
+      : {}),
     sent: total((s) => s.sent),
     abandoned: total((s) => s.abandoned),
     drain_sec: Math.max(...summaries.map((s) => s.drain_sec)),

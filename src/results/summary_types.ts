@@ -85,6 +85,11 @@ export interface RunSummary extends Counts, Percentiles {
   moodle_perf?: PerfAggregate;
   /** Measured failures per error class, then per reason (see error_reasons.ts); absent when none. */
   error_reasons?: Record<string, Record<string, number>>;
+  /**
+   * For each row of `error_reasons` (class, reason): the first measured request that failed so, as
+   * `{ endpoint, url }` (path and query, secrets `***`: error_reasons.ts). Absent in older summaries.
+   */
+  error_examples?: Record<string, Record<string, { endpoint: string; url: string }>>;
   /** What the run ran against (absent in summaries written before it existed): run_metadata.ts. */
   metadata?: RunMetadata;
 }

@@ -17,3 +17,34 @@ export function redactUrl(text: string): string {
   // The request log calls this once per request: skip the regex when there is no userinfo at all.
   return text.includes("@") ? text.replace(URL_PASSWORD, `$1:${REDACTED}@`) : text;
 }
+
+/**
+ * Query parameters whose value is a credential: passwords, tokens (wstoken, logintoken, authtoken),
+ * Moodle's sesskey (a CSRF token: with the session cookie it acts as the user) and keys.
+ */
+const SECRET_QUERY_NAME = /pass(word)?|secret|token|sesskey|^key$/i;
+
+/**
+ * A URL as an example to show (the report's failure examples): its path and query only — scheme,
+ * host and userinfo dropped, and the value of every secret query parameter `***`. Text that is no
+ * URL (a relative path) is read against a dummy origin; what cannot be read at all becomes "".
+ */
+export function redactedPathAndQuery(url: string): string {
+  if (!URL.canParse(url, "http://x")) return "";
+  const parsed = new URL(url, "http://x");
+  const query = parsed.search.slice(1).split("&").filter((part) => part !== "").map((part) => {
+    const cut = part.indexOf("=");
+    const name = cut < 0 ? part : part.slice(0, cut);
+    // Names are compared decoded (`%73esskey` is `sesskey`); the query is kept as written otherwise.
+    return cut >= 0 && SECRET_QUERY_NAME.test(decodedName(name)) ? `${name}=${REDACTED}` : part;
+  });
+  return parsed.pathname + (query.length ? `?${query.join("&")}` : "");
+}
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll("+", " "));
+  } catch {
+    return name; // a malformed escape: compared as written
+  }
+}

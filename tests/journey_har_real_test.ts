@@ -84,6 +84,10 @@ async function recordForumReply(moodle: RealMoodle, discussion: number, harPath:
       page.waitForResponse(/mod_forum_add_discussion_post/),
       page.click('button[data-action="forum-inpage-submit"]'),
     ]);
+    // Moodle's script then renders the new post and moves to it; a navigation started before that
+    // settles is aborted by it (net::ERR_ABORTED on the logout, seen in CI).
+    await page.getByText(INLINE_TEXT).first().waitFor();
+    await page.waitForLoadState("networkidle");
     const sesskey = await page.evaluate(() =>
       (globalThis as unknown as { M: { cfg: { sesskey: string } } }).M.cfg.sesskey
     );
@@ -167,7 +171,10 @@ Deno.test({
       }
       const { journeys } = JSON.parse(journeyText);
       const steps = journeys[0].steps as { name: string; path?: string; form?: { fields: object } }[];
-      assert.deepEqual(steps.map((s) => s.name), [
+      // After the inline reply Moodle's script may re-open the discussion (a document load the browser
+      // records as "forum-discuss-2", depending on timing): a plain GET, kept, not asserted.
+      const names = steps.map((s) => s.name).filter((name) => !/^forum-discuss-\d+$/.test(name));
+      assert.deepEqual(names, [
         "forum-discuss",
         "forum-post",
         "forum-post-submit",
@@ -181,7 +188,7 @@ Deno.test({
         steps[3].path!,
         /^\/lib\/ajax\/service\.php\?sesskey=\{sesskey\}&info=mod_forum_add_discussion_post$/,
       );
-      assert.equal(steps[4].path, "/login/logout.php?sesskey={sesskey}");
+      assert.equal(steps.at(-1)!.path, "/login/logout.php?sesskey={sesskey}");
 
       const config = JSON.parse(await Deno.readTextFile(configPath));
       const replay = async (name: string, stepped: unknown) => {

@@ -11,9 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import pg from "pg";
 import { runCli } from "./helpers/cli.ts";
-import { type RealMoodle, realMoodle } from "./helpers/real_moodle.ts";
+import { type RealMoodle, realMoodle, sql } from "./helpers/real_moodle.ts";
 import { requireService } from "./helpers/services.ts";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailability } from "./helpers/browser.ts";
@@ -34,16 +33,6 @@ const USERS = [
 const PASSWORD = `Har-${crypto.randomUUID().slice(0, 8)}-1`;
 const REPLY_TEXT = `A reply typed in a real browser ${crypto.randomUUID().slice(0, 8)}`;
 const INLINE_TEXT = `An inline reply typed in a real browser ${crypto.randomUUID().slice(0, 8)}`;
-
-async function sql<T extends pg.QueryResultRow>(moodle: RealMoodle, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: moodle.db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Log in, open discussion `discussion`, reply through the full form, log out — recorded as a HAR. */
 async function recordForumReply(moodle: RealMoodle, discussion: number, harPath: string): Promise<void> {

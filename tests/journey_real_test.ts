@@ -5,9 +5,8 @@
  * real_moodle_test.ts gives another password) get a fresh password here, so no other test matters.
  */
 import assert from "node:assert/strict";
-import pg from "pg";
 import { runCli } from "./helpers/cli.ts";
-import { type RealMoodle, realMoodle } from "./helpers/real_moodle.ts";
+import { type RealMoodle, realMoodle, sql } from "./helpers/real_moodle.ts";
 import { requireService } from "./helpers/services.ts";
 import {
   assertWrongSesskeyFailed,
@@ -27,16 +26,6 @@ const USERNAMES = Array.from({ length: 20 }, (_, i) => `tool_generator_${String(
 function need(): RealMoodle {
   if (!site) throw new Error(`the real Moodle site did not start: ${availability.reason}`);
   return site;
-}
-
-async function sql<T extends pg.QueryResultRow>(moodle: RealMoodle, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: moodle.db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 /** A config for the main course with the test users (their password set by `users` just now). */

@@ -6,9 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import pg from "pg";
 import { cliCommand, runCli } from "./helpers/cli.ts";
-import { REAL_MOODLE_USERS, type RealCourse, type RealMoodle, realMoodle } from "./helpers/real_moodle.ts";
+import {
+  REAL_MOODLE_USERS,
+  type RealCourse,
+  type RealMoodle,
+  realMoodle,
+  sql,
+} from "./helpers/real_moodle.ts";
 import { requireService } from "./helpers/services.ts";
 
 const { site, availability } = await realMoodle();
@@ -22,16 +27,6 @@ function need(): RealMoodle {
 /** A fresh password per suite run, so a login that succeeds proves `users` set it just now. */
 const PASSWORD = `Load-${crypto.randomUUID().slice(0, 8)}-1`;
 const ROWS = ["mdl_user", "mdl_course", "mdl_course_modules", "mdl_forum_posts"];
-
-async function sql<T extends pg.QueryResultRow>(moodle: RealMoodle, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: moodle.db.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function rowCounts(moodle: RealMoodle): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

@@ -17,6 +17,7 @@
  * When the site cannot start (no kit, not root, not Debian-like, …) the tests are skipped with a
  * loud reason — except under CI=true, where they fail (see services.ts).
  */
+import pg from "pg";
 import { ROOT } from "./cli.ts";
 import type { Availability } from "./services.ts";
 
@@ -148,4 +149,19 @@ export function realMoodle(): Promise<{ site?: RealMoodle; availability: Availab
     }
   })();
   return started;
+}
+
+/** One query on the site's own database (a connection each: tests run rarely and briefly). */
+export async function sql<T extends pg.QueryResultRow>(
+  moodle: RealMoodle,
+  text: string,
+  values: unknown[] = [],
+) {
+  const client = new pg.Client({ connectionString: moodle.db.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
 }

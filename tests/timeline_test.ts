@@ -18,16 +18,14 @@ Deno.test("a 17 s run with the default 30 s progress: 17 one-second points, char
     );
     assert.equal(timeline.reduce((sum, p) => sum + p.total, 0), summary.total);
     assert.equal(timeline.reduce((sum, p) => sum + p.failures, 0), summary.failures);
-    // About 10 answers a second; a busy CI machine may stall a second or two (seen: a last second with
-    // none, its answers landing after the run), so most seconds, not all, are held to it.
-    const typical = timeline.filter((p) => p.total >= 5 && p.total <= 15);
-    assert.ok(
-      typical.length >= 14,
-      `about 10 answers a second: ${JSON.stringify(timeline.map((p) => p.total))}`,
-    );
     for (const p of timeline) {
       assert.equal(p.target_rpm, 600);
-      if (p.total === 0) continue;
+      // About 10 answers a second. A second of 0 next to one of 20 was a real bug: a late second timer
+      // closed the second that had just begun (tests/timeline_unit_test.ts).
+      assert.ok(
+        p.total >= 4 && p.total <= 16,
+        `about 10 answers each second: ${JSON.stringify(timeline.map((q) => q.total))}`,
+      );
       assert.ok(p.latency_ms_p50 > 0 && p.latency_ms_p50 <= p.latency_ms_p95, JSON.stringify(p));
       assert.ok(p.latency_ms_p99 <= p.latency_ms_max);
     }

@@ -154,10 +154,14 @@ export class Timeline {
 
   private arm(): void {
     const clock = this.o.clock;
+    const dueMs = this.endMs;
     this.timer = clock.setTimer(() => {
       this.timer = undefined;
-      // A timer may fire a hair early: the second it was set for is over all the same.
-      this.rollTo(Math.max(clock.now(), this.endMs));
+      // A timer may fire a hair early: the second it was set for is over all the same. It may also fire
+      // late, after an answer already closed that second: then `dueMs` is behind and only `now` counts;
+      // rolling to the *current* end instead would close a second that has just begun (a second of 0
+      // answers, the next with twice as many).
+      this.rollTo(Math.max(clock.now(), dueMs));
       if (this.index < this.lastIndex && this.stopMs === Infinity) this.arm();
     }, Math.max(0, this.endMs - clock.now()));
   }

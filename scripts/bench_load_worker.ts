@@ -14,7 +14,7 @@ import { PlainFetchUser } from "../src/moodle/plain_user.ts";
 import { createMoodleUser } from "../src/moodle/user.ts";
 import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
 import type { VirtualUser } from "../src/engine/types.ts";
-import { percentileMs } from "../src/engine/histogram.ts";
+import { encodeHistogram, percentileMs } from "../src/engine/histogram.ts";
 
 function arg(name: string, fallback?: string): string {
   const index = Deno.args.indexOf(`--${name}`);
@@ -110,6 +110,7 @@ if (mode === "real") {
     failures: result.overall.failures,
     service_ms_p50: percentileMs(result.overall.service, 50),
     service_ms_p95: percentileMs(result.overall.service, 95),
+    service_histogram: encodeHistogram(result.overall.service),
     cookie: user.session.cookieHeader(url),
   });
 } else if (mode === "engine") {

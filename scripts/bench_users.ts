@@ -9,11 +9,12 @@
  *   deno run -A --v8-flags=--expose-gc scripts/bench_users.ts [--users 10000] [--page-bytes 2000]
  *
  * The measurement runs in a child process of its own (`--once`), so a repeat starts from a fresh
- * heap: when the load average before or after was above 1.0, the figures are marked BUSY and the
- * measurement is repeated once. Last, one line against the goals (RSS ≤ 100 MB steady after the
+ * heap: it starts once the load average has settled below 0.5, and when the machine was busy all the
+ * same (bench_quiet.ts) the figures are marked BUSY and the measurement is repeated once. Last, one line against the goals (RSS ≤ 100 MB steady after the
  * login phase, ≤ 150 MB peak).
  */
 import { parseArgs } from "node:util";
+import { CpuMeter, judge, loadAverage1, settle } from "./bench_quiet.ts";
 import { createTransport } from "../src/moodle/transport/create.ts";
 import { createMoodleUser, type MoodleUser } from "../src/moodle/user.ts";
 import { loginAll } from "../src/moodle/login_phase.ts";
@@ -44,30 +45,33 @@ if (!once) {
   Deno.exit(status);
 }
 
-/** Run the measurement in a child (`--once`); again when the machine was busy. Exit status. */
+/**
+ * Run the measurement in a child (`--once`) on a settled machine; again when the machine was busy
+ * (bench_quiet.ts: the load average before, other programs' CPU during). Exit status.
+ */
 async function repeatWhenBusy(env: Record<string, string>): Promise<number> {
   for (let attempt = 1;; attempt++) {
+    const loadBefore = await settle("users");
+    const meter = new CpuMeter();
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", "--v8-flags=--expose-gc", import.meta.filename!, ...Deno.args, "--once"],
       env,
       stdout: "piped",
       stderr: "inherit",
     }).output();
+    const quiet = judge(loadBefore, loadAverage1(), meter.othersCores());
     const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
     const figures = JSON.parse(lines.findLast((line) => line.startsWith("{")) ?? "{}");
     for (const line of lines) if (!line.startsWith("{")) console.log(line);
     if (!output.success || figures.rss_after_login_mb === undefined) return 1;
-    const loads = [figures.load_before, figures.load_after].map(Number);
-    const busy = loads.some((load) => load > 1.0);
     console.log(
       `goals: RSS after the login phase ${figures.rss_after_login_mb.toFixed(0)} MB (goal ≤ 100, ` +
         `${figures.rss_after_login_mb <= 100 ? "met" : "missed"}), peak ${
           figures.rss_peak_mb.toFixed(0)
         } MB ` +
-        `(goal ≤ 150, ${figures.rss_peak_mb <= 150 ? "met" : "missed"}); load average ${loads[0]} → ` +
-        `${loads[1]}${busy ? " (BUSY machine: not comparable)" : ""}`,
+        `(goal ≤ 150, ${figures.rss_peak_mb <= 150 ? "met" : "missed"}); ${quiet.note}`,
     );
-    if (!busy || attempt === 2) return 0;
+    if (!quiet.busy || attempt === 2) return 0;
     console.log("repeating once (the machine was busy)");
   }
 }

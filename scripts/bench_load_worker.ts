@@ -87,9 +87,19 @@ if (mode === "real") {
     password: arg("password"),
     transport,
   });
-  const login = await user.login();
-  if (!login.ok) throw new Error(`login failed: ${login.reason} ${login.detail ?? ""}`);
+  // `--cookie`: the session of an earlier round (the rounds of bench_load.ts share one session, as
+  // hey does: Moodle builds per-session caches on a session's first pages, and a fresh session per
+  // round would make its first requests slower than the other client's).
+  const cookie = arg("cookie", "");
+  if (cookie) user.session.storeCookie(`${cookie}; path=/`, base);
+  else {
+    const login = await user.login();
+    if (!login.ok) throw new Error(`login failed: ${login.reason} ${login.detail ?? ""}`);
+  }
   const rps = Number(arg("rps"));
+  // `--start-at`: epoch ms to begin pacing at, so that another client can be started half a period later.
+  const startAtMs = Number(arg("start-at", "0"));
+  if (startAtMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, startAtMs - Date.now()));
   const result = await runEngine({
     schedule: constantSchedule(rps * 60, seconds),
     warmupSec: 0,

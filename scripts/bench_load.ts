@@ -19,6 +19,7 @@
  */
 import { loadAverage1, quietStep } from "./bench_quiet.ts";
 import { decodeHistogram, newHistogram, percentileMs } from "../src/engine/histogram.ts";
+import { sleep } from "../src/util/sleep.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const quick = Deno.args.includes("--quick") || Deno.env.get("BENCH_QUICK") === "1";
@@ -274,9 +275,7 @@ async function realClient(): Promise<void> {
         cookie,
         "start-at": startAtMs + (oursLeads ? 0 : halfPeriodMs),
       });
-      await new Promise((resolve) =>
-        setTimeout(resolve, startAtMs + (oursLeads ? halfPeriodMs : 0) - Date.now())
-      );
+      await sleep(startAtMs + (oursLeads ? halfPeriodMs : 0) - Date.now());
       theirs.push(...await heyRun(hey, page, cookie, rps, realSeconds / 2));
       const r = await oursRun as unknown as { service_histogram: string; failures: number };
       ours.add(decodeHistogram(r.service_histogram));
@@ -303,7 +302,7 @@ async function realClient(): Promise<void> {
     const b: number[] = [];
     for (const [leader, follower] of [[a, b], [b, a]]) {
       const first = heyRun(hey, page, cookie, rps, realSeconds / 4);
-      await new Promise((resolve) => setTimeout(resolve, 500 / rps));
+      await sleep(500 / rps);
       follower.push(...await heyRun(hey, page, cookie, rps, realSeconds / 4));
       leader.push(...await first);
     }

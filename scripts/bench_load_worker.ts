@@ -15,6 +15,7 @@ import { createMoodleUser } from "../src/moodle/user.ts";
 import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
 import type { VirtualUser } from "../src/engine/types.ts";
 import { encodeHistogram, percentileMs } from "../src/engine/histogram.ts";
+import { sleep } from "../src/util/sleep.ts";
 
 function arg(name: string, fallback?: string): string {
   const index = Deno.args.indexOf(`--${name}`);
@@ -99,7 +100,7 @@ if (mode === "real") {
   const rps = Number(arg("rps"));
   // `--start-at`: epoch ms to begin pacing at, so that another client can be started half a period later.
   const startAtMs = Number(arg("start-at", "0"));
-  if (startAtMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, startAtMs - Date.now()));
+  await sleep(startAtMs - Date.now());
   const result = await runEngine({
     schedule: constantSchedule(rps * 60, seconds),
     warmupSec: 0,

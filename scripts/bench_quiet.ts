@@ -14,6 +14,8 @@
  * are "unknown" and never mark a step busy.
  */
 
+import { sleep } from "../src/util/sleep.ts";
+
 /** The issue's "quiet machine": 1-minute load average below 0.5. */
 export const QUIET_LOAD = 0.5;
 /** Other programs' CPU during a step above this (in cores) makes the step's figures BUSY. */
@@ -42,7 +44,7 @@ export async function settle(
   let load = loadAverage1();
   if (!(load >= QUIET_LOAD)) return load;
   while (load >= QUIET_LOAD && performance.now() - startedMs < maxSec * 1000) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sleep(2000);
     load = loadAverage1();
   }
   const waitedSec = (performance.now() - startedMs) / 1000;

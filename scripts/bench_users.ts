@@ -14,7 +14,7 @@
  * login phase, ≤ 150 MB peak).
  */
 import { parseArgs } from "node:util";
-import { CpuMeter, judge, loadAverage1, settle } from "./bench_quiet.ts";
+import { quietStep } from "./bench_quiet.ts";
 import { createTransport } from "../src/moodle/transport/create.ts";
 import { createMoodleUser, type MoodleUser } from "../src/moodle/user.ts";
 import { loginAll } from "../src/moodle/login_phase.ts";
@@ -46,34 +46,30 @@ if (!once) {
 }
 
 /**
- * Run the measurement in a child (`--once`) on a settled machine; again when the machine was busy
- * (bench_quiet.ts: the load average before, other programs' CPU during). Exit status.
+ * Run the measurement in a child (`--once`) on a settled machine, again when the machine was busy
+ * (bench_quiet.ts's `quietStep`); every attempt's lines are printed. Exit status.
  */
 async function repeatWhenBusy(env: Record<string, string>): Promise<number> {
-  for (let attempt = 1;; attempt++) {
-    const loadBefore = await settle("users");
-    const meter = new CpuMeter();
+  type Figures = { rss_after_login_mb?: number; rss_peak_mb?: number };
+  const { result: figures, note } = await quietStep("users", async (): Promise<Figures> => {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", "--v8-flags=--expose-gc", import.meta.filename!, ...Deno.args, "--once"],
       env,
       stdout: "piped",
       stderr: "inherit",
     }).output();
-    const quiet = judge(loadBefore, loadAverage1(), meter.othersCores());
     const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
-    const figures = JSON.parse(lines.findLast((line) => line.startsWith("{")) ?? "{}");
     for (const line of lines) if (!line.startsWith("{")) console.log(line);
-    if (!output.success || figures.rss_after_login_mb === undefined) return 1;
-    console.log(
-      `goals: RSS after the login phase ${figures.rss_after_login_mb.toFixed(0)} MB (goal ≤ 100, ` +
-        `${figures.rss_after_login_mb <= 100 ? "met" : "missed"}), peak ${
-          figures.rss_peak_mb.toFixed(0)
-        } MB ` +
-        `(goal ≤ 150, ${figures.rss_peak_mb <= 150 ? "met" : "missed"}); ${quiet.note}`,
-    );
-    if (!quiet.busy || attempt === 2) return 0;
-    console.log("repeating once (the machine was busy)");
-  }
+    const figures = JSON.parse(lines.findLast((line) => line.startsWith("{")) ?? "{}");
+    return output.success ? figures : {};
+  });
+  if (figures.rss_after_login_mb === undefined || figures.rss_peak_mb === undefined) return 1;
+  console.log(
+    `goals: RSS after the login phase ${figures.rss_after_login_mb.toFixed(0)} MB (goal ≤ 100, ` +
+      `${figures.rss_after_login_mb <= 100 ? "met" : "missed"}), peak ${figures.rss_peak_mb.toFixed(0)} MB ` +
+      `(goal ≤ 150, ${figures.rss_peak_mb <= 150 ? "met" : "missed"}); ${note}`,
+  );
+  return 0;
 }
 
 const { values } = parseArgs({
@@ -115,7 +111,6 @@ const child = new Deno.Command(Deno.execPath(), {
 const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
 const siteUrl = (await reader.read()).value!.trim();
 
-const loadBefore = loadAverage().split(" ")[0];
 console.log(
   `${count} users against the demo site (${values["page-bytes"]} B pages) at ${siteUrl}; ` +
     `load average ${loadAverage()}; ${new Date().toISOString()}${
@@ -165,8 +160,6 @@ try {
   console.log(JSON.stringify({
     rss_after_login_mb: after.rss / 1e6,
     rss_peak_mb: Math.max(loginPeak, peak) / 1e6,
-    load_before: loadBefore,
-    load_after: loadAverage().split(" ")[0],
   }));
   transport.close();
 } finally {

@@ -163,7 +163,7 @@ export class Timeline {
       // answers, the next with twice as many).
       this.rollTo(Math.max(clock.now(), dueMs));
       if (this.index < this.lastIndex && this.stopMs === Infinity) this.arm();
-    }, Math.max(0, this.endMs - clock.now()));
+    }, Math.max(0, dueMs - clock.now()));
   }
 
   /** Close every second that ended at or before `nowMs` (empty ones too), up to the last one. */

@@ -20,6 +20,7 @@
 import { loadAverage1, quietStep } from "./bench_quiet.ts";
 import { decodeHistogram, newHistogram, percentileMs } from "../src/engine/histogram.ts";
 import { sleep } from "../src/util/sleep.ts";
+import { type AccessEntry, entriesSince, logOffset, ownTimesMs } from "./bench_access_log.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const quick = Deno.args.includes("--quick") || Deno.env.get("BENCH_QUICK") === "1";
@@ -241,6 +242,9 @@ async function realClient(): Promise<void> {
   const { site, availability } = await realMoodle();
   if (!site) return console.log(`\nreal Moodle: skipped, the kit did not start (${availability.reason})`);
   const page = `${site.base_url}/course/view.php?id=${site.main_course_id}`;
+  // Each client's requests carry their own tag, so that nginx's log can tell them apart.
+  const tagged = (client: string) => `${page}&client=${client}`;
+  const accessLog = `${site.logs}/nginx-access.log`;
   const hey = which("hey");
   if (!hey) return console.log("\nreal Moodle: skipped, hey not installed (apt-get install -y hey)");
   const rps = 2;
@@ -250,7 +254,7 @@ async function realClient(): Promise<void> {
       `each for ${realSeconds} s, alternating request by request (moodle-load leads for half the time, then hey):`,
   );
   const flags = {
-    url: page,
+    url: tagged("moodle-load"),
     base: site.base_url,
     // The admin: the test suite sets its students' passwords to passwords of its own.
     username: site.admin.username,
@@ -263,8 +267,10 @@ async function realClient(): Promise<void> {
   // Two halves: moodle-load leads in the first, hey in the second (a phase of the 500 ms cycle that is
   // slower for the site, seen at 5–25 ms, then burdens both alike).
   const { result, note } = await step("moodle-load and hey on real Moodle", async () => {
+    const logFrom = logOffset(accessLog);
     const ours = newHistogram();
     const theirs: number[] = [];
+    const oursEach: number[] = [];
     let failures = 0;
     for (const oursLeads of [true, false]) {
       const startAtMs = Date.now() + 2000;
@@ -276,12 +282,17 @@ async function realClient(): Promise<void> {
         "start-at": startAtMs + (oursLeads ? 0 : halfPeriodMs),
       });
       await sleep(startAtMs + (oursLeads ? halfPeriodMs : 0) - Date.now());
-      theirs.push(...await heyRun(hey, page, cookie, rps, realSeconds / 2));
-      const r = await oursRun as unknown as { service_histogram: string; failures: number };
+      theirs.push(...await heyRun(hey, tagged("hey"), cookie, rps, realSeconds / 2));
+      const r = await oursRun as unknown as {
+        service_histogram: string;
+        service_ms_each: number[];
+        failures: number;
+      };
       ours.add(decodeHistogram(r.service_histogram));
+      oursEach.push(...r.service_ms_each);
       failures += r.failures;
     }
-    return { ours, theirs, failures };
+    return { ours, oursEach, theirs, failures, site: entriesSince(accessLog, logFrom) };
   }, true);
   const { ours } = result;
   const oursP = [percentileMs(ours, 50), percentileMs(ours, 95)];
@@ -295,25 +306,63 @@ async function realClient(): Promise<void> {
       `  difference p50 ${f(oursP[0] - theirsP[0], 1)} ms (${agree(oursP[0], theirsP[0])}), p95 ` +
       `${f(oursP[1] - theirsP[1], 1)} ms (${agree(oursP[1], theirsP[1])}); goal within 1 ms or 2 % (${note})`,
   );
+  console.log(siteClock(result.site, ["moodle-load", "hey"], [result.oursEach, result.theirs]));
   // The floor: the same harness with hey against hey (each leading half the time). A difference this
   // size says nothing about either client.
   const control = await step("hey and hey on real Moodle", async () => {
     const a: number[] = [];
     const b: number[] = [];
-    for (const [leader, follower] of [[a, b], [b, a]]) {
-      const first = heyRun(hey, page, cookie, rps, realSeconds / 4);
+    const logFrom = logOffset(accessLog);
+    for (
+      const [leader, follower, leaderTag, followerTag] of [[a, b, "hey-a", "hey-b"], [
+        b,
+        a,
+        "hey-b",
+        "hey-a",
+      ]] as const
+    ) {
+      const first = heyRun(hey, tagged(leaderTag), cookie, rps, realSeconds / 4);
       await sleep(500 / rps);
-      follower.push(...await heyRun(hey, page, cookie, rps, realSeconds / 4));
+      follower.push(...await heyRun(hey, tagged(followerTag), cookie, rps, realSeconds / 4));
       leader.push(...await first);
     }
-    return [a, b];
+    return { a, b, site: entriesSince(accessLog, logFrom) };
   }, true);
-  const [a, b] = control.result;
+  const { a, b } = control.result;
   console.log(
     `  control, hey against hey (${a.length} requests each): difference p50 ` +
       `${f(exactPercentile(a, 50) - exactPercentile(b, 50), 1)} ms, p95 ` +
       `${f(exactPercentile(a, 95) - exactPercentile(b, 95), 1)} ms (${control.note})`,
   );
+  console.log(siteClock(control.result.site, ["hey-a", "hey-b"], [a, b]));
+}
+
+/**
+ * The site's own clock for the same requests (bench_access_log.ts): nginx's time and PHP's, p50 and
+ * p95, per client; and each client's own time, request by request: what it measured minus nginx's
+ * time for that very request (one connection per client, so the log's order is the client's). The
+ * site's drift cancels out of that difference, which the clients' p50s cannot do.
+ */
+function siteClock(entries: AccessEntry[], clients: [string, string], measuredMs: number[][]): string {
+  const lines = [
+    "  nginx's log for the same requests (rt = nginx's time, urt = PHP's; own = the client's time − rt):",
+  ];
+  const ownP50: number[] = [];
+  for (const [i, client] of clients.entries()) {
+    const logged = entries.filter((entry) => entry.client === client);
+    const rt = logged.map((entry) => entry.requestMs);
+    const urt = logged.map((entry) => entry.upstreamMs);
+    const ownMs = ownTimesMs(entries, client, measuredMs[i]);
+    ownP50.push(ownMs ? exactPercentile(ownMs, 50) : NaN);
+    const ms = (samples: number[], digits: number) =>
+      `p50 ${f(exactPercentile(samples, 50), digits)}, p95 ${f(exactPercentile(samples, 95), digits)}`;
+    lines.push(
+      `    ${client.padEnd(12)} ${String(logged.length).padStart(4)} lines: rt ${ms(rt, 0)} ms; ` +
+        `urt ${ms(urt, 0)} ms; own ${ownMs ? `${ms(ownMs, 1)} ms` : `- (${measuredMs[i].length} measured)`}`,
+    );
+  }
+  lines.push(`    own p50, ${clients[0]} − ${clients[1]}: ${f(ownP50[0] - ownP50[1], 1)} ms`);
+  return lines.join("\n");
 }
 
 /** hey: `rps` × `seconds` requests on one connection with `cookie`; each one's time in ms. */

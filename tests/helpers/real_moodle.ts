@@ -40,6 +40,8 @@ export interface RealMoodle {
   main_course_id: number;
   courses: RealCourse[];
   dir: string;
+  /** The kit's log folder (nginx-access.log holds each request's nginx and PHP time). */
+  logs: string;
   /** Kit steps of this call: ["nothing to do (all running)"] on a warm start. */
   actions: string[];
   elapsed_sec: number;

@@ -723,3 +723,54 @@ Deno.test("fake clock: time line with a warm-up (marked, negative t_sec) and an 
   assert.deepEqual(cut.timeline.map((p) => p.span_sec), [1, 1, 0.5]);
   assert.equal(cut.timeline.reduce((sum, p) => sum + p.total, 0), cut.overall.total);
 });
+
+/** Answers after `serviceMs`, says so in `receivedMs`, then works on it `ownWorkMs` more (as MoodleUser does). */
+class SlowReaderUser extends FakeUser {
+  constructor(
+    username: string,
+    private fake: FakeClock,
+    private answerMs: number,
+    private ownWorkMs: number,
+  ) {
+    super(username, fake, 0);
+  }
+  override get(url: string): Promise<PageResult> {
+    return new Promise((resolve) =>
+      this.fake.setTimer(() => {
+        const receivedMs = this.reported(this.fake.t);
+        this.fake.setTimer(
+          () => resolve({ status: 200, finalUrl: url, bytes: 10, sessionLost: false, receivedMs }),
+          this.ownWorkMs,
+        );
+      }, this.answerMs)
+    );
+  }
+  /** The time reported as the answer's; a subclass may report one from another clock. */
+  reported(answeredMs: number): number {
+    return answeredMs;
+  }
+}
+
+Deno.test("a request is timed to its answer's last byte, not to the end of the user's own work on it", async () => {
+  const clock = new FakeClock();
+  const users = [new SlowReaderUser("u0", clock, 5, 3)];
+  const result = await runOnFakeClock(clock, users, 1, {
+    schedule: constantSchedule(600, 1),
+    concurrency: 1,
+  });
+  assert.equal(result.overall.total, 10);
+  near(percentileMs(result.overall.service, 100), 5);
+  near(percentileMs(result.overall.latency, 100), 5);
+});
+
+Deno.test("an answer time outside [sent, now] (another clock's) is not trusted: the result's arrival counts", async () => {
+  const clock = new FakeClock();
+  const foreign = new SlowReaderUser("u0", clock, 5, 3);
+  foreign.reported = (answeredMs) => answeredMs + 1e9;
+  const result = await runOnFakeClock(clock, [foreign], 1, {
+    schedule: constantSchedule(600, 1),
+    concurrency: 1,
+  });
+  assert.equal(result.overall.total, 10);
+  near(percentileMs(result.overall.service, 100), 8);
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { classifyError, classifyStatus, errorText } from "../src/engine/classify.ts";
 import { backoffDelayMs, classifyLanding, tlsHint } from "../src/moodle/login_outcome.ts";
 import { HttpSession } from "../src/moodle/session.ts";
+import { createMoodleUser } from "../src/moodle/user.ts";
 import { createFetchTransport } from "../src/moodle/transport/fetch.ts";
 import { timeoutSignal } from "../src/moodle/deadline.ts";
 import { withServer } from "./helpers/server.ts";
@@ -191,4 +192,48 @@ Deno.test("tlsHint: names the fix that matches rustls' reason and whether --ca-c
     /does not chain to the --ca-cert CA/,
   );
   assert.match(tlsHint("invalid peer certificate: UnknownIssuer", false), /--ca-cert FILE/);
+});
+
+Deno.test("the answer's time is when its body's last byte was read, on the last hop, before the user's own work", async () => {
+  await withServer((request) => {
+    if (new URL(request.url).pathname === "/hop") {
+      return Response.redirect(new URL("/slow-body", request.url), 303);
+    }
+    // The head and a first chunk at once, the body's end 80 ms later.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode("<html><body>start"));
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        controller.enqueue(new TextEncoder().encode(" end</body></html>"));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/html" } });
+  }, async (base) => {
+    const session = new HttpSession(createFetchTransport());
+    const before = performance.now();
+    const response = await session.request(`${base}/hop`);
+    const after = performance.now();
+    assert.equal(response.status, 200);
+    assert.equal(response.hops.length, 2);
+    assert.ok(response.receivedMs !== undefined, "a response read to its end has an answer time");
+    assert.ok(
+      response.receivedMs - before >= 75,
+      `stamped at the body's end: ${response.receivedMs - before} ms`,
+    );
+    assert.ok(response.receivedMs <= after);
+
+    const user = createMoodleUser({
+      baseUrl: base,
+      username: "u",
+      password: "p",
+      transport: createFetchTransport(),
+    });
+    const sent = performance.now();
+    const page = await user.get(`${base}/hop`);
+    assert.equal(page.status, 200);
+    assert.ok(
+      page.receivedMs !== undefined && page.receivedMs - sent >= 75 && page.receivedMs <= performance.now(),
+    );
+  });
 });

@@ -449,6 +449,7 @@ export class Engine {
     this.record(
       slot,
       now,
+      answeredAt(result, slot.sentMs, now),
       result.status,
       result.bytes,
       errorIndex,
@@ -496,7 +497,17 @@ export class Engine {
     slot.url = result.finalUrl;
     const errorClass = this.errorClassOf(slot, result);
     const errorIndex = errorClass === undefined ? -1 : ERROR_INDEX[errorClass] ?? ERROR_INDEX.other;
-    this.record(slot, now, result.status, result.bytes, errorIndex, result.perf, result.errorMessage);
+    const answeredMs = answeredAt(result, slot.sentMs, now);
+    this.record(
+      slot,
+      now,
+      answeredMs,
+      result.status,
+      result.bytes,
+      errorIndex,
+      result.perf,
+      result.errorMessage,
+    );
     if (errorClass !== undefined && slot.failedStep < 0) {
       slot.failedStep = slot.step;
       slot.failedClass = errorClass;
@@ -550,10 +561,14 @@ export class Engine {
     );
   }
 
-  /** One outcome into the statistics (overall, endpoint or warm-up, interval) and the request log. */
+  /**
+   * One outcome into the statistics (overall, endpoint or warm-up, interval) and the request log:
+   * timed to `answeredMs` (see `answeredAt`), counted in the time line at `now`.
+   */
   private record(
     slot: Slot,
     now: number,
+    answeredMs: number,
     status: number,
     bytes: number,
     errorIndex: number,
@@ -561,8 +576,8 @@ export class Engine {
     errorMessage: string | undefined,
     wireBytes = bytes,
   ): void {
-    const latencyUs = (now - slot.fromMs) * 1000;
-    const serviceUs = (now - slot.sentMs) * 1000;
+    const latencyUs = (answeredMs - slot.fromMs) * 1000;
+    const serviceUs = (answeredMs - slot.sentMs) * 1000;
     if (slot.measured) {
       this.overall.record(latencyUs, serviceUs, status, bytes, errorIndex, perf, wireBytes);
       this.endpoints[slot.endpoint].record(latencyUs, serviceUs, status, bytes, errorIndex, perf, wireBytes);
@@ -638,6 +653,7 @@ export class Engine {
       this.record(
         slot,
         now,
+        now,
         0,
         0,
         ABANDONED,
@@ -698,4 +714,15 @@ export class Engine {
 
 export function runEngine(options: EngineOptions): Promise<EngineResult> {
   return new Engine(options).run();
+}
+
+/**
+ * When a request was answered: the time its last byte was read (`receivedMs`), so that the user's own
+ * work on the answer (footer scan, session checks, a step's extraction) and the way back to the engine
+ * are not counted as the site's time; or `now` when the user gives none, or one outside [sent, now]
+ * (a clock other than `performance.now()`'s, as tests drive).
+ */
+function answeredAt(result: PageResult, sentMs: number, now: number): number {
+  const received = result.receivedMs;
+  return received !== undefined && received >= sentMs && received <= now ? received : now;
 }

@@ -78,6 +78,12 @@ export interface PageResult {
   errorClass?: ErrorClass;
   errorMessage?: string;
   perf?: MoodlePerf;
+  /**
+   * When the answer's last byte was read, on `performance.now()`'s timeline (the real clock's): the
+   * answer's time, before the user's own work on it (footer scan, session checks, a journey step's
+   * extraction). The engine times a request to here; without it, to when the result reached it.
+   */
+  receivedMs?: number;
 }
 
 /**

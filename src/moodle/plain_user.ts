@@ -29,7 +29,13 @@ export class PlainFetchUser implements VirtualUser {
         ? await fetch(url, { client: this.client })
         : await fetch(url);
       const body = await response.arrayBuffer();
-      return { status: response.status, finalUrl: response.url, bytes: body.byteLength, sessionLost: false };
+      return {
+        status: response.status,
+        finalUrl: response.url,
+        bytes: body.byteLength,
+        sessionLost: false,
+        receivedMs: performance.now(),
+      };
     } catch (error) {
       const name = (error as Error).name;
       return {

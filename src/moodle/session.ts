@@ -56,6 +56,8 @@ export interface SessionResponse {
   headers?: Headers;
   /** Body of the last response (its start and end; all of it with `keepBody`). */
   body: ResponseBody;
+  /** `performance.now()` when the last response's body was read to its end (none on failure). */
+  receivedMs?: number;
   /** Body bytes of every hop, decoded. */
   bytes: number;
   /** Body bytes of every hop as they came over the wire (see ResponseBody.wireBytes). */
@@ -236,6 +238,7 @@ export class HttpSession {
       finalUrl,
       headers: response.headers,
       body: response.body,
+      receivedMs: response.receivedMs,
       bytes,
       wireBytes,
       hops,

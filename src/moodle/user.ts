@@ -303,6 +303,7 @@ class MoodleUserImpl implements MoodleUser {
       wireBytes: response.wireBytes,
       sessionLost: false,
     };
+    if (response.receivedMs !== undefined) result.receivedMs = response.receivedMs;
     if (response.errorClass) {
       result.errorClass = response.errorClass;
       if (response.errorMessage) result.errorMessage = response.errorMessage;

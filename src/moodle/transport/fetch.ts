@@ -41,12 +41,14 @@ export async function fetchRequest(
   if (client) init.client = client;
   const response = await fetch(request.url, init);
   let body;
+  let receivedMs;
   try {
     body = await readBodyStream(response.body, request.read ?? {}, {
       contentEncoding: response.headers.get("content-encoding"),
       contentLength: response.headers.get("content-length"),
       decodedByTransport: FETCH_DECODES,
     });
+    receivedMs = performance.now();
   } catch (error) {
     if (error instanceof BodyTooLargeError) error.status = response.status;
     throw error;
@@ -56,5 +58,6 @@ export async function fetchRequest(
     headers: response.headers,
     setCookies: response.headers.getSetCookie(),
     body,
+    receivedMs,
   };
 }

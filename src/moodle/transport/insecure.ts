@@ -42,11 +42,13 @@ async function insecureRequest(agent: https.Agent, request: HttpRequest): Promis
         decodedByTransport: DECODES_NOTHING,
       },
     );
+    const receivedMs = performance.now();
     return {
       status: res.statusCode ?? 0,
       headers: toHeaders(res.headers),
       setCookies: res.headers["set-cookie"] ?? [],
       body,
+      receivedMs,
     };
   } catch (error) {
     if (error instanceof BodyTooLargeError) error.status = res.statusCode ?? 0;

@@ -30,6 +30,8 @@ export interface HttpResponse {
   setCookies: string[];
   /** The body, read to its end (as a browser would) but kept only in part unless asked. */
   body: ResponseBody;
+  /** `performance.now()` when the body's end was read: the answer's time, before any work on it. */
+  receivedMs: number;
 }
 
 export type TransportKind = "fetch" | "ca-cert" | "insecure";

@@ -45,7 +45,14 @@ import { withJourneyPreset } from "../journey/presets.ts";
 import { mixRun } from "../journey/mix.ts";
 import { journeySummaries } from "../results/journeys.ts";
 import { ShardRun, type ShardRunOptions } from "./run_shard.ts";
-import { endpointTable, errorReasonTable, finalTable, liveJourneyRows, stdoutSummary } from "./run_view.ts";
+import {
+  endpointTable,
+  errorReasonTable,
+  finalTable,
+  liveJourneyRows,
+  stallWarning,
+  stdoutSummary,
+} from "./run_view.ts";
 import { fitWidth, LiveView, wrapAtSpaces } from "./run_live.ts";
 import { journeyTables } from "../output/journey_table.ts";
 import { JourneyStats } from "../engine/journey_stats.ts";
@@ -599,6 +606,8 @@ function printResults(
   say("");
   say(finalTable(summary));
   say("");
+  const stalls = stallWarning(summary);
+  if (stalls) console.error(stalls);
   say(endpointTable(summary, columns));
   say("");
   if (summary.journeys?.length) say(`${journeyTables(summary.journeys)}\n\n`);

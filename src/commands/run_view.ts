@@ -5,6 +5,7 @@ import { fitWidth, WIDE_COLUMNS } from "./run_live.ts";
 import type { FullRunSummary } from "../results/summary.ts";
 import type { JourneyStats } from "../engine/journey_stats.ts";
 import { percentileMs } from "../engine/histogram.ts";
+import { stallsDistort } from "../engine/stalls.ts";
 import type { JourneyRow } from "../output/journey_table.ts";
 
 const rpm = (value: number) => value.toFixed(0);
@@ -53,6 +54,7 @@ export function finalTable(s: FullRunSummary): string {
         formatMs(s.scheduler_lateness_ms.max)
       }`,
     ],
+    ...stallRows(s),
     ["Bytes received (decoded)", decimalBytes(s.bytes)],
     ["Bytes on the wire", decimalBytes(s.wire_bytes ?? s.bytes)],
     ["Users logged in", `${s.login.logged_in} / ${s.login.attempted}`],
@@ -76,6 +78,28 @@ export function finalTable(s: FullRunSummary): string {
     ]);
   }
   return renderTable(["Result", "Value"], rows, { align: ["left", "right"] });
+}
+
+/** moodle-load's own stalls of 10 ms or more (absent in older summaries). */
+function stallRows(s: FullRunSummary): (string | number)[][] {
+  const stalls = s.generator_stalls;
+  if (!stalls) return [];
+  const text = stalls.count === 0 ? "0" : `${stalls.count}, longest ${formatMs(stalls.max_ms)} ms`;
+  return [["Generator stalls ≥ 10 ms (GC, own work)", text]];
+}
+
+/**
+ * One line when moodle-load's own stalls were large enough to distort the latencies (stalls.ts), else
+ * undefined.
+ */
+export function stallWarning(s: FullRunSummary): string | undefined {
+  const stalls = s.generator_stalls;
+  if (!stalls || !stallsDistort(stalls, s.latency_ms_p50)) return undefined;
+  return `moodle-load: warning: the load generator itself stalled ${stalls.count} time(s), up to ` +
+    `${formatMs(stalls.max_ms)} ms (${formatMs(stalls.total_ms)} ms in all: GC pauses or other work in ` +
+    `this process): answers read then were read late, so latencies up to that much may be the ` +
+    `generator's, not the site's; spread the load over more processes (run --shard) or lower the rate ` +
+    `per process.`;
 }
 
 /**

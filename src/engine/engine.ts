@@ -26,6 +26,7 @@ import {
 import { JourneyStats } from "./journey_stats.ts";
 import type { PacedSchedule } from "./schedule.ts";
 import { pageErrorClass } from "./classify.ts";
+import { StallMonitor, type StallSummary } from "./stalls.ts";
 import type { RequestPicker } from "./targets.ts";
 import { ERROR_INDEX, Stats } from "./stats.ts";
 import { type Histogram, newHistogram, recordUs } from "./histogram.ts";
@@ -143,6 +144,8 @@ export interface EngineResult {
   journeys?: JourneyStats[];
   /** One point per second of the run (warm-up included), whatever progressSec is. */
   timeline: TimelinePoint[];
+  /** The generator's own event-loop stalls during the run (GC pauses, its own work): stalls.ts. */
+  stalls: StallSummary;
 }
 
 class Slot {
@@ -234,6 +237,7 @@ export class Engine {
   private stopMs = 0;
   private finished = false;
   private finishMs = 0;
+  private readonly stalls: StallMonitor;
   private timer: unknown;
   private timerAtMs = Infinity;
   private graceTimer: unknown;
@@ -316,6 +320,7 @@ export class Engine {
       endpointCount: this.endpoints.length,
     });
     this.logEntry = options.onRequest ? emptyLogEntry() : undefined;
+    this.stalls = new StallMonitor(this.clock);
   }
 
   run(): Promise<EngineResult> {
@@ -344,6 +349,7 @@ export class Engine {
     const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     this.intervals.start(this.startMs);
     this.timeline.start(this.startMs, startEpochMs);
+    this.stalls.start();
     this.dispatch();
     return done.then(() => {
       signal?.removeEventListener("abort", onAbort);
@@ -635,6 +641,7 @@ export class Engine {
     this.abandonInFlight(now);
     this.intervals.finish(now);
     this.timeline.finish();
+    this.stalls.stop();
     this.pool.close();
     this.finished = true;
     this.finishMs = now;
@@ -708,6 +715,7 @@ export class Engine {
       maxInFlight: this.maxInFlight,
       journeys: this.journeyStats,
       timeline: this.timeline.points,
+      stalls: this.stalls.summary(),
     };
   }
 }

@@ -317,6 +317,7 @@ export function mergeSummaries(
     late: total((s) => s.late),
     not_sent: total((s) => s.not_sent),
     scheduler_lateness_ms: { p50: lateness.p50, p99: lateness.p99, max: lateness.max },
+    ...mergeStalls(summaries),
     interrupted: summaries.some((s) => s.interrupted),
     login: mergeLogins(summaries.map((s) => s.login)),
     ...counts,
@@ -351,5 +352,18 @@ export function mergeSummaries(
     ...(first.metadata ? { metadata: first.metadata } : {}),
     ...(check.missing.length ? { partial: true } : {}),
     merged_from: { count: check.count, shards: check.present, files: ordered.map((input) => input.path) },
+  };
+}
+
+/** Each shard's own stalls: the longest of them, and the counts and totals added (absent if no shard has them). */
+function mergeStalls(summaries: FullRunSummary[]): Pick<FullRunSummary, "generator_stalls"> {
+  const all = summaries.map((s) => s.generator_stalls).filter((s) => s !== undefined);
+  if (all.length === 0) return {};
+  return {
+    generator_stalls: {
+      max_ms: Math.max(...all.map((s) => s.max_ms)),
+      count: all.reduce((sum, s) => sum + s.count, 0),
+      total_ms: Math.round(all.reduce((sum, s) => sum + s.total_ms, 0) * 10) / 10,
+    },
   };
 }

@@ -163,6 +163,7 @@ export function buildRunSummary(result: EngineResult, meta: SummaryMeta): FullRu
       p99: percentileMs(result.lateness, 99),
       max: maxMs(result.lateness),
     },
+    generator_stalls: result.stalls,
     interrupted: result.interrupted,
     login: summarizeLogins(meta.logins, result.relogins),
     ...counts,

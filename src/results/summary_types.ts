@@ -6,6 +6,7 @@
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
+import type { StallSummary } from "../engine/stalls.ts";
 import type { Counts, Percentiles, PerfAggregate } from "../engine/figures.ts";
 import type { TimelinePoint } from "../engine/timeline.ts";
 export type { Counts, Percentiles, PerfAggregate, TimelinePoint };
@@ -72,6 +73,11 @@ export interface RunSummary extends Counts, Percentiles {
   late: number;
   not_sent: number;
   scheduler_lateness_ms: { p50: number; p99: number; max: number };
+  /**
+   * moodle-load's own event-loop stalls (GC pauses, its own work) of 10 ms or more: answers read then
+   * were read late. Absent in summaries written before it existed.
+   */
+  generator_stalls?: StallSummary;
   interrupted: boolean;
   login: LoginSummary;
   endpoints: EndpointSummary[];

@@ -167,6 +167,7 @@ export function makeRunSummary(spec: RunSpec): RunSummary {
     targetRpm: spec.targetRpm,
     maxInFlight: 5,
     timeline: [],
+    stalls: { max_ms: 0, count: 0, total_ms: 0 },
   };
   const endpoints: TargetEndpoint[] = spec.endpoints.map((endpoint, index) => {
     const path = endpoint.path ?? `/${endpoint.name}.php?id={id}`;

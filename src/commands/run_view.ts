@@ -80,26 +80,30 @@ export function finalTable(s: FullRunSummary): string {
   return renderTable(["Result", "Value"], rows, { align: ["left", "right"] });
 }
 
+/** formatMs with its unit: "19.9 ms", "123.5s". */
+const withUnit = (ms: number) => {
+  const text = formatMs(ms);
+  return text.endsWith("s") ? text : `${text} ms`;
+};
+
 /** moodle-load's own stalls of 10 ms or more (absent in older summaries). */
 function stallRows(s: FullRunSummary): (string | number)[][] {
   const stalls = s.generator_stalls;
   if (!stalls) return [];
-  const text = stalls.count === 0 ? "0" : `${stalls.count}, longest ${formatMs(stalls.max_ms)} ms`;
+  const text = stalls.count === 0 ? "0" : `${stalls.count}, longest ${withUnit(stalls.max_ms)}`;
   return [["Generator stalls ≥ 10 ms (GC, own work)", text]];
 }
 
 /**
  * One line when moodle-load's own stalls were large enough to distort the latencies (stalls.ts), else
- * undefined.
+ * undefined: answers read during a stall were read late. README says what to do (spread the load over
+ * more processes with `run --shard`, or lower the rate per process).
  */
 export function stallWarning(s: FullRunSummary): string | undefined {
   const stalls = s.generator_stalls;
   if (!stalls || !stallsDistort(stalls, s.latency_ms_p50)) return undefined;
-  return `moodle-load: warning: the load generator itself stalled ${stalls.count} time(s), up to ` +
-    `${formatMs(stalls.max_ms)} ms (${formatMs(stalls.total_ms)} ms in all: GC pauses or other work in ` +
-    `this process): answers read then were read late, so latencies up to that much may be the ` +
-    `generator's, not the site's; spread the load over more processes (run --shard) or lower the rate ` +
-    `per process.`;
+  // One line that fits 80 columns (a terminal's live view must not wrap); the table row has the count.
+  return `moodle-load: warning: latencies include generator stalls up to ${withUnit(stalls.max_ms)} (GC)`;
 }
 
 /**

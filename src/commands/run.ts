@@ -606,8 +606,9 @@ function printResults(
   say("");
   say(finalTable(summary));
   say("");
+  // With the results, not on stderr: an interrupted run's one line there stays the only one.
   const stalls = stallWarning(summary);
-  if (stalls) console.error(stalls);
+  if (stalls) say(`${stalls}\n`);
   say(endpointTable(summary, columns));
   say("");
   if (summary.journeys?.length) say(`${journeyTables(summary.journeys)}\n\n`);

@@ -10,7 +10,11 @@ import type { Clock } from "./clock.ts";
 
 /** How often the loop is probed, ms (100 wakes a second: a few µs of CPU each). */
 export const TICK_MS = 10;
-/** A probe at least this late counts as a stall (the engine's `late` bound, too). */
+/**
+ * A probe at least this late counts as a stall: above the timer's granularity and GC's common 1–5 ms
+ * scavenges. (Equal to the engine's default `LATE_BOUND_MS` by choice, not by one rule: that bound is
+ * configurable per run, this one is not.)
+ */
 export const STALL_MS = 10;
 
 export interface StallSummary {
